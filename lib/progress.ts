@@ -1,0 +1,68 @@
+/**
+ * Live progress as one line that rewrites itself: an updating display in a notebook (tslab's
+ * display_id), a carriage-return line on a terminal, nothing in a non-interactive log.
+ */
+
+export interface ProgressLine {
+  update(text: string): void;
+  /** Writes the final state once more (not rate-limited). */
+  done(text: string): void;
+}
+
+interface TslabDisplay { text(s: string): void }
+
+/** tslab exposes its display API as the module "tslab" inside the kernel only. */
+function tslabDisplay(): TslabDisplay | null {
+  if (!(globalThis as Record<string, unknown>).__tslab__) return null;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const tslab = require('tslab') as { newDisplay(): TslabDisplay };
+    return tslab.newDisplay();
+  } catch {
+    return null;
+  }
+}
+
+export function inNotebook(): boolean {
+  return Boolean((globalThis as Record<string, unknown>).__tslab__);
+}
+
+/** A progress line for the current context; at most one update per `minIntervalMs`. */
+export function progressLine(minIntervalMs = 250): ProgressLine {
+  const display = tslabDisplay();
+  let last = 0;
+  let width = 0;
+  const write = (text: string, final: boolean): void => {
+    if (display) {
+      display.text(text);
+    } else if (process.stderr.isTTY) {
+      process.stderr.write('\r' + text.padEnd(width) + (final ? '\n' : ''));
+      width = text.length;
+    }
+  };
+  return {
+    update(text: string) {
+      const now = Date.now();
+      if (now - last < minIntervalMs) return;
+      last = now;
+      write(text, false);
+    },
+    done(text: string) {
+      write(text, true);
+    },
+  };
+}
+
+/** A sink that remembers every line; for tests and for quiet runs. */
+export function silentProgress(): ProgressLine & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, update: (t) => { lines.push(t); }, done: (t) => { lines.push(t); } };
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds - 60 * m);
+  return `${m} min ${String(s).padStart(2, '0')} s`;
+}
