@@ -145,7 +145,8 @@ export function bitsOfRows(rows: readonly number[]): number[] {
 export function parseFontHeader(source: string, fileName = '<font header>'): Record<string, FontArray> {
   const file = fileName;
   const tokens = tokenize(source, file);
-  const arrays: Record<string, FontArray> = {};
+  // A Map, not an object: names like `toString` or `__proto__` must not collide with Object.prototype.
+  const arrays = new Map<string, FontArray>();
   let i = 0;
   const peek = (k = 0): Token | undefined => tokens[i + k];
   const isPunct = (t: Token | undefined, text: string): boolean => t !== undefined && t.kind === 'punct' && t.text === text;
@@ -172,27 +173,24 @@ export function parseFontHeader(source: string, fileName = '<font header>'): Rec
         if (dims[1] !== null && dims[1] !== GLYPH_ROWS) {
           throw new FontFormatError(file, t.line, `${name} declares ${dims[1]} rows per glyph; a 5x7 glyph has 7`);
         }
-        if (name in arrays) throw new FontFormatError(file, t.line, `a second array named ${name}`);
+        if (arrays.has(name)) throw new FontFormatError(file, t.line, `a second array named ${name}`);
         i = k + 1;
-        const parsed = parseInitializer(name, dims[0]);
-        arrays[name] = parsed;
+        arrays.set(name, parseInitializer(name, dims[0]));
         continue;
       }
     }
     i++;
   }
 
-  if (Object.keys(arrays).length === 0) {
+  if (arrays.size === 0) {
     throw new FontFormatError(file, null, 'no font array found (expected e.g. `int const Font3[32][7] = { {0x04, ...}, ... };`)');
   }
-  return arrays;
+  return Object.fromEntries(arrays);
 
   function parseInitializer(name: string, declaredGlyphs: number | null): FontArray {
     const open = tokens[i];
     i++; // past '{'
-    const glyphs: Glyph[] = [];
-    const warnings: string[] = [];
-    let firstCode: number | null = null;
+    const rowsRead: { line: number; values: number[]; comment: { code: number; label: string } | null }[] = [];
     for (;;) {
       const t = peek();
       if (!t) throw new FontFormatError(file, open.line, `the brace opened here for ${name} is never closed (file ends at line ${lastLine})`);
@@ -210,7 +208,9 @@ export function parseFontHeader(source: string, fileName = '<font header>'): Rec
         if (v.kind === 'comment') { i++; continue; }
         if (isPunct(v, '}')) { i++; break; }
         if (isPunct(v, ',')) { i++; continue; }
-        if (v.kind === 'punct') throw new FontFormatError(file, v.line, `unexpected '${v.text}' in a glyph row (unclosed brace at line ${rowOpen.line}?)`);
+        if (v.kind === 'punct') {
+          throw new FontFormatError(file, rowOpen.line, `the glyph row opened here is not closed: found '${v.text}' at line ${v.line} before its '}'`);
+        }
         const value = parseNumber(v, file);
         values.push(value);
         i++;
@@ -224,19 +224,27 @@ export function parseFontHeader(source: string, fileName = '<font header>'): Rec
       let k = i;
       if (isPunct(tokens[k], ',') && tokens[k].line === endLine) k++;
       if (tokens[k]?.kind === 'comment' && tokens[k].line === endLine) comment = parseLabelComment(tokens[k].text);
+      rowsRead.push({ line: rowOpen.line, values, comment });
+    }
+    if (declaredGlyphs !== null && declaredGlyphs !== rowsRead.length) {
+      throw new FontFormatError(file, open.line, `${name} is declared with ${declaredGlyphs} glyphs but has ${rowsRead.length} rows`);
+    }
+    if (rowsRead.length === 0) throw new FontFormatError(file, open.line, `${name} has no glyph rows`);
 
-      if (firstCode === null) firstCode = comment ? comment.code - glyphs.length : 0;
-      const code = firstCode + glyphs.length;
+    // Codes count up from the first labelled row's code (0 when no row is labelled), so an unlabelled
+    // first row still gets the code just before its labelled neighbour.
+    const firstLabelled = rowsRead.findIndex((r) => r.comment !== null);
+    const firstCode = firstLabelled < 0 ? 0 : rowsRead[firstLabelled].comment!.code - firstLabelled;
+    const glyphs: Glyph[] = [];
+    const warnings: string[] = [];
+    rowsRead.forEach(({ line, values, comment }, index) => {
+      const code = firstCode + index;
       if (comment && comment.code !== code) {
-        warnings.push(`${file}:${rowOpen.line}: the comment says 0x${comment.code.toString(16)} but the row's position in ${name} makes it 0x${code.toString(16)}; the position is used`);
+        warnings.push(`${file}:${line}: the comment says 0x${comment.code.toString(16)} but the row's position in ${name} makes it 0x${code.toString(16)}; the position is used`);
       }
       const rows = values.map((value) => value & 0x1f);
-      glyphs.push({ code, label: comment?.label || defaultLabel(code), rows, bits: bitsOfRows(rows), line: rowOpen.line });
-    }
-    if (declaredGlyphs !== null && declaredGlyphs !== glyphs.length) {
-      throw new FontFormatError(file, open.line, `${name} is declared with ${declaredGlyphs} glyphs but has ${glyphs.length} rows`);
-    }
-    if (glyphs.length === 0) throw new FontFormatError(file, open.line, `${name} has no glyph rows`);
+      glyphs.push({ code, label: comment?.label || defaultLabel(code), rows, bits: bitsOfRows(rows), line });
+    });
     return { name, glyphs, warnings };
   }
 }
@@ -257,7 +265,7 @@ export function loadFont(path: string, arrayName?: string | null): Font {
   const names = Object.keys(arrays);
   let chosen: string;
   if (arrayName) {
-    if (!(arrayName in arrays)) throw new Error(`${path} has no array named "${arrayName}"; it has ${names.join(', ')}`);
+    if (!Object.hasOwn(arrays, arrayName)) throw new Error(`${path} has no array named "${arrayName}"; it has ${names.join(', ')}`);
     chosen = arrayName;
   } else if (names.length === 1) {
     chosen = names[0];

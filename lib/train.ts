@@ -38,6 +38,12 @@ export interface TrainOptions {
   stopOnInterrupt?: boolean;
   /** Polled between steps; true stops training at the end of the current step. */
   shouldStop?: () => boolean;
+  /**
+   * Denoising: called once per epoch with the clean examples, returns that epoch's corrupted inputs
+   * (a new tensor, same shape; the loop disposes it). Targets stay clean. Criterion checks use clean
+   * inputs.
+   */
+  corruptInputs?: (clean: tf.Tensor2D, epoch: number) => tf.Tensor2D;
 }
 
 export interface CriterionCheck {
@@ -180,12 +186,19 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const losses: tf.Scalar[] = [];
       const order = fullBatch ? null : shuffledIndices(data.length, random);
-      for (let start = 0; start < data.length; start += batchSize) {
-        const cost = optimizer.minimize(() => {
-          const batch = order ? tf.gather(x, order.slice(start, start + batchSize)) as tf.Tensor2D : x;
-          return computeLoss(batch, model.forward(batch));
-        }, true, variables);
-        losses.push(cost as tf.Scalar);
+      const inputs = options.corruptInputs ? options.corruptInputs(x, epoch) : x;
+      try {
+        for (let start = 0; start < data.length; start += batchSize) {
+          const cost = optimizer.minimize(() => {
+            const rows = order ? order.slice(start, start + batchSize) : null;
+            const input = rows ? tf.gather(inputs, rows) as tf.Tensor2D : inputs;
+            const target = rows ? tf.gather(x, rows) as tf.Tensor2D : x;
+            return computeLoss(target, model.forward(input));
+          }, true, variables);
+          losses.push(cost as tf.Scalar);
+        }
+      } finally {
+        if (inputs !== x) inputs.dispose();
       }
       pending.push({ epoch, losses });
       history.epochsRun = epoch;

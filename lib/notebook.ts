@@ -1,0 +1,169 @@
+/**
+ * What every notebook does besides its science: start the engine, say which one runs, show tables
+ * and computed conclusions, and write its numbers to `reports/<notebook>.json`.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EngineInfo, EngineName, initEngine } from './engine';
+import { inNotebook } from './progress';
+
+/** The results file: the same shape for every notebook. */
+export interface NotebookResults {
+  notebook: string;
+  engine: string;
+  params: Record<string, unknown>;
+  startedAt: string;
+  seconds: number;
+  machine: { cores: number; cpu: string; platform: string; node: string };
+  tables: Record<string, Record<string, unknown>[]>;
+}
+
+interface TslabDisplayApi {
+  html(s: string): void;
+  markdown(s: string): void;
+  text(s: string): void;
+}
+
+function tslabDisplay(): TslabDisplayApi | null {
+  if (!inNotebook()) return null;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('tslab') as { display: TslabDisplayApi }).display;
+}
+
+/** The folder holding this project's package.json. */
+export function projectRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'autoencoder-notebooks') return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the project's package.json above ${__dirname}`);
+    dir = parent;
+  }
+}
+
+/** Where the results go: $AE_RESULTS_FILE when `npm run reproduce` sets it, else reports/<notebook>.json. */
+export function resultsFile(notebook: string): string {
+  return process.env.AE_RESULTS_FILE || path.join(projectRoot(), 'reports', `${notebook}.json`);
+}
+
+function camelCase(key: string): string {
+  return key
+    .replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))
+    .replace(/^[A-Z]/, (c) => c.toLowerCase());
+}
+
+export function camelCaseKeys(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [camelCase(k), v]));
+}
+
+/** Writes a file whole or not at all: a temporary sibling, then a rename. */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    fs.writeFileSync(temporary, content);
+    fs.renameSync(temporary, file);
+  } catch (err) {
+    fs.rmSync(temporary, { force: true });
+    throw err;
+  }
+}
+
+export class NotebookRun {
+  readonly results: NotebookResults;
+  private readonly started = performance.now();
+
+  constructor(readonly notebook: string, params: Record<string, unknown>, readonly engine: EngineInfo) {
+    this.results = {
+      notebook,
+      engine: engine.name,
+      params: JSON.parse(JSON.stringify(params)),
+      startedAt: new Date().toISOString(),
+      seconds: 0,
+      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', platform: `${os.platform()} ${os.release()}`, node: process.version },
+      tables: {},
+    };
+  }
+
+  /** Records a table (rows with camelCase keys) for the results file; re-running replaces it. */
+  table(name: string, rows: Record<string, unknown>[]): Record<string, unknown>[] {
+    const clean = rows.map(camelCaseKeys);
+    this.results.tables[name] = JSON.parse(JSON.stringify(clean));
+    return clean;
+  }
+
+  /** Writes the results file (atomically) and returns its path. */
+  save(): string {
+    this.results.seconds = (performance.now() - this.started) / 1000;
+    const file = resultsFile(this.notebook);
+    writeFileAtomic(file, JSON.stringify(this.results, null, 2) + '\n');
+    return file;
+  }
+}
+
+/**
+ * Starts a notebook: picks the engine (`engine` parameter, else AE_ENGINE, else the best that
+ * loads), prints it, and opens the results record.
+ */
+export async function startNotebook(notebook: string, params: Record<string, unknown>, engine: EngineName | 'auto' = 'auto'): Promise<NotebookRun> {
+  const info = await initEngine(engine);
+  console.log(`Engine: ${info.name} — ${info.description}${info.skipped.length ? ` (passed over: ${info.skipped.join('; ')})` : ''}`);
+  return new NotebookRun(notebook, params, info);
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
+
+function formatCell(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+  if (Array.isArray(value)) return value.join('-');
+  return String(value);
+}
+
+/**
+ * Shows rows as a table built with danfojs (so the user can keep working with the DataFrame it
+ * returns), as HTML in a notebook and as text elsewhere.
+ */
+export function showTable(rows: Record<string, unknown>[], caption?: string): unknown {
+  // Loaded on first use: danfojs takes a moment to load and most of the library does not need it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dfd = require('danfojs-node') as { DataFrame: new (data: unknown) => { columns: string[]; values: unknown[][] } };
+  const flat = rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Array.isArray(v) ? formatCell(v) : v ?? null])));
+  const frame = new dfd.DataFrame(flat);
+  const display = tslabDisplay();
+  const header = frame.columns;
+  const body = frame.values as unknown[][];
+  if (display) {
+    const html = `<table class="ae-table"><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>` +
+      body.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(formatCell(v))}</td>`).join('')}</tr>`).join('') +
+      `</tbody></table>${caption ? `<p><em>${escapeHtml(caption)}</em></p>` : ''}`;
+    display.html(html);
+  } else {
+    const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => formatCell(r[c]).length)));
+    const line = (cells: string[]): string => cells.map((s, c) => s.padEnd(widths[c])).join('  ');
+    console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map((r) => line(r.map(formatCell)))].join('\n'));
+    if (caption) console.log(caption);
+  }
+  return frame;
+}
+
+/** Shows markdown computed from results (conclusions are never typed-in numbers). */
+export function showMarkdown(text: string): void {
+  const display = tslabDisplay();
+  if (display) display.markdown(text);
+  else console.log(text);
+}
+
+const heldModels = new Map<string, { dispose(): void }[]>();
+
+/**
+ * Keeps `models` under `key` and disposes whatever was kept there before, so that re-running a
+ * training cell frees the previous run's tensors instead of leaking them.
+ */
+export function holdModels<T extends { dispose(): void }>(key: string, models: T[]): T[] {
+  for (const old of heldModels.get(key) ?? []) if (!models.includes(old as T)) old.dispose();
+  heldModels.set(key, models);
+  return models;
+}
