@@ -193,16 +193,16 @@ function columnsTensor(data: ImageDataset, start: number, end: number): tf.Tenso
 
 export class Vae {
   readonly config: ResolvedVaeConfig;
-  /** Encoder: inputSize -> hidden[0] -> ... -> hidden[last]. */
+  /** Encoder layers, PyTorch layout (out x in): inputSize -> hidden[0] -> ... -> hidden[last]. */
   readonly encoderWeights: tf.Variable<tf.Rank.R2>[] = [];
-  readonly encoderBiases: tf.Variable<tf.Rank.R1>[] = [];
-  readonly muWeight: tf.Variable<tf.Rank.R2>;
-  readonly muBias: tf.Variable<tf.Rank.R1>;
-  readonly logVarWeight: tf.Variable<tf.Rank.R2>;
-  readonly logVarBias: tf.Variable<tf.Rank.R1>;
-  /** Decoder: latent -> hidden[last] -> ... -> hidden[0] -> inputSize (logits). */
+  /** Biases as columns (out x 1). */
+  readonly encoderBiases: tf.Variable<tf.Rank.R2>[] = [];
+  /** The two heads in one matrix (2 latent x last hidden): rows 0..latent-1 give mu, the rest logVar. */
+  readonly headWeight: tf.Variable<tf.Rank.R2>;
+  readonly headBias: tf.Variable<tf.Rank.R2>;
+  /** Decoder layers (out x in): latent -> hidden[last] -> ... -> hidden[0] -> inputSize (logits). */
   readonly decoderWeights: tf.Variable<tf.Rank.R2>[] = [];
-  readonly decoderBiases: tf.Variable<tf.Rank.R1>[] = [];
+  readonly decoderBiases: tf.Variable<tf.Rank.R2>[] = [];
   private disposed = false;
 
   constructor(config: VaeConfig = {}) {
@@ -220,10 +220,10 @@ export class Vae {
     // PyTorch's default for nn.Linear: weights and biases uniform in +-1/sqrt(fan in); here from our
     // own seeded generator, so a seed names the same network on every engine.
     const random = seededRandom(this.config.seed);
-    const linear = (fanIn: number, fanOut: number): [tf.Variable<tf.Rank.R2>, tf.Variable<tf.Rank.R1>] => {
+    const linear = (fanIn: number, fanOut: number): [tf.Variable<tf.Rank.R2>, tf.Variable<tf.Rank.R2>] => {
       const bound = 1 / Math.sqrt(fanIn);
       const u = (n: number) => Float32Array.from({ length: n }, () => (2 * random() - 1) * bound);
-      return [tf.variable(tf.tensor2d(u(fanIn * fanOut), [fanIn, fanOut])), tf.variable(tf.tensor1d(u(fanOut)))];
+      return [tf.variable(tf.tensor2d(u(fanOut * fanIn), [fanOut, fanIn])), tf.variable(tf.tensor2d(u(fanOut), [fanOut, 1]))];
     };
     const { inputSize, latentSize } = this.config;
     const enc = [inputSize, ...hidden];
@@ -231,9 +231,13 @@ export class Vae {
       const [w, b] = linear(enc[i], enc[i + 1]);
       this.encoderWeights.push(w); this.encoderBiases.push(b);
     }
+    // Two nn.Linear(last, latent) heads (fc21 and fc22 in PyTorch's example), stacked.
     const last = enc[enc.length - 1];
-    [this.muWeight, this.muBias] = linear(last, latentSize);
-    [this.logVarWeight, this.logVarBias] = linear(last, latentSize);
+    const [wMu, bMu] = linear(last, latentSize);
+    const [wLogVar, bLogVar] = linear(last, latentSize);
+    this.headWeight = tf.variable(tf.concat([wMu, wLogVar], 0));
+    this.headBias = tf.variable(tf.concat([bMu, bLogVar], 0));
+    [wMu, bMu, wLogVar, bLogVar].forEach((t) => t.dispose());
     const dec = [latentSize, ...hidden.slice().reverse(), inputSize];
     for (let i = 0; i < dec.length - 1; i++) {
       const [w, b] = linear(dec[i], dec[i + 1]);
@@ -248,7 +252,7 @@ export class Vae {
   variables(): tf.Variable[] {
     return [
       ...this.encoderWeights.flatMap((w, i) => [w, this.encoderBiases[i]]),
-      this.muWeight, this.muBias, this.logVarWeight, this.logVarBias,
+      this.headWeight, this.headBias,
       ...this.decoderWeights.flatMap((w, i) => [w, this.decoderBiases[i]]),
     ];
   }
@@ -261,37 +265,69 @@ export class Vae {
     if (this.disposed) throw new Error('This VAE was disposed.');
   }
 
-  /** q(z|x): mean and log-variance (n x latent each). Not wrapped in tidy: call inside one. */
-  encode(x: tf.Tensor2D): { mu: tf.Tensor2D; logVar: tf.Tensor2D } {
+  /** q(z|x) on columns: x is pixels x n; mu and logVar are latent x n. Call inside a tidy. */
+  encodeColumns(x: tf.Tensor2D): { mu: tf.Tensor2D; logVar: tf.Tensor2D } {
     let h = x;
     for (let i = 0; i < this.encoderWeights.length; i++) {
-      h = dense(h, this.encoderWeights[i], this.encoderBiases[i], this.config.activation);
+      h = activate(denseColumns(h, this.encoderWeights[i], this.encoderBiases[i]), this.config.activation);
     }
-    return {
-      mu: tf.fused.matMul({ a: h, b: this.muWeight, bias: this.muBias }) as tf.Tensor2D,
-      logVar: tf.fused.matMul({ a: h, b: this.logVarWeight, bias: this.logVarBias }) as tf.Tensor2D,
-    };
+    const heads = denseColumns(h, this.headWeight, this.headBias);
+    const [mu, logVar] = tf.split(heads, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+    return { mu, logVar };
   }
 
-  /** p(x|z): Bernoulli logits (n x inputSize). Not wrapped in tidy: call inside one. */
-  decodeLogits(z: tf.Tensor2D): tf.Tensor2D {
+  /** p(x|z) on columns: z is latent x n; returns Bernoulli logits, pixels x n. Call inside a tidy. */
+  decodeLogitsColumns(z: tf.Tensor2D): tf.Tensor2D {
     let h = z;
     const n = this.decoderWeights.length;
-    for (let i = 0; i < n - 1; i++) h = dense(h, this.decoderWeights[i], this.decoderBiases[i], this.config.activation);
-    return tf.fused.matMul({ a: h, b: this.decoderWeights[n - 1], bias: this.decoderBiases[n - 1] }) as tf.Tensor2D;
+    for (let i = 0; i < n - 1; i++) {
+      h = activate(denseColumns(h, this.decoderWeights[i], this.decoderBiases[i]), this.config.activation);
+    }
+    return denseColumns(h, this.decoderWeights[n - 1], this.decoderBiases[n - 1]);
+  }
+
+  /** q(z|x) for rows of images (n x pixels): mu and logVar, n x latent each. */
+  encode(x: tf.Tensor2D): { mu: tf.Tensor2D; logVar: tf.Tensor2D } {
+    this.checkAlive();
+    const [mu, logVar] = tf.tidy(() => {
+      const e = this.encodeColumns(tf.transpose(x));
+      return [tf.transpose(e.mu), tf.transpose(e.logVar)];
+    });
+    return { mu, logVar };
+  }
+
+  /** Bernoulli logits (n x pixels) for rows of codes (n x latent). */
+  decodeLogits(z: tf.Tensor2D): tf.Tensor2D {
+    this.checkAlive();
+    return tf.tidy(() => tf.transpose(this.decodeLogitsColumns(tf.transpose(z))));
   }
 
   /**
-   * The loss terms on a batch, each averaged over the batch (nats per image): rec = summed BCE,
-   * kl = closed-form KL, loss = rec + beta * kl. `eps` is the noise of the reparameterization.
+   * The loss on a batch in the column layout (x: pixels x b, eps: latent x b), each term averaged
+   * over the batch, in nats per image:
+   *   rec  = sum over pixels of BCE-with-logits(decoder(z), x),  z = mu + exp(0.5 logVar) * eps
+   *   kl   = 0.5 * sum over latent units of (exp(logVar) + mu^2 - 1 - logVar)
+   *   loss = rec + beta * kl
+   * Call inside a tidy (or an optimizer's minimize).
    */
-  lossTerms(x: tf.Tensor2D, eps: tf.Tensor2D, beta = 1): { loss: tf.Scalar; rec: tf.Scalar; kl: tf.Scalar } {
-    const { mu, logVar } = this.encode(x);
+  lossTermsColumns(x: tf.Tensor2D, eps: tf.Tensor2D, beta = 1): { loss: tf.Scalar; rec: tf.Scalar; kl: tf.Scalar } {
+    const b = x.shape[1];
+    const { mu, logVar } = this.encodeColumns(x);
     const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), eps)) as tf.Tensor2D;
-    const logits = this.decodeLogits(z);
-    const rec = tf.mean(bceWithLogitsSum(logits, x)) as tf.Scalar;
-    const kl = tf.mean(klToStandardNormal(mu, logVar)) as tf.Scalar;
+    const logits = this.decodeLogitsColumns(z);
+    const rec = tf.div(tf.sum(tf.sub(tf.softplus(logits), tf.mul(x, logits))), b) as tf.Scalar;
+    const kl = tf.div(klToStandardNormal(mu, logVar, 0).sum(), b) as tf.Scalar;
     const loss = (beta === 1 ? tf.add(rec, kl) : tf.add(rec, tf.mul(beta, kl))) as tf.Scalar;
+    return { loss, rec, kl };
+  }
+
+  /** The same loss terms for rows (x: b x pixels, eps: b x latent). Returns new scalars. */
+  lossTerms(x: tf.Tensor2D, eps: tf.Tensor2D, beta = 1): { loss: tf.Scalar; rec: tf.Scalar; kl: tf.Scalar } {
+    this.checkAlive();
+    const [loss, rec, kl] = tf.tidy(() => {
+      const t = this.lossTermsColumns(tf.transpose(x), tf.transpose(eps), beta);
+      return [t.loss, t.rec, t.kl];
+    });
     return { loss, rec, kl };
   }
 
@@ -304,8 +340,9 @@ export class Vae {
 
   /**
    * Trains with Adam on `train` (shuffled every epoch), evaluating `options.test` after each epoch.
-   * Resolves, never rejects, on interrupt or divergence: the history says why it stopped. The
-   * tensor count after training equals the count before.
+   * Resolves, never rejects, on interrupt or divergence: the history says why it stopped. Per-step
+   * losses are summed on the device and read back once per epoch. The tensor count after training
+   * equals the count before (the optimizer is made for this call and freed at its end).
    */
   async train(train: ImageDataset, options: VaeTrainOptions = {}): Promise<VaeHistory> {
     this.checkAlive();
@@ -325,6 +362,7 @@ export class Vae {
     const label = options.label ? `${options.label}: ` : 'VAE: ';
     const n = train.count;
     const steps = Math.ceil(n / batchSize);
+    const D = this.inputSize;
 
     const history: VaeHistory = {
       epochs: [], trainNegElbo: [], testNegElbo: [], epochsRun: 0, stopReason: 'epochs', message: '', seconds: 0, trainSecondsPerEpoch: NaN,
@@ -358,19 +396,20 @@ export class Vae {
       for (let epoch = 1; epoch <= epochs; epoch++) {
         const epochStart = performance.now();
         const order = shuffledIndices(n, shuffleRandom);
-        const xShuffled = tf.tidy(() => tf.gather(xAll, tf.tensor1d(order, 'int32')));
-        // Sums over the epoch of batchSize * [loss, rec, kl], kept on the device.
+        // This epoch's images in shuffled order, as columns (pixels x n).
+        const xEpoch = tf.tidy(() => tf.transpose(tf.gather(xAll, tf.tensor1d(order, 'int32')))) as tf.Tensor2D;
+        // Sums over the epoch of b * [loss, rec, kl], kept on the device.
         let sums: tf.Tensor1D = tf.zeros([3]);
         let step = 0;
         try {
           for (let start = 0; start < n; start += batchSize) {
             const b = Math.min(batchSize, n - start);
             let terms: tf.Tensor1D | null = null;
-            const eps = noiseTensor(normal, [b, this.latentSize]) as tf.Tensor2D;
-            const batch = b === n ? xShuffled : tf.slice(xShuffled, [start, 0], [b, this.inputSize]);
+            const eps = noiseTensor(normal, [this.latentSize, b]) as tf.Tensor2D;
+            const batch = b === n ? xEpoch : tf.slice(xEpoch, [0, start], [D, b]);
             try {
               const cost = optimizer.minimize(() => {
-                const t = this.lossTerms(batch as tf.Tensor2D, eps, beta);
+                const t = this.lossTermsColumns(batch, eps, beta);
                 terms = tf.keep(tf.stack([t.loss, t.rec, t.kl]) as tf.Tensor1D);
                 return t.loss;
               }, false, variables);
@@ -381,7 +420,7 @@ export class Vae {
             } finally {
               (terms as tf.Tensor1D | null)?.dispose();
               eps.dispose();
-              if (batch !== xShuffled) batch.dispose();
+              if (batch !== xEpoch) batch.dispose();
             }
             step++;
             progress?.update(status(epoch, step));
@@ -426,7 +465,7 @@ export class Vae {
           progress?.update(status(epoch + 1, 0));
         } finally {
           sums.dispose();
-          xShuffled.dispose();
+          xEpoch.dispose();
         }
         if (interrupted || options.shouldStop?.()) {
           history.stopReason = 'interrupted';
@@ -454,7 +493,8 @@ export class Vae {
 
   /**
    * Negative ELBO on `data` in nats per image, split into reconstruction and KL: one sample of z per
-   * image (seeded, so repeatable), closed-form KL, beta = 1. An upper bound on -log p(x).
+   * image (seeded, so repeatable), closed-form KL, beta = 1. An upper bound on -log p(x) (up to the
+   * noise of the one sample).
    */
   evaluate(data: ImageDataset, options: { seed?: number; batchSize?: number } = {}): VaeEvaluation {
     this.checkAlive();
@@ -465,11 +505,10 @@ export class Vae {
     try {
       for (let start = 0; start < data.count; start += batchSize) {
         const end = Math.min(start + batchSize, data.count);
-        const eps = noiseTensor(normal, [end - start, this.latentSize]);
+        const eps = noiseTensor(normal, [this.latentSize, end - start]);
         const previous = sums;
         sums = tf.tidy(() => {
-          const x = rowsTensor(data, start, end);
-          const t = this.lossTerms(x, eps as tf.Tensor2D, 1);
+          const t = this.lossTermsColumns(columnsTensor(data, start, end), eps as tf.Tensor2D, 1);
           return tf.add(previous, tf.mul(tf.stack([t.rec, t.kl]), end - start)) as tf.Tensor1D;
         });
         previous.dispose();
@@ -483,11 +522,13 @@ export class Vae {
   }
 
   /**
-   * Importance-sampling estimate of log p(x) with k samples from q(z|x) per image:
-   * log p(x) ≈ log (1/k) Σ_j p(x|z_j) p(z_j) / q(z_j|x), computed as a log-mean-exp. In expectation
-   * it is a lower bound on log p(x), at least as tight as the ELBO (k = 1), approaching log p(x) as k
-   * grows; so -logLikelihood is an upper bound on -log p(x), tighter than the negative ELBO. Images
-   * are processed so that at most `maxRows` decoder rows (images x k) exist at once: bounded memory.
+   * Importance-sampling estimate of log p(x) with k samples z_j ~ q(z|x) per image:
+   *   log p(x) ≈ log (1/k) Σ_j exp(log p(x|z_j) + log p(z_j) - log q(z_j|x)),
+   * computed as a log-mean-exp. In expectation it is a lower bound on log p(x), at least as tight as
+   * the ELBO (k = 1) and approaching log p(x) as k grows; so `negLogLikelihood` is an upper bound on
+   * -log p(x) that is tighter than the negative ELBO. The `elbo` returned is the mean of the same k
+   * log-weights, so logLikelihood >= elbo holds exactly (Jensen). At most `maxRows` decoder columns
+   * (images x k) exist at once: memory stays bounded whatever the data size.
    */
   logLikelihood(data: ImageDataset, k = 100, options: { seed?: number; maxRows?: number } = {}): VaeLogLikelihood {
     this.checkAlive();
@@ -497,21 +538,24 @@ export class Vae {
     const chunk = Math.max(1, Math.floor(maxRows / k));
     const normal = normalFrom(seededRandom((options.seed ?? 0) ^ 0x3c6ef372));
     const L = this.latentSize;
+    const D = this.inputSize;
     let sums: tf.Tensor1D = tf.zeros([2]);
     try {
       for (let start = 0; start < data.count; start += chunk) {
         const end = Math.min(start + chunk, data.count);
         const b = end - start;
-        const eps = noiseTensor(normal, [k, b, L]) as tf.Tensor3D;
+        const eps = noiseTensor(normal, [L, k, b]) as tf.Tensor3D;
         const previous = sums;
         sums = tf.tidy(() => {
-          const x = rowsTensor(data, start, end);
-          const { mu, logVar } = this.encode(x);
-          const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), eps)) as tf.Tensor3D; // k x b x L
-          const logits = tf.reshape(this.decodeLogits(tf.reshape(z, [k * b, L])), [k, b, this.inputSize]);
-          const logPxGivenZ = tf.neg(bceWithLogitsSum(logits, x)); // k x b
-          const logPz = tf.sub(tf.mul(-0.5, tf.sum(tf.square(z), -1)), 0.5 * L * LOG_2PI);
-          const logQz = tf.sub(tf.mul(-0.5, tf.sum(tf.add(tf.square(eps), logVar), -1)), 0.5 * L * LOG_2PI);
+          const x = columnsTensor(data, start, end); // D x b
+          const { mu, logVar } = this.encodeColumns(x); // L x b
+          const mu3 = tf.reshape(mu, [L, 1, b]);
+          const logVar3 = tf.reshape(logVar, [L, 1, b]);
+          const z = tf.add(mu3, tf.mul(tf.exp(tf.mul(0.5, logVar3)), eps)); // L x k x b
+          const logits = tf.reshape(this.decodeLogitsColumns(tf.reshape(z, [L, k * b])), [D, k, b]);
+          const logPxGivenZ = tf.neg(bceWithLogitsSum(logits, tf.reshape(x, [D, 1, b]), 0)); // k x b
+          const logPz = tf.sub(tf.mul(-0.5, tf.sum(tf.square(z), 0)), 0.5 * L * LOG_2PI);
+          const logQz = tf.sub(tf.mul(-0.5, tf.sum(tf.add(tf.square(eps), logVar3), 0)), 0.5 * L * LOG_2PI);
           const logW = tf.sub(tf.add(logPxGivenZ, logPz), logQz); // k x b
           const ll = tf.sub(tf.logSumExp(logW, 0), Math.log(k)); // b
           return tf.add(previous, tf.stack([tf.sum(ll), tf.div(tf.sum(logW), k)])) as tf.Tensor1D;
@@ -526,21 +570,21 @@ export class Vae {
     }
   }
 
-  /** Means of q(z|x) for every image: count rows of latentSize numbers. */
+  /** Means of q(z|x) for every image: `count` rows of latentSize numbers. */
   encodeMean(data: ImageDataset, batchSize = 2000): number[][] {
     this.checkAlive();
     this.checkData(data, 'encodeMean');
     const out: number[][] = [];
     for (let start = 0; start < data.count; start += batchSize) {
       const end = Math.min(start + batchSize, data.count);
-      const mu = tf.tidy(() => this.encode(rowsTensor(data, start, end)).mu);
+      const mu = tf.tidy(() => tf.transpose(this.encodeColumns(columnsTensor(data, start, end)).mu));
       out.push(...(mu.arraySync() as number[][]));
       mu.dispose();
     }
     return out;
   }
 
-  /** Pixel probabilities sigmoid(logits) for latent codes (rows of latentSize): n * inputSize values. */
+  /** Pixel probabilities sigmoid(logits) for latent codes (rows of latentSize): n * inputSize values, row by row. */
   decode(z: number[][] | Float32Array): Float32Array {
     this.checkAlive();
     const rows = z instanceof Float32Array ? z.length / this.latentSize : z.length;
@@ -549,8 +593,8 @@ export class Vae {
     }
     if (rows === 0) return new Float32Array(0);
     const p = tf.tidy(() => {
-      const zt = z instanceof Float32Array ? tf.tensor2d(z, [rows, this.latentSize]) : tf.tensor2d(z, [rows, this.latentSize]);
-      return tf.sigmoid(this.decodeLogits(zt));
+      const zRows = z instanceof Float32Array ? tf.tensor2d(z, [rows, this.latentSize]) : tf.tensor2d(z, [rows, this.latentSize]);
+      return tf.transpose(tf.sigmoid(this.decodeLogitsColumns(tf.transpose(zRows))));
     });
     try {
       return p.dataSync() as Float32Array;
@@ -573,7 +617,7 @@ export class Vae {
     this.checkAlive();
     this.checkData(data, 'reconstruct');
     const m = Math.min(count, data.count);
-    const p = tf.tidy(() => tf.sigmoid(this.decodeLogits(this.encode(rowsTensor(data, 0, m)).mu)));
+    const p = tf.tidy(() => tf.transpose(tf.sigmoid(this.decodeLogitsColumns(this.encodeColumns(columnsTensor(data, 0, m)).mu))));
     try {
       return p.dataSync() as Float32Array;
     } finally {

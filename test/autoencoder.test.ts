@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import {
+  Autoencoder, glyphBits, initEngine, loadFont, meetsCriterion, pixelDistance, reportError,
+  summarizeWrongPixels, trainAutoencoder, validateLayers, wrongPixelsPerGlyph,
+} from '../lib';
+import { projectRoot } from './helpers';
+
+const glyphs = glyphBits(loadFont(path.join(projectRoot, 'data', 'font.h')));
+
+before(async () => { await initEngine('wasm'); });
+
+describe('Autoencoder shapes', () => {
+  test('encoder, decoder and reconstruction have the shapes of the layer list', () => {
+    const model = new Autoencoder({ layers: [35, 20, 10, 2, 10, 20, 35], seed: 1 });
+    try {
+      assert.equal(model.latentIndex, 3);
+      assert.equal(model.latentSize, 2);
+      assert.deepEqual(model.weights.map((w) => w.shape), [[35, 20], [20, 10], [10, 2], [2, 10], [10, 20], [20, 35]]);
+      const codes = model.encodeArray(glyphs.slice(0, 5));
+      assert.equal(codes.length, 5);
+      assert.equal(codes[0].length, 2);
+      const decoded = model.decodeArray(codes);
+      assert.equal(decoded[0].length, 35);
+      assert.ok(decoded.flat().every((v) => v > 0 && v < 1), 'sigmoid outputs lie in (0, 1)');
+      // Decoding the codes is the same as reconstructing: encoder and decoder compose.
+      const direct = model.reconstructArray(glyphs.slice(0, 5));
+      direct.flat().forEach((v, i) => assert.ok(Math.abs(v - decoded.flat()[i]) < 1e-5));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('the latent layer may use another activation, and the hidden ones relu', () => {
+    const model = new Autoencoder({ layers: [35, 8, 3, 8, 35], hiddenActivation: 'relu', latentActivation: 'sigmoid', seed: 2 });
+    try {
+      const codes = model.encodeArray(glyphs);
+      assert.ok(codes.flat().every((v) => v > 0 && v < 1));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('bad layer lists and activations are rejected with the parameter named', () => {
+    assert.throws(() => validateLayers([35, 2]), /at least 3/);
+    assert.throws(() => validateLayers([35, 2, 30]), /first and last/);
+    assert.throws(() => validateLayers([35, 2, 2, 35]), /exactly one inner layer must be the smallest/);
+    assert.throws(() => validateLayers([35, 2.5, 35]), /positive whole number/);
+    assert.throws(() => validateLayers([30, 2, 30], 35, 'Parameter architectures[0]'), /Parameter architectures\[0\].*start and end with 35/);
+    assert.throws(() => new Autoencoder({ layers: [35, 2, 35], hiddenActivation: 'softmax' as never }), /hiddenActivation.*allowed/);
+  });
+
+  test('the same seed gives the same initial weights, another seed others', () => {
+    const [a, b, c] = [1, 1, 2].map((seed) => new Autoencoder({ layers: [35, 10, 2, 10, 35], seed }));
+    try {
+      assert.deepEqual(a.parameters(), b.parameters());
+      assert.notDeepEqual(a.parameters(), c.parameters());
+    } finally {
+      [a, b, c].forEach((m) => m.dispose());
+    }
+  });
+});
+
+describe('wrong-pixel metric', () => {
+  test('counts thresholded differences per glyph on hand-made cases', () => {
+    const targets = [[1, 0, 1, 0], [0, 0, 0, 0], [1, 1, 1, 1]];
+    const outputs = [[0.9, 0.1, 0.6, 0.4], [0.5, 0.49, 0.7, 0.0], [0.2, 0.8, 0.51, 0.49]];
+    assert.deepEqual(wrongPixelsPerGlyph(outputs, targets), [0, 2, 2]);
+    const summary = summarizeWrongPixels([0, 2, 2]);
+    assert.equal(summary.max, 2);
+    assert.equal(summary.total, 4);
+    assert.equal(meetsCriterion([0, 1, 1], 1), true);
+    assert.equal(meetsCriterion([0, 2, 1], 1), false);
+    assert.equal(pixelDistance([1, 0, 1], [0.9, 0.6, 0.2]), 2);
+    assert.throws(() => wrongPixelsPerGlyph([[1]], [[1], [0]]), /1 outputs for 2 targets/);
+  });
+
+  test('the report error is half the summed squared error', () => {
+    assert.equal(reportError([[1, 0.5], [0, 0]], [[1, 0], [1, 1]]), (0.25 + 1 + 1) / 2);
+  });
+});
+
+describe('training', () => {
+  test('a short training on 4 glyphs reaches 0 wrong pixels and stops on the criterion', async () => {
+    const model = new Autoencoder({ layers: [35, 10, 2, 10, 35], seed: 3 });
+    try {
+      const history = await trainAutoencoder(model, glyphs.slice(0, 4), {
+        epochs: 3000, learningRate: 0.01, seed: 3, maxWrongPixels: 0, checkEvery: 25, progress: null,
+      });
+      assert.equal(history.stopReason, 'criterion');
+      assert.equal(history.maxWrongPixels, 0);
+      assert.equal(history.totalWrongPixels, 0);
+      assert.ok(history.epochsToCriterion !== null && history.epochsToCriterion < 3000);
+      assert.equal(history.loss.length, history.epochsRun);
+      assert.ok(history.loss[history.loss.length - 1] < history.loss[0] / 2, 'the loss falls');
+      const out = model.reconstructArray(glyphs.slice(0, 4));
+      assert.deepEqual(wrongPixelsPerGlyph(out, glyphs.slice(0, 4)), [0, 0, 0, 0]);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('the tensor count stays flat across epochs and after training', async () => {
+    const model = new Autoencoder({ layers: [35, 12, 2, 12, 35], seed: 4 });
+    try {
+      const counts: number[] = [];
+      const baseline = tf.memory().numTensors;
+      const history = await trainAutoencoder(model, glyphs, {
+        epochs: 120, learningRate: 0.005, batchSize: 8, maxWrongPixels: null, progress: null,
+        // Called between steps: the number of live tensors must not grow with the epochs.
+        shouldStop: () => { counts.push(tf.memory().numTensors); return false; },
+      });
+      assert.equal(history.epochsRun, 120);
+      assert.equal(tf.memory().numTensors, baseline, 'nothing left behind after training');
+      // counts[i] is taken after epoch i + 1. Between checks (every 50 epochs) the per-step loss
+      // scalars wait on the device on purpose, 4 per epoch at 8 of 32 glyphs a step; a check reads
+      // them back and frees them, so the count right after each check is the same.
+      assert.equal(counts[48], counts[8] + 40 * 4, 'only the pending loss scalars accumulate between checks');
+      assert.equal(counts[49], counts[99], 'the same count after every check');
+      assert.equal(counts[50], counts[0], 'the same count one epoch after a check');
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('the same seed gives the same numbers; mini-batches are seeded too', async () => {
+    const once = async (seed: number) => {
+      const model = new Autoencoder({ layers: [35, 10, 2, 10, 35], seed });
+      try {
+        const h = await trainAutoencoder(model, glyphs, { epochs: 40, learningRate: 0.01, batchSize: 8, seed, maxWrongPixels: null, checkEvery: 20, progress: null });
+        return { loss: h.loss, wrong: h.wrongPixels, out: model.reconstructArray(glyphs.slice(0, 2)) };
+      } finally {
+        model.dispose();
+      }
+    };
+    const [a, b, c] = [await once(5), await once(5), await once(6)];
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.loss, c.loss);
+  });
+
+  test('a diverging run stops at once, keeps its history and names the learning rate', async () => {
+    const model = new Autoencoder({ layers: [35, 10, 2, 10, 35], seed: 7, outputActivation: 'linear' });
+    try {
+      const history = await trainAutoencoder(model, glyphs, {
+        epochs: 500, learningRate: 1e4, optimizer: 'sgd', loss: 'mse', maxWrongPixels: null, checkEvery: 10, progress: null,
+      });
+      assert.equal(history.stopReason, 'diverged');
+      assert.match(history.message, /learning rate \(10000\)/);
+      assert.ok(history.epochsRun < 500);
+      assert.ok(history.loss.length > 0 && !Number.isFinite(history.loss[history.loss.length - 1]));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('shouldStop ends training after the current step, as an interrupt does', async () => {
+    const model = new Autoencoder({ layers: [35, 10, 2, 10, 35], seed: 8 });
+    try {
+      let steps = 0;
+      const history = await trainAutoencoder(model, glyphs, {
+        epochs: 1000, learningRate: 0.005, progress: null, shouldStop: () => ++steps >= 7,
+      });
+      assert.equal(history.stopReason, 'interrupted');
+      assert.equal(history.epochsRun, 7);
+      assert.equal(history.loss.length, 7);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('bad options are rejected with the option named', async () => {
+    const model = new Autoencoder({ layers: [35, 10, 2, 10, 35] });
+    try {
+      await assert.rejects(trainAutoencoder(model, glyphs, { epochs: 0, learningRate: 0.01 }), /epochs is 0/);
+      await assert.rejects(trainAutoencoder(model, glyphs, { epochs: 5, learningRate: -1 }), /learningRate is -1/);
+      await assert.rejects(trainAutoencoder(model, glyphs, { epochs: 5, learningRate: 0.1, batchSize: 99 }), /batchSize is 99/);
+      await assert.rejects(trainAutoencoder(model, [[1, 0]], { epochs: 5, learningRate: 0.1 }), /35 values/);
+    } finally {
+      model.dispose();
+    }
+  });
+});
