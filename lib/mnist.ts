@@ -202,13 +202,13 @@ function checkLength(file: string, bytes: Uint8Array, header: number, body: numb
  * With `expect`, also checks the image size.
  */
 export function parseIdxImages(bytes: Uint8Array, file: string, expect?: { rows?: number; cols?: number }): IdxImages {
+  const dv = view(bytes);
+  const magic = bytes.length >= 4 ? dv.getUint32(0) : null;
+  if (magic !== null && magic !== IDX_IMAGES_MAGIC) {
+    throw new Error(`${file}: wrong magic number ${hex32(magic)}${describeMagic(magic)}; an IDX images file starts with ${hex32(IDX_IMAGES_MAGIC)} (unsigned bytes, 3 dimensions).`);
+  }
   if (bytes.length < 16) {
     throw new Error(`${file}: truncated: an IDX images file starts with a 16-byte header, but the file has only ${bytes.length} bytes.`);
-  }
-  const dv = view(bytes);
-  const magic = dv.getUint32(0);
-  if (magic !== IDX_IMAGES_MAGIC) {
-    throw new Error(`${file}: wrong magic number ${hex32(magic)}${describeMagic(magic)}; an IDX images file starts with ${hex32(IDX_IMAGES_MAGIC)} (unsigned bytes, 3 dimensions).`);
   }
   const count = dv.getUint32(4);
   const rows = dv.getUint32(8);
@@ -225,13 +225,13 @@ export function parseIdxImages(bytes: Uint8Array, file: string, expect?: { rows?
 
 /** Parses an IDX1 unsigned-byte labels file (already gunzipped); checks labels < `classes` when given. */
 export function parseIdxLabels(bytes: Uint8Array, file: string, classes?: number): Uint8Array {
+  const dv = view(bytes);
+  const magic = bytes.length >= 4 ? dv.getUint32(0) : null;
+  if (magic !== null && magic !== IDX_LABELS_MAGIC) {
+    throw new Error(`${file}: wrong magic number ${hex32(magic)}${describeMagic(magic)}; an IDX labels file starts with ${hex32(IDX_LABELS_MAGIC)} (unsigned bytes, 1 dimension).`);
+  }
   if (bytes.length < 8) {
     throw new Error(`${file}: truncated: an IDX labels file starts with an 8-byte header, but the file has only ${bytes.length} bytes.`);
-  }
-  const dv = view(bytes);
-  const magic = dv.getUint32(0);
-  if (magic !== IDX_LABELS_MAGIC) {
-    throw new Error(`${file}: wrong magic number ${hex32(magic)}${describeMagic(magic)}; an IDX labels file starts with ${hex32(IDX_LABELS_MAGIC)} (unsigned bytes, 1 dimension).`);
   }
   const count = dv.getUint32(4);
   checkLength(file, bytes, 8, count, `${count} labels`);
