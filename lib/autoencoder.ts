@@ -91,8 +91,9 @@ export class Autoencoder {
       const [fanIn, fanOut] = [layers[i], layers[i + 1]];
       const std = Math.sqrt(2 / (fanIn + fanOut));
       const values = Float32Array.from({ length: fanIn * fanOut }, () => std * normal());
-      this.weights.push(tf.variable(tf.tensor2d(values, [fanIn, fanOut]), true, undefined));
-      this.biases.push(tf.variable(tf.zeros([fanOut]), true));
+      // In a tidy: the initial tensors are freed, only the variables stay.
+      this.weights.push(tf.tidy(() => tf.variable(tf.tensor2d(values, [fanIn, fanOut]), true)));
+      this.biases.push(tf.tidy(() => tf.variable(tf.zeros([fanOut]), true)));
     }
   }
 
@@ -103,6 +104,11 @@ export class Autoencoder {
   /** Every trainable variable, weights then biases, layer by layer. */
   variables(): tf.Variable[] {
     return this.weights.flatMap((w, i) => [w, this.biases[i]]);
+  }
+
+  /** The activation applied to layer `layer` (an index in `layers`, 1 or more). */
+  activationOf(layer: number): Activation {
+    return this.activationAfter(layer);
   }
 
   private activationAfter(layer: number): Activation {

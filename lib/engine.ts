@@ -131,3 +131,420 @@ export function patchWasmMatMul(): void {
     tf.registerKernel(wrapped);
   }
 }
+
+
+// ---------------------------------------------------------------------------------------------
+// One kernel for a whole optimizer step
+// ---------------------------------------------------------------------------------------------
+
+/** Name of the kernel that applies one Adam or SGD step to every parameter of a model at once. */
+export const FLAT_UPDATE_KERNEL = 'AutoencoderFlatUpdate';
+
+export type FlatOptimizerKind = 'adam' | 'sgd';
+
+/**
+ * An optimizer over all of a model's parameters that makes one engine call per step (instead of
+ * about ten per parameter tensor with tf.train optimizers). It computes exactly what tf.train.adam
+ * (beta1 0.9, beta2 0.999, epsilon 1e-7) or tf.train.sgd computes, operation by operation in
+ * float32: given the same gradients, the new values are bit-identical.
+ */
+export interface FlatOptimizer {
+  readonly kind: FlatOptimizerKind;
+  /**
+   * True when `apply` can take a bias gradient as the rows to sum (a batch of output gradients)
+   * and sum them itself, in the order the engine's Sum kernel would: one engine call fewer per
+   * bias. (wasm engine.)
+   */
+  readonly sumsRows: boolean;
+  /**
+   * One step: `grads[i]` is the gradient of `variables[i]` (same shape), or, where `sumRows[i]`,
+   * a rows x variables[i].size matrix whose column sums are the gradient. Call inside a tidy.
+   */
+  apply(variables: tf.Variable[], grads: tf.Tensor[], sumRows?: boolean[]): void;
+  dispose(): void;
+}
+
+interface UpdateHyper {
+  kind: FlatOptimizerKind;
+  /** float32 constants as tf.train's scalars hold them. */
+  b1: number; b2: number; oneMinusB1: number; oneMinusB2: number; eps: number; negLr: number;
+  /** beta1^t and beta2^t as tf.train.adam keeps them: float32 scalars that start at beta1, beta2. */
+  accBeta1: number; accBeta2: number;
+}
+
+function hyper(kind: FlatOptimizerKind, learningRate: number): UpdateHyper {
+  const f = Math.fround;
+  const [beta1, beta2, epsilon] = [0.9, 0.999, 1e-7];
+  return {
+    kind, b1: f(beta1), b2: f(beta2), oneMinusB1: f(1 - beta1), oneMinusB2: f(1 - beta2), eps: f(epsilon), negLr: f(-learningRate),
+    accBeta1: f(beta1), accBeta2: f(beta2),
+  };
+}
+
+/** What the kernel does on one backend; passed to it as an attribute. */
+type UpdateBody = (inputs: tf.NamedTensorInfoMap, backend: unknown) => tf.TensorInfo[];
+
+function registerFlatUpdateKernel(backendName: string): void {
+  if (tf.getKernel(FLAT_UPDATE_KERNEL, backendName)) return;
+  tf.registerKernel({
+    kernelName: FLAT_UPDATE_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => (attrs as unknown as { body: UpdateBody }).body(inputs, backend),
+  });
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Adam in float32 with Math.fround after each operation, as tf.train.adam's ops compute it. */
+function adamJs(h: UpdateHyper, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, c1: number, c2: number): void {
+  const f = Math.fround;
+  const { b1, b2, oneMinusB1, oneMinusB2, eps, negLr } = h;
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i];
+    const mi = f(f(m[i] * b1) + f(gi * oneMinusB1));
+    const vi = f(f(v[i] * b2) + f(f(gi * gi) * oneMinusB2));
+    m[i] = mi;
+    v[i] = vi;
+    out[i] = f(f(f(f(mi / c1) / f(f(Math.sqrt(f(vi / c2))) + eps)) * negLr) + p[i]);
+  }
+}
+
+function sgdJs(h: UpdateHyper, p: Float32Array, g: Float32Array, out: Float32Array): void {
+  const f = Math.fround;
+  for (let i = 0; i < p.length; i++) out[i] = f(f(h.negLr * g[i]) + p[i]);
+}
+
+function advanceAccumulators(h: UpdateHyper): void {
+  const f = Math.fround;
+  h.accBeta1 = f(h.accBeta1 * h.b1);
+  h.accBeta2 = f(h.accBeta2 * h.b2);
+}
+
+/** Runs FLAT_UPDATE_KERNEL and assigns its outputs to the variables. */
+function runFlatUpdate(variables: tf.Variable[], grads: tf.Tensor[], body: UpdateBody): void {
+  const inputs: tf.NamedTensorMap = {};
+  for (let i = 0; i < variables.length; i++) {
+    inputs[`p${i}`] = variables[i];
+    inputs[`g${i}`] = grads[i];
+  }
+  const outputs = tf.engine().runKernel(FLAT_UPDATE_KERNEL, inputs, { body } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  for (let i = 0; i < variables.length; i++) variables[i].assign(outputs[i]);
+}
+
+function checkShapes(variables: tf.Variable[], grads: tf.Tensor[], sumRows: boolean[] | undefined, rowsAllowed: boolean): void {
+  if (grads.length !== variables.length) throw new Error(`flat optimizer: ${grads.length} gradients for ${variables.length} variables`);
+  grads.forEach((g, i) => {
+    const ok = sumRows?.[i]
+      ? rowsAllowed && g.rank === 2 && g.shape[1] === variables[i].size
+      : g.size === variables[i].size;
+    if (!ok || g.dtype !== 'float32') throw new Error(`flat optimizer: gradient ${i} has shape ${g.shape} for a variable of shape ${variables[i].shape}`);
+  });
+}
+
+/** The JS implementation, on any backend whose float32 memory we can view (cpu). */
+function jsFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, total: number,
+  view: (backend: unknown, info: tf.TensorInfo) => Float32Array,
+  allocate: (backend: unknown, shape: number[]) => tf.TensorInfo): FlatOptimizer {
+  const h = hyper(kind, learningRate);
+  const m = new Float32Array(kind === 'adam' ? total : 0);
+  const v = new Float32Array(kind === 'adam' ? total : 0);
+  const body = (count: number): UpdateBody => (inputs, backend) => {
+    const outputs: tf.TensorInfo[] = [];
+    for (let i = 0; i < count; i++) outputs.push(allocate(backend, (inputs[`p${i}`] as tf.TensorInfo).shape));
+    const f = Math.fround;
+    const c1 = f(1 - h.accBeta1);
+    const c2 = f(1 - h.accBeta2);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const p = view(backend, inputs[`p${i}`] as tf.TensorInfo);
+      const g = view(backend, inputs[`g${i}`] as tf.TensorInfo);
+      const out = view(backend, outputs[i]);
+      if (kind === 'adam') adamJs(h, p, g, m.subarray(offset, offset + p.length), v.subarray(offset, offset + p.length), out, c1, c2);
+      else sgdJs(h, p, g, out);
+      offset += p.length;
+    }
+    if (kind === 'adam') advanceAccumulators(h);
+    return outputs;
+  };
+  return {
+    kind,
+    sumsRows: false,
+    apply: (variables, grads, sumRows) => {
+      checkShapes(variables, grads, sumRows, false);
+      runFlatUpdate(variables, grads, body(variables.length));
+    },
+    dispose: () => undefined,
+  };
+}
+
+// --- The wasm engine: a small WebAssembly module working in place on the engine's own memory ---
+
+/** LEB128 and section helpers for the hand-assembled module below. */
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+};
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && (b & 0x40))) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+};
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
+const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+
+const I32 = 0x7f;
+const F32 = 0x7d;
+const V128 = 0x7b;
+const W = {
+  block: [0x02, 0x40], loop: [0x03, 0x40], end: [0x0b], br: (d: number) => [0x0c, d], brIf: (d: number) => [0x0d, d],
+  get: (i: number) => [0x20, ...uleb(i)], set: (i: number) => [0x21, ...uleb(i)],
+  i32: (n: number) => [0x41, ...sleb(n)], f32zero: [0x43, 0, 0, 0, 0],
+  i32Add: [0x6a], i32And: [0x71], i32Shl: [0x74], i32GeU: [0x4f],
+  f32Load: [0x2a, 2, 0], f32Store: [0x38, 2, 0], f32Sqrt: [0x91], f32Add: [0x92], f32Mul: [0x94], f32Div: [0x95],
+  v128Load: [0xfd, 0x00, 0, 0], v128Store: [0xfd, 0x0b, 0, 0], f32x4Splat: [0xfd, 0x13],
+  f32x4Sqrt: [0xfd, 0xe3, 0x01], f32x4Add: [0xfd, 0xe4, 0x01], f32x4Mul: [0xfd, 0xe6, 0x01], f32x4Div: [0xfd, 0xe7, 0x01],
+};
+
+/** Lane-wise float32 operations: four lanes (SIMD) or one. Both round every operation to float32. */
+interface Lanes { load: number[]; store: number[]; add: number[]; mul: number[]; div: number[]; sqrt: number[]; bytes: number }
+const SIMD: Lanes = { load: W.v128Load, store: W.v128Store, add: W.f32x4Add, mul: W.f32x4Mul, div: W.f32x4Div, sqrt: W.f32x4Sqrt, bytes: 16 };
+const SCALAR: Lanes = { load: W.f32Load, store: W.f32Store, add: W.f32Add, mul: W.f32Mul, div: W.f32Div, sqrt: W.f32Sqrt, bytes: 4 };
+
+/** while (i < end) { body; i += step } with i and end locals (byte offsets). */
+function whileBelow(i: number, end: number[], step: number, body: number[]): number[] {
+  return [
+    ...W.block, ...W.loop,
+    ...W.get(i), ...end, ...W.i32GeU, ...W.brIf(1),
+    ...body,
+    ...W.get(i), ...W.i32(step), ...W.i32Add, ...W.set(i),
+    ...W.br(0), ...W.end, ...W.end,
+  ];
+}
+
+/**
+ * adam(p, g, m, v, out, n, b1, b2, 1-b1, 1-b2, 1-b1^t, 1-b2^t, eps, -lr), pointers in bytes:
+ *   m = m b1 + g (1-b1);  v = v b2 + (g g)(1-b2);
+ *   out = ((m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)) (-lr) + p
+ * each operation in float32, as tf.train.adam's kernels do it.
+ */
+function adamFunction(): { type: number[]; code: number[] } {
+  const [p, g, m, v, out, n] = [0, 1, 2, 3, 4, 5];
+  const c = (k: number) => 6 + k; // b1 b2 omb1 omb2 c1 c2 eps negLr
+  const [i, end4] = [14, 15];
+  const splat = (k: number) => 16 + k; // 16..23
+  const [gv, mv, vv] = [24, 25, 26]; // v128 temporaries
+  const [gs, ms, vs] = [27, 28, 29]; // f32 temporaries
+  const step = (L: Lanes, k: (j: number) => number, tg: number, tm: number, tv: number): number[] => [
+    ...W.get(g), ...W.get(i), ...W.i32Add, ...L.load, ...W.set(tg),
+    ...W.get(m), ...W.get(i), ...W.i32Add, ...L.load, ...W.get(k(0)), ...L.mul, ...W.get(tg), ...W.get(k(2)), ...L.mul, ...L.add, ...W.set(tm),
+    ...W.get(v), ...W.get(i), ...W.i32Add, ...L.load, ...W.get(k(1)), ...L.mul,
+    ...W.get(tg), ...W.get(tg), ...L.mul, ...W.get(k(3)), ...L.mul, ...L.add, ...W.set(tv),
+    ...W.get(m), ...W.get(i), ...W.i32Add, ...W.get(tm), ...L.store,
+    ...W.get(v), ...W.get(i), ...W.i32Add, ...W.get(tv), ...L.store,
+    ...W.get(out), ...W.get(i), ...W.i32Add,
+    ...W.get(tm), ...W.get(k(4)), ...L.div,
+    ...W.get(tv), ...W.get(k(5)), ...L.div, ...L.sqrt, ...W.get(k(6)), ...L.add,
+    ...L.div, ...W.get(k(7)), ...L.mul,
+    ...W.get(p), ...W.get(i), ...W.i32Add, ...L.load, ...L.add,
+    ...L.store,
+  ];
+  const code = [
+    ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((k) => [...W.get(c(k)), ...W.f32x4Splat, ...W.set(splat(k))]),
+    ...W.get(n), ...W.i32(-4), ...W.i32And, ...W.i32(2), ...W.i32Shl, ...W.set(end4),
+    ...whileBelow(i, W.get(end4), 16, step(SIMD, splat, gv, mv, vv)),
+    ...whileBelow(i, [...W.get(n), ...W.i32(2), ...W.i32Shl], 4, step(SCALAR, c, gs, ms, vs)),
+  ];
+  return {
+    type: [0x60, ...vec([I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32].map((t) => [t])), ...vec([])],
+    code: [...vec([[2, I32], [11, V128], [3, F32]]), ...code, ...W.end],
+  };
+}
+
+/** sgd(p, g, out, n, -lr): out = (-lr) g + p in float32. */
+function sgdFunction(): { type: number[]; code: number[] } {
+  const [p, g, out, n, negLr] = [0, 1, 2, 3, 4];
+  const [i, end4, splat] = [5, 6, 7];
+  const step = (L: Lanes, k: number): number[] => [
+    ...W.get(out), ...W.get(i), ...W.i32Add,
+    ...W.get(k), ...W.get(g), ...W.get(i), ...W.i32Add, ...L.load, ...L.mul,
+    ...W.get(p), ...W.get(i), ...W.i32Add, ...L.load, ...L.add,
+    ...L.store,
+  ];
+  const code = [
+    ...W.get(negLr), ...W.f32x4Splat, ...W.set(splat),
+    ...W.get(n), ...W.i32(-4), ...W.i32And, ...W.i32(2), ...W.i32Shl, ...W.set(end4),
+    ...whileBelow(i, W.get(end4), 16, step(SIMD, splat)),
+    ...whileBelow(i, [...W.get(n), ...W.i32(2), ...W.i32Shl], 4, step(SCALAR, negLr)),
+  ];
+  return {
+    type: [0x60, ...vec([I32, I32, I32, I32, F32].map((t) => [t])), ...vec([])],
+    code: [...vec([[2, I32], [1, V128]]), ...code, ...W.end],
+  };
+}
+
+/**
+ * colsum(src, rows, cols, dst): dst[j] = sum over rows r of src[r][j], in float32, starting from
+ * 0 and adding row after row: the order of the wasm engine's Sum kernel over axis 0.
+ */
+function colsumFunction(): { type: number[]; code: number[] } {
+  const [src, rows, cols, dst] = [0, 1, 2, 3];
+  const [r, j, row, colBytes, end4] = [4, 5, 6, 7, 8];
+  const addRow = (L: Lanes): number[] => [
+    ...W.get(dst), ...W.get(j), ...W.i32Add,
+    ...W.get(dst), ...W.get(j), ...W.i32Add, ...L.load,
+    ...W.get(row), ...W.get(j), ...W.i32Add, ...L.load,
+    ...L.add, ...L.store,
+  ];
+  const code = [
+    ...W.get(cols), ...W.i32(2), ...W.i32Shl, ...W.set(colBytes),
+    ...W.get(cols), ...W.i32(-4), ...W.i32And, ...W.i32(2), ...W.i32Shl, ...W.set(end4),
+    ...whileBelow(j, W.get(colBytes), 4, [...W.get(dst), ...W.get(j), ...W.i32Add, ...W.f32zero, ...W.f32Store]),
+    ...W.get(src), ...W.set(row),
+    ...whileBelow(r, W.get(rows), 1, [
+      ...W.i32(0), ...W.set(j),
+      ...whileBelow(j, W.get(end4), 16, addRow(SIMD)),
+      ...whileBelow(j, W.get(colBytes), 4, addRow(SCALAR)),
+      ...W.get(row), ...W.get(colBytes), ...W.i32Add, ...W.set(row),
+    ]),
+  ];
+  return {
+    type: [0x60, ...vec([I32, I32, I32, I32].map((t) => [t])), ...vec([])],
+    code: [...vec([[5, I32]]), ...code, ...W.end],
+  };
+}
+
+interface UpdateModule {
+  adam(p: number, g: number, m: number, v: number, out: number, n: number,
+    b1: number, b2: number, omb1: number, omb2: number, c1: number, c2: number, eps: number, negLr: number): void;
+  sgd(p: number, g: number, out: number, n: number, negLr: number): void;
+  colsum(src: number, rows: number, cols: number, dst: number): void;
+}
+
+const updateModules = new WeakMap<WebAssembly.Memory, UpdateModule>();
+
+/** The update module instantiated on `memory` (imported: it works on tensors in place). */
+function updateModule(memory: WebAssembly.Memory): UpdateModule {
+  let module = updateModules.get(memory);
+  if (module) return module;
+  const fns = [adamFunction(), sgdFunction(), colsumFunction()];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(fns.map((f) => f.type))),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...section(3, vec(fns.map((_, i) => uleb(i)))),
+    ...section(7, vec(['adam', 'sgd', 'colsum'].map((n, i) => [...name(n), 0x00, ...uleb(i)]))),
+    ...section(10, vec(fns.map((f) => [...uleb(f.code.length), ...f.code]))),
+  ];
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)), { env: { memory } });
+  module = instance.exports as unknown as UpdateModule;
+  updateModules.set(memory, module);
+  return module;
+}
+
+interface WasmBackendLike {
+  wasm: { asm?: { memory?: WebAssembly.Memory }; _malloc(n: number): number; _free(p: number): void; HEAPF32: Float32Array };
+  dataIdMap: { get(id: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+function wasmFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, total: number, backend: WasmBackendLike): FlatOptimizer | null {
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof ArrayBuffer)) return null;
+  let module: UpdateModule;
+  try {
+    module = updateModule(memory);
+  } catch {
+    return null;
+  }
+  const h = hyper(kind, learningRate);
+  // Moments, and room for one bias gradient, on the engine's heap (freed by dispose()).
+  const scratchFloats = total;
+  const bytes = 4 * (kind === 'adam' ? 2 * total : 0) + 4 * scratchFloats;
+  let base = backend.wasm._malloc(bytes) >>> 0;
+  backend.wasm.HEAPF32.fill(0, base >>> 2, (base + bytes) >>> 2);
+  const mBase = base;
+  const vBase = base + 4 * total;
+  const scratch = base + (kind === 'adam' ? 8 * total : 0);
+  const offset = (info: tf.TensorInfo) => backend.dataIdMap.get(info.dataId).memoryOffset;
+  const body = (count: number, sumRows: boolean[] | undefined): UpdateBody => (inputs) => {
+    if (base === 0) throw new Error('flat optimizer: used after dispose()');
+    const outputs: tf.TensorInfo[] = [];
+    for (let i = 0; i < count; i++) outputs.push(backend.makeOutput((inputs[`p${i}`] as tf.TensorInfo).shape, 'float32'));
+    const f = Math.fround;
+    const c1 = f(1 - h.accBeta1);
+    const c2 = f(1 - h.accBeta2);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const p = inputs[`p${i}`] as tf.TensorInfo;
+      const g = inputs[`g${i}`] as tf.TensorInfo;
+      const n = sizeOf(p.shape);
+      let gPtr = offset(g);
+      if (sumRows?.[i]) {
+        module.colsum(gPtr, g.shape[0], g.shape[1], scratch);
+        gPtr = scratch;
+      }
+      if (kind === 'adam') {
+        module.adam(offset(p), gPtr, mBase + 4 * at, vBase + 4 * at, offset(outputs[i]), n,
+          h.b1, h.b2, h.oneMinusB1, h.oneMinusB2, c1, c2, h.eps, h.negLr);
+      } else {
+        module.sgd(offset(p), gPtr, offset(outputs[i]), n, h.negLr);
+      }
+      at += n;
+    }
+    if (kind === 'adam') advanceAccumulators(h);
+    return outputs;
+  };
+  return {
+    kind,
+    sumsRows: true,
+    apply: (variables, grads, sumRows) => {
+      checkShapes(variables, grads, sumRows, true);
+      runFlatUpdate(variables, grads, body(variables.length, sumRows));
+    },
+    dispose: () => {
+      if (base !== 0) backend.wasm._free(base);
+      base = 0;
+    },
+  };
+}
+
+/**
+ * A flat optimizer for `variables` on the active engine, or null where there is none (then use a
+ * tf.train optimizer): wasm (a small WebAssembly module on the engine's memory), cpu (JavaScript).
+ */
+export function createFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, variables: tf.Variable[]): FlatOptimizer | null {
+  const backendName = tf.getBackend();
+  const total = variables.reduce((n, v) => n + v.size, 0);
+  if (variables.some((v) => v.dtype !== 'float32')) return null;
+  if (backendName === 'wasm') {
+    registerFlatUpdateKernel(backendName);
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    return wasmFlatOptimizer(kind, learningRate, total, backend)
+      ?? jsFlatOptimizer(kind, learningRate, total, (b, info) => (b as WasmBackendLike).typedArrayFromHeap(info),
+        (b, shape) => (b as WasmBackendLike).makeOutput(shape, 'float32'));
+  }
+  if (backendName === 'cpu') {
+    registerFlatUpdateKernel(backendName);
+    type CpuBackend = { data: { get(id: object): { values: Float32Array } }; makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo };
+    return jsFlatOptimizer(kind, learningRate, total, (b, info) => (b as CpuBackend).data.get(info.dataId).values,
+      (b, shape) => (b as CpuBackend).makeTensorInfo(shape, 'float32', new Float32Array(sizeOf(shape))));
+  }
+  return null;
+}

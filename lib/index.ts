@@ -13,3 +13,6 @@ export * from './vae';
 export * from './params';
 export * from './overrides';
 export * from './notebook';
+export * from './modelio';
+export * from './latent';
+export * from './subsets';

@@ -11,7 +11,7 @@
  *   size, SHA-256 and IDX header, and only then moves it into place (no partial files, ever).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { basename, join } from 'node:path';
@@ -430,14 +430,33 @@ function digestsMatch(expected: FileChecksum, actual: { sha256: string; md5: str
   }
 }
 
-/** Checks the IDX header and length of a (possibly gzipped) file's bytes, by its name. */
-function verifyIdxContent(bytes: Uint8Array, file: string): void {
-  const raw = maybeGunzip(bytes, file);
-  if (/labels/.test(file)) parseIdxLabels(raw, file);
-  else if (/images/.test(file)) parseIdxImages(raw, file);
+/**
+ * Checks the IDX header and length of a (possibly gzipped) file's bytes; the file name says which
+ * kind it must be ("labels" or "images" in the name). `shown` names it in errors.
+ */
+function verifyIdxContent(bytes: Uint8Array, fileName: string, shown: string): void {
+  const raw = maybeGunzip(bytes, shown);
+  if (/labels/.test(fileName)) parseIdxLabels(raw, shown);
+  else if (/images/.test(fileName)) parseIdxImages(raw, shown);
   else {
     const magic = raw.length >= 4 ? view(raw).getUint32(0) : -1;
-    if (magic !== IDX_IMAGES_MAGIC && magic !== IDX_LABELS_MAGIC) throw new Error(`${file}: not an IDX file (magic ${hex32(magic)}).`);
+    if (magic !== IDX_IMAGES_MAGIC && magic !== IDX_LABELS_MAGIC) throw new Error(`${shown}: not an IDX file (magic ${hex32(magic)}).`);
+    if (magic === IDX_IMAGES_MAGIC) parseIdxImages(raw, shown); else parseIdxLabels(raw, shown);
+  }
+}
+
+/** Temporary files of downloads whose process is gone (killed mid-download) are removed. */
+function removeStaleParts(dir: string, file: string): void {
+  const pattern = new RegExp(`^\\.${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]+\\.part$`);
+  for (const entry of readdirSync(dir)) {
+    const match = pattern.exec(entry);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    let alive = pid === process.pid;
+    if (!alive) {
+      try { process.kill(pid, 0); alive = true; } catch (err) { alive = (err as NodeJS.ErrnoException).code === 'EPERM'; }
+    }
+    if (!alive) rmSync(join(dir, entry), { force: true });
   }
 }
 
@@ -521,7 +540,7 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
       try {
         const actual = hashFile(target);
         digestsMatch(expected, actual, file, target);
-        verifyIdxContent(readFileSync(target), target);
+        verifyIdxContent(readFileSync(target), file, target);
         result.cached.push(file);
         result.files.push(file);
         options.onFile?.({ file, status: 'cached', bytes: actual.bytes });
@@ -530,11 +549,12 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
         // Not the expected file: download it again; it replaces the bad one only once verified.
       }
     }
+    removeStaleParts(dir, file);
     const temp = join(dir, `.${file}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
     try {
       const actual = await fetchToFile(url, temp, timeoutMs);
       digestsMatch(expected, actual, file, url);
-      verifyIdxContent(readFileSync(temp), `${file} from ${url}`);
+      verifyIdxContent(readFileSync(temp), file, `${file} from ${url}`);
       renameSync(temp, target);
       result.downloaded.push(file);
       result.files.push(file);

@@ -39,8 +39,14 @@ function escapeHtml(text: string): string {
 
 const CAPTION_STYLE = 'font: 13px/1.4 system-ui, sans-serif; color: #444; margin: 4px 0 12px 0;';
 
-function captionHtml(caption: string): string {
-  return `<div class="ts-figure-caption" style="${CAPTION_STYLE}">${escapeHtml(caption)}</div>`;
+/**
+ * The caption under a figure. `name` (for a PNG shown with displayPng) goes into a
+ * `data-figure-name` attribute, so that a report exporter reading the saved notebook can name the
+ * image that precedes it; tslab's display cannot attach metadata to the image itself.
+ */
+function captionHtml(caption: string, name?: string): string {
+  const nameAttribute = name === undefined ? '' : ` data-figure-name="${escapeHtml(name)}"`;
+  return `<div class="ts-figure-caption"${nameAttribute} style="${CAPTION_STYLE}">${escapeHtml(caption)}</div>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -84,6 +90,14 @@ export interface GlyphMosaicOptions {
   margin?: number;
   /** An output pixel counts as ink at or above this value; default 0.5. */
   threshold?: number;
+}
+
+/** What showGlyphMosaic adds to the mosaic's options. */
+export interface ShowGlyphMosaicOptions extends GlyphMosaicOptions {
+  /** One line saying what to look at; default glyphMosaicCaption(rows). */
+  caption?: string;
+  /** Name under which a report exporter saves the image (reports/figures/<notebook>/<name>.png); default `mosaic-N`. */
+  name?: string;
 }
 
 export interface GlyphMosaicLayout {
@@ -211,20 +225,27 @@ export function glyphMosaicCaption(rows: readonly GlyphImageRow[]): string {
 /**
  * In tslab, shows the PNG and a caption under it and returns nothing, so that a cell ending in this
  * call does not also print the bytes. Outside tslab it shows nothing and returns the bytes.
+ * With `name`, the output after the image (the caption, or an empty marker) carries the name for
+ * report exporters (see captionHtml).
  */
-export function displayPng(bytes: Uint8Array, caption?: string): Uint8Array | undefined {
+export function displayPng(bytes: Uint8Array, caption?: string, options: { name?: string } = {}): Uint8Array | undefined {
   const display = tslabDisplay();
   if (!display) return bytes;
   display.png(bytes);
-  if (caption) display.html(captionHtml(caption));
+  if (caption || options.name !== undefined) display.html(captionHtml(caption ?? '', options.name));
   return undefined;
 }
 
-/** glyphMosaicPng + displayPng, captioned with glyphMosaicCaption unless a caption is given. */
-export function showGlyphMosaic(
-  rows: readonly GlyphImageRow[], options: GlyphMosaicOptions & { caption?: string } = {},
-): Uint8Array | undefined {
-  return displayPng(glyphMosaicPng(rows, options), options.caption ?? glyphMosaicCaption(rows));
+let mosaicCounter = 0;
+
+/**
+ * glyphMosaicPng + displayPng, captioned with glyphMosaicCaption unless a caption is given, and
+ * named for report exporters (`name`, default `mosaic-N` counting the mosaics shown in this kernel).
+ */
+export function showGlyphMosaic(rows: readonly GlyphImageRow[], options: ShowGlyphMosaicOptions = {}): Uint8Array | undefined {
+  mosaicCounter++;
+  const png = glyphMosaicPng(rows, options);
+  return displayPng(png, options.caption ?? glyphMosaicCaption(rows), { name: options.name ?? `mosaic-${mosaicCounter}` });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,8 +358,10 @@ export function plotlyScriptTag(): string {
  *
  * Jupyter runs these scripts only for trusted outputs: the executing session's outputs, and notebooks
  * the user saved (signed). JupyterLab shows an untrusted notebook's scripts only after "Trust Notebook".
+ *
+ * `name` becomes the div's `data-figure-name`, which report exporters use to name the figure's files.
  */
-export function plotHtml(figure: PlotlyFigure, id: string, caption?: string, height = 420): string {
+export function plotHtml(figure: PlotlyFigure, id: string, caption?: string, height = 420, name?: string): string {
   const payload = {
     data: figure.data,
     layout: figure.layout ?? {},
@@ -348,7 +371,8 @@ export function plotHtml(figure: PlotlyFigure, id: string, caption?: string, hei
   const waiting = 'Interactive figure: it needs JavaScript, plotly.js (run ensurePlotly() or Restart &amp; Run All) '
     + 'and a trusted notebook (JupyterLab: Trust Notebook).';
   return [
-    `<div id="${escapeHtml(id)}" class="ts-plotly" style="width: 100%; height: ${Math.round(height)}px;">`,
+    `<div id="${escapeHtml(id)}" class="ts-plotly"${name === undefined ? '' : ` data-figure-name="${escapeHtml(name)}"`}`
+      + ` style="width: 100%; height: ${Math.round(height)}px;">`,
     `<p style="${CAPTION_STYLE} color: #a33;">${waiting}</p>`,
     '</div>',
     caption ? captionHtml(caption) : '',
@@ -407,7 +431,7 @@ export function showPlot(figure: PlotlyFigure, options: ShowPlotOptions = {}): v
   ensurePlotly();
   const layoutHeight = typeof figure.layout?.height === 'number' ? figure.layout.height : undefined;
   const id = `ts-plot-${sessionTag}-${figureCounter}`;
-  display.html(plotHtml(figure, id, options.caption, options.height ?? layoutHeight ?? 420));
+  display.html(plotHtml(figure, id, options.caption, options.height ?? layoutHeight ?? 420, name));
 }
 
 /** Figures shown in this kernel, in order, as JSON-ready copies. */

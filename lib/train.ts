@@ -5,7 +5,8 @@
  * is what the report calls an iteration.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Autoencoder } from './autoencoder';
+import { activate, Activation, Autoencoder } from './autoencoder';
+import { createFlatOptimizer, FlatOptimizer } from './engine';
 import { meetsCriterion, reportError, summarizeWrongPixels, wrongPixelsPerGlyph } from './metrics';
 import { formatDuration, ProgressLine, progressLine } from './progress';
 import { seededRandom, shuffledIndices } from './random';
@@ -89,6 +90,160 @@ export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Opt
   return name === 'adam' ? tf.train.adam(learningRate) : tf.train.sgd(learningRate);
 }
 
+/**
+ * A batch's loss and the gradients of `model.variables()`, in that order. Where `sumRows[i]`,
+ * grads[i] is a batch of per-example gradients (rows) whose column sums are the gradient: the
+ * flat optimizer sums them itself (FlatOptimizer.sumsRows).
+ */
+export interface LossAndGradients {
+  loss: tf.Scalar;
+  grads: tf.Tensor[];
+  sumRows?: boolean[];
+}
+
+/** Whether `ExplicitGradients` covers this loss and output activation (else tfjs autodiff does). */
+export function hasExplicitGradients(loss: LossName, outputActivation: Activation): boolean {
+  return loss === 'mse' || outputActivation === 'sigmoid';
+}
+
+/**
+ * Loss and gradients with backpropagation written out. Each gradient is the one tfjs autodiff
+ * computes for `lossFunction` through `model.forward`, with the same kernels on the same values in
+ * the same order, so the results are bit-identical; what goes away is the tape, the broadcasting
+ * bookkeeping (reshapes, identities) and the gradients' re-computations: about a quarter of the
+ * engine calls of `tf.variableGrads`. Covers mse with any output activation and bce with a
+ * sigmoid output (see hasExplicitGradients). Holds a few constants: dispose() when done.
+ */
+export class ExplicitGradients {
+  private readonly constants = new Map<number, tf.Scalar>();
+  /** target / n for the last target seen (the whole set, in full-batch training, every step). */
+  private scaledTarget: { id: number; value: tf.Tensor2D } | null = null;
+
+  /**
+   * `leaveBiasSums`: return each bias gradient as the rows to sum (for a FlatOptimizer with
+   * sumsRows), saving one Sum kernel per layer.
+   */
+  constructor(readonly model: Autoencoder, readonly loss: LossName, readonly leaveBiasSums = false) {
+    if (!hasExplicitGradients(loss, model.config.outputActivation)) {
+      throw new Error(`ExplicitGradients: ${loss} with a ${model.config.outputActivation} output is left to tfjs autodiff.`);
+    }
+  }
+
+  /** A float32 scalar constant, made once. */
+  private scalar(value: number): tf.Scalar {
+    let c = this.constants.get(value);
+    if (!c) {
+      c = tf.keep(tf.scalar(value));
+      this.constants.set(value, c);
+    }
+    return c;
+  }
+
+  /** d * activation'(pre-activation), as tfjs's gradient of the activation computes it from h = activation(pre). */
+  private throughActivation(d: tf.Tensor2D, h: tf.Tensor2D, activation: Activation): tf.Tensor2D {
+    switch (activation) {
+      case 'linear': return d;
+      case 'tanh': return tf.mul(tf.sub(this.scalar(1), tf.square(h)), d);
+      case 'sigmoid': return tf.mul(d, tf.mul(h, tf.sub(this.scalar(1), h)));
+      case 'relu': return tf.mul(d, tf.step(h));
+    }
+  }
+
+  /** The loss of one batch and its gradients. Call inside a tidy. */
+  compute(input: tf.Tensor2D, target: tf.Tensor2D): LossAndGradients {
+    const model = this.model;
+    const layers = model.layers.length - 1;
+    const h: tf.Tensor2D[] = [input];
+    let logits: tf.Tensor2D | null = null;
+    for (let i = 0; i < layers; i++) {
+      const pre = tf.add(tf.matMul(h[i], model.weights[i]), model.biases[i]) as tf.Tensor2D;
+      if (i === layers - 1) logits = pre;
+      h.push(activate(pre, model.activationOf(i + 1)) as tf.Tensor2D);
+    }
+    const output = h[layers];
+    // tfjs's gradient of a mean over n values: 1 / n in float32, for every element.
+    const g = this.scalar(Math.fround(1 / output.size));
+    let value: tf.Scalar;
+    let delta: tf.Tensor2D;
+    if (this.loss === 'bce') {
+      // mean(softplus(z) - x z): dz = g sigmoid(z) - g x (softplus' = sigmoid; sigmoid(z) is the output).
+      value = tf.mean(tf.sub(tf.softplus(logits!), tf.mul(target, logits!)));
+      delta = tf.sub(tf.mul(g, output), this.targetTimes(target, g));
+    } else {
+      // mean((y - x)^2): dy = g (2 (y - x)), then through the output activation.
+      value = tf.mean(tf.squaredDifference(output, target));
+      delta = this.throughActivation(tf.mul(g, tf.mul(this.scalar(2), tf.sub(output, target))), output, model.activationOf(layers));
+    }
+    const grads: tf.Tensor[] = new Array(2 * layers);
+    for (let i = layers - 1; i >= 0; i--) {
+      grads[2 * i] = tf.matMul(h[i], delta, true, false);
+      grads[2 * i + 1] = this.leaveBiasSums ? delta : tf.sum(delta, 0);
+      if (i > 0) delta = this.throughActivation(tf.matMul(delta, model.weights[i], false, true), h[i], model.activationOf(i));
+    }
+    return { loss: value, grads, sumRows: this.leaveBiasSums ? grads.map((_, k) => k % 2 === 1) : undefined };
+  }
+
+  private targetTimes(target: tf.Tensor2D, g: tf.Scalar): tf.Tensor2D {
+    if (this.scaledTarget?.id !== target.id) {
+      this.scaledTarget?.value.dispose();
+      this.scaledTarget = { id: target.id, value: tf.keep(tf.mul(target, g)) };
+    }
+    return this.scaledTarget.value;
+  }
+
+  dispose(): void {
+    this.constants.forEach((c) => c.dispose());
+    this.constants.clear();
+    this.scaledTarget?.value.dispose();
+    this.scaledTarget = null;
+  }
+}
+
+/** One optimizer step per call; owns the optimizer's state. */
+export interface TrainStepper {
+  /** Updates the model from one batch; returns the batch's loss (before the update). */
+  step(input: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar;
+  /** How the step is computed, e.g. "explicit backprop + flat adam kernel". */
+  readonly method: string;
+  dispose(): void;
+}
+
+/**
+ * The training step trainAutoencoder uses. Fast path: explicit backprop and one engine call for
+ * the whole optimizer update (FLAT_UPDATE_KERNEL: Adam or SGD over every parameter, bit-identical
+ * to tf.train.adam / tf.train.sgd given the same gradients). Fallbacks: tfjs autodiff where the
+ * loss and output need it, tf.train optimizers on engines without the flat kernel.
+ */
+export function makeTrainStepper(model: Autoencoder, options: { learningRate: number; optimizer?: OptimizerName; loss?: LossName }): TrainStepper {
+  const lossName = options.loss ?? 'bce';
+  const optimizerName = options.optimizer ?? 'adam';
+  const variables = model.variables();
+  const explicit = hasExplicitGradients(lossName, model.config.outputActivation);
+  const flat: FlatOptimizer | null = createFlatOptimizer(optimizerName, options.learningRate, variables);
+  const optimizer = flat ? null : makeOptimizer(optimizerName, options.learningRate);
+  const computeLoss = lossFunction(lossName, model.config.outputActivation);
+  const backprop = explicit ? new ExplicitGradients(model, lossName, flat?.sumsRows ?? false) : null;
+  const gradients = (input: tf.Tensor2D, target: tf.Tensor2D): LossAndGradients => {
+    if (backprop) return backprop.compute(input, target);
+    const { value, grads } = tf.variableGrads(() => computeLoss(target, model.forward(input)), variables);
+    return { loss: value, grads: variables.map((v) => grads[v.name]) };
+  };
+  return {
+    method: `${explicit ? 'explicit backprop' : 'tfjs autodiff'} + ${flat ? `flat ${optimizerName} kernel` : `tf.train.${optimizerName}`}`,
+    step: (input, target) => tf.tidy(() => {
+      const { loss, grads, sumRows } = gradients(input, target);
+      if (flat) flat.apply(variables, grads, sumRows);
+      else optimizer!.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+      return loss;
+    }),
+    dispose: () => {
+      backprop?.dispose();
+      flat?.dispose();
+      optimizer?.dispose();
+    },
+  };
+}
+
 function checkOptions(options: TrainOptions, examples: number): void {
   const { epochs, learningRate, batchSize, checkEvery, maxWrongPixels } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs is ${epochs}; it must be a whole number of at least 1.`);
@@ -133,14 +288,18 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
   const fullBatch = batchSize >= data.length;
 
   const x = tf.tensor2d(data, [data.length, model.inputSize]);
-  const optimizer = makeOptimizer(options.optimizer ?? 'adam', options.learningRate);
-  const computeLoss = lossFunction(options.loss ?? 'bce', model.config.outputActivation);
-  const variables = model.variables() as tf.Variable[];
+  const stepper = makeTrainStepper(model, options);
 
   let interrupted = false;
   const onSigint = (): void => { interrupted = true; };
   const listen = options.stopOnInterrupt ?? true;
-  if (listen) process.on('SIGINT', onSigint);
+  if (listen) {
+    // Subscribe only after yielding once: a notebook cell's synchronous part runs under
+    // vm's breakOnSigint, whose watchdog restores the old signal handler when the cell's
+    // synchronous part ends and would leave a listener added meanwhile deaf.
+    await new Promise((resolve) => setImmediate(resolve));
+    process.on('SIGINT', onSigint);
+  }
 
   const history: TrainHistory = {
     loss: [], checks: [], epochsRun: 0, epochsToCriterion: null, stopReason: 'epochs', message: '',
@@ -189,13 +348,17 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
       const inputs = options.corruptInputs ? options.corruptInputs(x, epoch) : x;
       try {
         for (let start = 0; start < data.length; start += batchSize) {
-          const cost = optimizer.minimize(() => {
-            const rows = order ? order.slice(start, start + batchSize) : null;
-            const input = rows ? tf.gather(inputs, rows) as tf.Tensor2D : inputs;
-            const target = rows ? tf.gather(x, rows) as tf.Tensor2D : x;
-            return computeLoss(target, model.forward(input));
-          }, true, variables);
-          losses.push(cost as tf.Scalar);
+          const rows = order ? order.slice(start, start + batchSize) : null;
+          const input = rows ? tf.gather(inputs, rows) as tf.Tensor2D : inputs;
+          const target = rows ? tf.gather(x, rows) as tf.Tensor2D : x;
+          try {
+            losses.push(stepper.step(input, target));
+          } finally {
+            if (rows) {
+              input.dispose();
+              target.dispose();
+            }
+          }
         }
       } finally {
         if (inputs !== x) inputs.dispose();
@@ -251,7 +414,7 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
   } finally {
     if (listen) process.removeListener('SIGINT', onSigint);
     for (const { losses } of pending) losses.forEach((l) => l.dispose());
-    optimizer.dispose();
+    stepper.dispose();
     x.dispose();
   }
 }

@@ -7,12 +7,17 @@
  * injected after the parameters cell; --quick first applies each notebook's quick preset (its
  * metadata `autoencoder.quick`), small enough for tests. Outputs are built in a temporary folder and
  * moved into place only when the notebook succeeded, so a failed run never replaces a good report.
+ *
+ * Then, per notebook, its figures as files under reports/figures/<name>/ (Plotly figures as PNG and
+ * SVG through headless Chromium, skipped with a message where there is none; shown PNGs such as glyph
+ * mosaics), and at the end reports/index.html over every reports/<name>.json (see report.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { injectParameters, NotebookDocument, Overrides, parseOverrides } from '../lib/overrides';
 import { projectRoot } from '../lib/notebook';
+import { FigureExporter, replaceFolder, writeIndex } from './report';
 
 interface Outcome { notebook: string; ok: boolean; seconds: number; detail: string }
 
@@ -48,7 +53,7 @@ function python(): string {
   return jupyter && fs.existsSync(jupyter) ? jupyter : 'python3';
 }
 
-function run(file: string, overrides: Overrides, quick: boolean, env: NodeJS.ProcessEnv): Outcome {
+async function run(file: string, overrides: Overrides, quick: boolean, env: NodeJS.ProcessEnv, figures: FigureExporter): Promise<Outcome> {
   const name = file.replace(/\.ipynb$/, '');
   const started = Date.now();
   const source = JSON.parse(fs.readFileSync(path.join(notebooksDir, file), 'utf8')) as NotebookDocument;
@@ -80,16 +85,32 @@ function run(file: string, overrides: Overrides, quick: boolean, env: NodeJS.Pro
     if (html.status !== 0) {
       return { notebook: file, ok: false, seconds: (Date.now() - started) / 1000, detail: `HTML export failed: ${html.stderr.trim().split('\n').pop()}` };
     }
+    // The figures are exported before anything moves, from the same files, but a failure there does
+    // not hold back the notebook's own reports: they are good; the run still ends in failure.
+    const figuresWork = path.join(work, 'figures');
+    let figureNote: string;
+    let figuresOk = true;
+    try {
+      const exported = await figures.export(path.join(work, `${name}.html`), executed, figuresWork);
+      figureNote = `figures/${name}/: ${exported.files.length} file(s)`
+        + (exported.skipped ? `; Plotly figures not exported as images (${exported.skipped})` : '')
+        + exported.notes.map((n) => `\n    ${n}`).join('');
+    } catch (err) {
+      figuresOk = false;
+      figureNote = `static figures failed: ${(err as Error).message}`;
+    }
     for (const ext of ['ipynb', 'html', 'json']) fs.renameSync(path.join(work, `${name}.${ext}`), path.join(reportsDir, `${name}.${ext}`));
     fs.rmSync(path.join(reportsDir, `${name}.failed.ipynb`), { force: true });
-    return { notebook: file, ok: true, seconds: (Date.now() - started) / 1000, detail: `reports/${name}.{ipynb,html,json}` };
+    if (figuresOk) replaceFolder(figuresWork, path.join(reportsDir, 'figures', name));
+    else fs.rmSync(path.join(reportsDir, 'figures', name), { recursive: true, force: true }); // never stale images beside fresh numbers
+    return { notebook: file, ok: figuresOk, seconds: (Date.now() - started) / 1000, detail: `reports/${name}.{ipynb,html,json}; ${figureNote}` };
   } finally {
     fs.rmSync(input, { force: true });
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) usage();
   const quick = args.includes('--quick');
@@ -113,16 +134,23 @@ function main(): void {
     try { injectParameters(nb, overrides, file); } catch (err) { console.error(`reproduce: ${(err as Error).message}`); process.exit(2); }
   }
   const outcomes: Outcome[] = [];
-  for (const file of files) {
-    console.log(`▶ ${file}${quick ? ' (quick)' : ''}`);
-    const outcome = run(file, overrides, quick, env);
-    outcomes.push(outcome);
-    console.log(`${outcome.ok ? '✔' : '✘'} ${file} (${outcome.seconds.toFixed(0)} s): ${outcome.detail}`);
+  const figures = new FigureExporter();
+  try {
+    for (const file of files) {
+      console.log(`▶ ${file}${quick ? ' (quick)' : ''}`);
+      const outcome = await run(file, overrides, quick, env, figures);
+      outcomes.push(outcome);
+      console.log(`${outcome.ok ? '✔' : '✘'} ${file} (${outcome.seconds.toFixed(0)} s): ${outcome.detail}`);
+    }
+  } finally {
+    await figures.close();
   }
+  // From every results file there is, including notebooks not run this time.
+  console.log(`index: ${writeIndex(reportsDir)}`);
   const failed = outcomes.filter((o) => !o.ok);
   console.log(`\nreproduce: ${outcomes.length - failed.length} of ${outcomes.length} notebook(s) succeeded.`);
   for (const f of failed) console.log(`  ${f.notebook} ${f.detail}`);
   process.exit(failed.length ? 1 : 0);
 }
 
-main();
+main().catch((err: Error) => { console.error(`reproduce: ${err.stack ?? err.message}`); process.exit(1); });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -266,6 +267,11 @@ describe('download into a cache (loopback server only)', () => {
 
   test('success: four verified files, then loadable; a second call uses the cache', async () => {
     const cacheDir = join(freshDir(), 'cache');
+    // Left by a download that was killed: its process is gone, so it goes.
+    mkdirSync(cacheDir);
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+    const stale = `.${IDX_FILES.trainImages}.gz.${deadPid}.0badc0de.part`;
+    writeFileSync(join(cacheDir, stale), 'partial');
     const events: string[] = [];
     const result = await downloadMnist({ cacheDir, baseUrl: `${base}/ok/`, checksums, onFile: (e) => events.push(`${e.status} ${e.file}`) });
     assert.deepEqual(result.downloaded.sort(), Object.keys(files).sort());

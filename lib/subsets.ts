@@ -1,0 +1,323 @@
+/**
+ * Training on part of the font and testing on the rest: subsets of glyphs drawn with a seed or
+ * named by their letters, what a trained model does on seen and unseen glyphs, and the summary per
+ * training-set size.
+ */
+import { Autoencoder } from './autoencoder';
+import { Glyph } from './font';
+import { meanAndStd, pixelDistance, wrongPixelsPerGlyph } from './metrics';
+import { ParameterError } from './params';
+import { PlotlyFigure } from './plots';
+import { seededRandom, shuffledIndices } from './random';
+import { TrainHistory } from './train';
+
+/** A glyph as one character: its label when that is one character, else a symbol (DEL -> ␡). */
+export function glyphChar(glyph: Pick<Glyph, 'label' | 'code'>): string {
+  if ([...glyph.label].length === 1) return glyph.label;
+  if (glyph.label === 'space') return '␠';
+  if (glyph.code === 0x7f || glyph.label === 'DEL') return '␡';
+  if (glyph.code >= 0 && glyph.code < 0x20) return String.fromCodePoint(0x2400 + glyph.code);
+  return String.fromCodePoint(glyph.code);
+}
+
+export interface GlyphSubset {
+  /** Drawn at random with the seed, or named by its letters. */
+  kind: 'random' | 'named';
+  size: number;
+  seed: number;
+  /** Indices of the training glyphs in the font, ascending. */
+  indices: number[];
+  /** Their characters, in font order. */
+  letters: string;
+}
+
+/**
+ * `size` glyphs drawn with `seed`. For one seed the subsets are nested: the first `size` glyphs of
+ * one shuffled order, so size 8 holds size 4's glyphs plus four more and a curve over sizes changes
+ * one thing at a time.
+ */
+export function randomSubset(chars: readonly string[], size: number, seed: number): GlyphSubset {
+  if (!Number.isInteger(size) || size < 1 || size > chars.length) {
+    throw new Error(`A subset of ${size} glyphs is impossible: the font has ${chars.length}.`);
+  }
+  const indices = shuffledIndices(chars.length, seededRandom(seed)).slice(0, size).sort((a, b) => a - b);
+  return { kind: 'random', size, seed, indices, letters: indices.map((i) => chars[i]).join('') };
+}
+
+/** The glyphs named by `letters` (e.g. "aeiou"); `seed` only seeds the training run. */
+export function namedSubset(chars: readonly string[], letters: string, seed: number): GlyphSubset {
+  const indices = [...letters].map((ch) => {
+    const at = chars.indexOf(ch);
+    if (at < 0) throw new Error(`"${ch}" is not a glyph of the font; its glyphs are ${chars.join('')}.`);
+    return at;
+  }).sort((a, b) => a - b);
+  return { kind: 'named', size: indices.length, seed, indices, letters: indices.map((i) => chars[i]).join('') };
+}
+
+/** A parameter naming glyphs by their characters: known, distinct, and not every glyph. */
+export function checkLetters(name: string, value: unknown, chars: readonly string[]): string {
+  const fail = (why: string): never => { throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; ${why}.`); };
+  if (typeof value !== 'string' || value.length === 0) fail('it must be a string of the font\'s characters, e.g. "aeiou"');
+  const letters = [...(value as string)];
+  const unknown = letters.filter((ch) => !chars.includes(ch));
+  if (unknown.length) fail(`${unknown.map((c) => JSON.stringify(c)).join(', ')} not in the font, whose glyphs are ${chars.join('')}`);
+  const repeated = letters.filter((ch, i) => letters.indexOf(ch) !== i);
+  if (repeated.length) fail(`${JSON.stringify(repeated[0])} appears more than once`);
+  if (letters.length >= chars.length) fail('it names every glyph, so none would be left to test on');
+  return value as string;
+}
+
+/** The glyph indices not in `indices`. */
+export function unseenIndices(indices: readonly number[], count: number): number[] {
+  const seen = new Set(indices);
+  return [...Array(count).keys()].filter((i) => !seen.has(i));
+}
+
+/** What a model trained on a subset does on its glyphs and on the others. */
+export interface SubsetEvaluation {
+  seen: number[];
+  unseen: number[];
+  seenReconstructions: number[][];
+  unseenReconstructions: number[][];
+  /** Wrong pixels per seen / unseen glyph. */
+  seenWrongPixels: number[];
+  unseenWrongPixels: number[];
+  /** Per unseen glyph: pixels to the nearest seen glyph, the error of a network that copies it. */
+  unseenNearestSeenDistance: number[];
+  /** Per unseen glyph: ink pixels, the error of an empty output. */
+  unseenInk: number[];
+  /** Per unseen glyph: its reconstruction is closer to some seen glyph than to the glyph itself. */
+  unseenSnappedToSeen: boolean[];
+}
+
+export function evaluateSubset(model: Autoencoder, glyphs: number[][], indices: readonly number[]): SubsetEvaluation {
+  const seen = [...indices];
+  const unseen = unseenIndices(indices, glyphs.length);
+  const reconstructions = model.reconstructArray(glyphs);
+  const pick = (list: number[], rows: number[][]): number[][] => list.map((i) => rows[i]);
+  const seenReconstructions = pick(seen, reconstructions);
+  const unseenReconstructions = pick(unseen, reconstructions);
+  const nearestSeen = (image: ArrayLike<number>): number => Math.min(...seen.map((s) => pixelDistance(image, glyphs[s])));
+  return {
+    seen, unseen, seenReconstructions, unseenReconstructions,
+    seenWrongPixels: wrongPixelsPerGlyph(seenReconstructions, pick(seen, glyphs)),
+    unseenWrongPixels: wrongPixelsPerGlyph(unseenReconstructions, pick(unseen, glyphs)),
+    unseenNearestSeenDistance: unseen.map((u) => nearestSeen(glyphs[u])),
+    unseenInk: unseen.map((u) => glyphs[u].reduce((a, b) => a + (b >= 0.5 ? 1 : 0), 0)),
+    unseenSnappedToSeen: unseen.map((u, k) => nearestSeen(unseenReconstructions[k]) < pixelDistance(unseenReconstructions[k], glyphs[u])),
+  };
+}
+
+/** One training run on a subset: the row of the results table `subsets`. */
+export interface SubsetRunRow {
+  size: number;
+  seed: number;
+  kind: 'random' | 'named';
+  letters: string;
+  trainMaxWrongPixels: number;
+  trainMeanWrongPixels: number;
+  /** Null when the subset is the whole font. */
+  testMeanWrongPixels: number | null;
+  testMaxWrongPixels: number | null;
+  /** Mean pixels from each unseen glyph to its nearest seen glyph (what copying a seen glyph would cost). */
+  testNearestSeenDistance: number | null;
+  /** Mean ink of the unseen glyphs (what an empty output would cost). */
+  testEmptyOutputError: number | null;
+  /** Share of unseen glyphs reconstructed closer to a seen glyph than to themselves. */
+  testSnappedToSeenFraction: number | null;
+  epochsToCriterion: number | null;
+  epochsRun: number;
+  seconds: number;
+}
+
+const mean = (values: number[]): number | null => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
+const round = (value: number | null, digits = 3): number | null => (value === null ? null : Number(value.toFixed(digits)));
+
+export function subsetRunRow(subset: GlyphSubset, evaluation: SubsetEvaluation, history: TrainHistory): SubsetRunRow {
+  const snapped = evaluation.unseenSnappedToSeen.map((s) => (s ? 1 : 0));
+  return {
+    size: subset.size,
+    seed: subset.seed,
+    kind: subset.kind,
+    letters: subset.letters,
+    trainMaxWrongPixels: Math.max(...evaluation.seenWrongPixels),
+    trainMeanWrongPixels: round(mean(evaluation.seenWrongPixels)) as number,
+    testMeanWrongPixels: round(mean(evaluation.unseenWrongPixels)),
+    testMaxWrongPixels: evaluation.unseenWrongPixels.length ? Math.max(...evaluation.unseenWrongPixels) : null,
+    testNearestSeenDistance: round(mean(evaluation.unseenNearestSeenDistance)),
+    testEmptyOutputError: round(mean(evaluation.unseenInk)),
+    testSnappedToSeenFraction: round(mean(snapped)),
+    epochsToCriterion: history.epochsToCriterion,
+    epochsRun: history.epochsRun,
+    seconds: Number(history.seconds.toFixed(2)),
+  };
+}
+
+/** Mean and spread (population standard deviation) over the runs of one size. */
+export interface Spread { mean: number; std: number }
+
+export interface SizeSummary {
+  size: number;
+  kind: 'random' | 'named';
+  /** The letters of a named subset; null for random ones (each run draws its own). */
+  letters: string | null;
+  runs: number;
+  /** Runs whose training glyphs all met the criterion. */
+  reachedCriterion: number;
+  trainMeanWrongPixels: Spread;
+  trainMaxWrongPixels: number;
+  testMeanWrongPixels: Spread | null;
+  testNearestSeenDistance: number | null;
+  testEmptyOutputError: number | null;
+  testSnappedToSeenFraction: number | null;
+  medianEpochsToCriterion: number | null;
+}
+
+function spreadOf(values: (number | null)[]): Spread | null {
+  const present = values.filter((v): v is number => v !== null);
+  if (!present.length) return null;
+  const { mean: m, std } = meanAndStd(present);
+  return { mean: Number(m.toFixed(3)), std: Number(std.toFixed(3)) };
+}
+
+/** One summary per size (random subsets) and per named subset, in the order of first appearance. */
+export function summarizeBySize(rows: SubsetRunRow[]): SizeSummary[] {
+  const keys = [...new Set(rows.map((r) => `${r.kind}:${r.kind === 'named' ? r.letters : r.size}`))];
+  return keys.map((key) => {
+    const group = rows.filter((r) => `${r.kind}:${r.kind === 'named' ? r.letters : r.size}` === key);
+    const epochs = group.map((r) => r.epochsToCriterion).filter((e): e is number => e !== null).sort((a, b) => a - b);
+    return {
+      size: group[0].size,
+      kind: group[0].kind,
+      letters: group[0].kind === 'named' ? group[0].letters : null,
+      runs: group.length,
+      reachedCriterion: group.filter((r) => r.epochsToCriterion !== null).length,
+      trainMeanWrongPixels: spreadOf(group.map((r) => r.trainMeanWrongPixels)) as Spread,
+      trainMaxWrongPixels: Math.max(...group.map((r) => r.trainMaxWrongPixels)),
+      testMeanWrongPixels: spreadOf(group.map((r) => r.testMeanWrongPixels)),
+      testNearestSeenDistance: spreadOf(group.map((r) => r.testNearestSeenDistance))?.mean ?? null,
+      testEmptyOutputError: spreadOf(group.map((r) => r.testEmptyOutputError))?.mean ?? null,
+      testSnappedToSeenFraction: spreadOf(group.map((r) => r.testSnappedToSeenFraction))?.mean ?? null,
+      medianEpochsToCriterion: epochs.length ? epochs[Math.floor((epochs.length - 1) / 2)] : null,
+    };
+  });
+}
+
+/** A summary as one flat table row (mean and spread in columns of their own). */
+export function sizeSummaryRow(s: SizeSummary): Record<string, unknown> {
+  return {
+    size: s.size,
+    kind: s.kind,
+    letters: s.letters,
+    runs: s.runs,
+    reachedCriterion: s.reachedCriterion,
+    medianEpochsToCriterion: s.medianEpochsToCriterion,
+    trainMeanWrongPixels: s.trainMeanWrongPixels.mean,
+    trainMeanWrongPixelsStd: s.trainMeanWrongPixels.std,
+    trainMaxWrongPixels: s.trainMaxWrongPixels,
+    testMeanWrongPixels: s.testMeanWrongPixels?.mean ?? null,
+    testMeanWrongPixelsStd: s.testMeanWrongPixels?.std ?? null,
+    testNearestSeenDistance: s.testNearestSeenDistance,
+    testEmptyOutputError: s.testEmptyOutputError,
+    testSnappedToSeenFraction: s.testSnappedToSeenFraction,
+  };
+}
+
+/**
+ * Wrong pixels against training-set size: seen and unseen glyphs (mean, with the spread over runs
+ * as error bars), and two yardsticks for the unseen ones: copying the nearest seen glyph, and
+ * drawing nothing.
+ */
+export function generalizationChart(summaries: SizeSummary[], title = 'Wrong pixels per glyph against training-set size'): PlotlyFigure {
+  const random = summaries.filter((s) => s.kind === 'random').sort((a, b) => a.size - b.size);
+  const withTest = random.filter((s) => s.testMeanWrongPixels !== null);
+  const sizes = random.map((s) => s.size);
+  const trace = (name: string, rows: SizeSummary[], y: (s: SizeSummary) => number | null, extra: Record<string, unknown>): Record<string, unknown> => ({
+    type: 'scatter', mode: 'lines+markers', name, x: rows.map((s) => s.size), y: rows.map(y), ...extra,
+  });
+  return {
+    data: [
+      trace('seen (training) glyphs', random, (s) => s.trainMeanWrongPixels.mean, {
+        error_y: { type: 'data', array: random.map((s) => s.trainMeanWrongPixels.std), visible: true },
+      }),
+      trace('unseen glyphs', withTest, (s) => s.testMeanWrongPixels?.mean ?? null, {
+        error_y: { type: 'data', array: withTest.map((s) => s.testMeanWrongPixels?.std ?? 0), visible: true },
+      }),
+      trace('unseen: copy the nearest seen glyph', withTest, (s) => s.testNearestSeenDistance, { line: { dash: 'dash' }, marker: { symbol: 'square-open' } }),
+      trace('unseen: draw nothing', withTest, (s) => s.testEmptyOutputError, { line: { dash: 'dot' }, marker: { symbol: 'circle-open' } }),
+    ],
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: 'training glyphs' }, type: 'log', tickvals: sizes, ticktext: sizes.map(String), zeroline: false },
+      yaxis: { title: { text: 'mean wrong pixels per glyph' }, rangemode: 'tozero', zeroline: false },
+      margin: { l: 60, r: 20, t: 50, b: 50 },
+      hovermode: 'closest',
+    },
+  };
+}
+
+const fmt = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '—' : x.toFixed(digits));
+
+/**
+ * The conclusion in words, from the numbers only: where the criterion holds on the seen glyphs, how
+ * the unseen ones fare against the two yardsticks, and whether the network memorizes.
+ */
+export function generalizationConclusion(summaries: SizeSummary[], maxWrongPixels: number): string {
+  const random = summaries.filter((s) => s.kind === 'random').sort((a, b) => a.size - b.size);
+  if (!random.length) return 'No random subsets were trained, so there is no size curve to discuss.';
+  const allReach = random.filter((s) => s.reachedCriterion === s.runs);
+  const lines: string[] = [];
+  const failing = random.filter((s) => s.reachedCriterion < s.runs);
+  if (allReach.length === random.length) {
+    lines.push(`**Seen glyphs.** At every size (${random.map((s) => s.size).join(', ')}) every run met the course's criterion ` +
+      `(at most ${maxWrongPixels} wrong pixel(s) on each training glyph); the median epochs to get there grow from ` +
+      `${random[0].medianEpochsToCriterion} (size ${random[0].size}) to ${random[random.length - 1].medianEpochsToCriterion} (size ${random[random.length - 1].size}).`);
+  } else if (allReach.length) {
+    lines.push(`**Seen glyphs.** Every run met the criterion (at most ${maxWrongPixels} wrong pixel(s) per training glyph) at size(s) ` +
+      `${allReach.map((s) => s.size).join(', ')}; not every run did at size(s) ${failing.map((s) => `${s.size} (${s.reachedCriterion} of ${s.runs})`).join(', ')}.`);
+  } else {
+    lines.push(`**Seen glyphs.** At no size did every run meet the criterion (at most ${maxWrongPixels} wrong pixel(s) per training glyph): ` +
+      `${random.map((s) => `${s.size}: ${s.reachedCriterion} of ${s.runs}`).join('; ')}. Try more epochs.`);
+  }
+  const tested = random.filter((s) => s.testMeanWrongPixels !== null);
+  if (!tested.length) {
+    lines.push('**Unseen glyphs.** Every subset was the whole font, so nothing was left to test on.');
+    return lines.join('\n\n');
+  }
+  lines.push('**Unseen glyphs.** ' + tested.map((s) =>
+    `size ${s.size}: ${fmt(s.testMeanWrongPixels?.mean)} ± ${fmt(s.testMeanWrongPixels?.std)} wrong pixels ` +
+    `(seen: ${fmt(s.trainMeanWrongPixels.mean, 2)}; copying the nearest seen glyph: ${fmt(s.testNearestSeenDistance)}; drawing nothing: ${fmt(s.testEmptyOutputError)})`).join('; ') + '.');
+  const largest = tested[tested.length - 1];
+  const smallest = tested[0];
+  const unseenMean = largest.testMeanWrongPixels?.mean ?? NaN;
+  const gap = unseenMean - largest.trainMeanWrongPixels.mean;
+  const snapped = largest.testSnappedToSeenFraction ?? 0;
+  const smallestMean = smallest.testMeanWrongPixels?.mean ?? NaN;
+  // A change counts only when it exceeds the spread over seeds at both ends (and half a pixel).
+  const noise = Math.max(0.5, smallest.testMeanWrongPixels?.std ?? 0, largest.testMeanWrongPixels?.std ?? 0);
+  const trend = tested.length < 2 ? ''
+    : smallestMean - unseenMean > noise ? `More training glyphs help the unseen ones a little: from ${fmt(smallestMean)} wrong pixels at size ${smallest.size} to ${fmt(unseenMean)} at size ${largest.size}. `
+    : unseenMean - smallestMean > noise ? `More training glyphs make the unseen ones worse: from ${fmt(smallestMean)} wrong pixels at size ${smallest.size} to ${fmt(unseenMean)} at size ${largest.size}. `
+    : `More training glyphs barely change the unseen error (${fmt(smallestMean)} wrong pixels at size ${smallest.size}, ${fmt(unseenMean)} at size ${largest.size}; spread over seeds up to ${fmt(noise)}). `;
+  const copy = largest.testNearestSeenDistance ?? NaN;
+  const empty = largest.testEmptyOutputError ?? NaN;
+  const versusCopy = unseenMean > 1.1 * copy ? `worse than copying the nearest training glyph (${fmt(copy)})`
+    : unseenMean >= 0.9 * copy ? `about as good as copying the nearest training glyph (${fmt(copy)})`
+    : `better than copying the nearest training glyph (${fmt(copy)})`;
+  const versusEmpty = unseenMean >= empty ? `, and no better than drawing nothing (${fmt(empty)})`
+    : unseenMean >= 0.8 * empty ? `, and little better than drawing nothing (${fmt(empty)})` : '';
+  const memorizes = snapped >= 0.5 || unseenMean >= 0.75 * copy;
+  lines.push(`**Verdict.** ${trend}At size ${largest.size} an unseen glyph gets ${fmt(unseenMean)} wrong pixels, ${fmt(gap)} more than a training glyph: ` +
+    `${versusCopy}${versusEmpty}; ${Math.round(100 * snapped)} % of the unseen glyphs come out closer to a training glyph than to themselves. ` +
+    (memorizes
+      ? `**The network memorizes**: a 2-D code leaves room for the glyphs it was trained on and little else, so a new glyph is drawn as ` +
+        `(a blend of) glyphs it knows — far from the criterion of ${maxWrongPixels} wrong pixel(s).`
+      : `It does more than copy what it has seen, although it stays far from the criterion of ${maxWrongPixels} wrong pixel(s) on unseen glyphs.`));
+  const named = summaries.filter((s) => s.kind === 'named');
+  if (named.length) {
+    lines.push('**Named subsets.** ' + named.map((s) => `"${s.letters}" (${s.runs} run(s)): ${s.reachedCriterion} met the criterion; ` +
+      `seen ${fmt(s.trainMeanWrongPixels.mean, 2)}, unseen ${fmt(s.testMeanWrongPixels?.mean)} ± ${fmt(s.testMeanWrongPixels?.std)} wrong pixels ` +
+      `(copying the nearest seen glyph: ${fmt(s.testNearestSeenDistance)})`).join('; ') + '.');
+  }
+  return lines.join('\n\n');
+}

@@ -1,0 +1,87 @@
+/**
+ * The notebooks as a person uses them: cells sent one by one to the tslab kernel through Jupyter's
+ * client, an interrupt in the middle of training, cells re-run.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { cellSource, injectParameters, NotebookDocument } from '../lib/overrides';
+import { projectRoot } from './helpers';
+
+interface StepResult { status: string; text: string; interrupted: boolean }
+interface Step { code: string; interrupt_after?: number }
+
+const jupyterPath = path.join(projectRoot, '.jupyter', 'share', 'jupyter');
+const skip = fs.existsSync(path.join(jupyterPath, 'kernels', 'tslab'))
+  ? false
+  : 'the tslab kernel is not registered (run bash scripts/setup-jupyter.sh)';
+
+function session(steps: Step[]): StepResult[] {
+  const run = spawnSync('/usr/bin/python3', [path.join(projectRoot, 'test', 'fixtures', 'kernel_session.py'), path.join(projectRoot, 'notebooks')], {
+    input: JSON.stringify(steps), encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: jupyterPath }, timeout: 600_000,
+  });
+  assert.equal(run.status, 0, `kernel session failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop() as string) as StepResult[];
+}
+
+/** The last JSON line a cell printed. */
+function printed<T>(result: StepResult): T {
+  const line = result.text.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  assert.ok(line, `no JSON printed; the cell printed: ${result.text}`);
+  return JSON.parse(line) as T;
+}
+
+describe('the tslab kernel', { skip }, () => {
+  test('an interrupt stops training at the end of a step, keeps model and history, and the kernel stays usable', () => {
+    const setup = [
+      'import * as ae from "../build/lib";',
+      'import * as tf from "@tensorflow/tfjs";',
+      'await ae.initEngine("wasm");',
+      'const glyphs = ae.glyphBits(ae.loadFont("../data/font.h"));',
+      'const model = new ae.Autoencoder({ layers: [35, 20, 10, 2, 10, 20, 35], seed: 0 });',
+      'let history: ae.TrainHistory | null = null;',
+    ].join('\n');
+    const report = 'console.log(JSON.stringify({ reason: history?.stopReason, epochs: history?.epochsRun, losses: history?.loss.length, ' +
+      'finite: history?.loss.every(Number.isFinite), decoded: model.decodeArray([[0, 0]])[0].length, tensors: tf.memory().numTensors }));';
+    const [, long, afterInterrupt, rerun, rerunAgain] = session([
+      { code: setup },
+      { code: 'history = await ae.trainAutoencoder(model, glyphs, { epochs: 10000000, learningRate: 0.0005, maxWrongPixels: null });', interrupt_after: 4 },
+      { code: `await new Promise((resolve) => setTimeout(resolve, 300));\n${report}` },
+      { code: `history = await ae.trainAutoencoder(model, glyphs, { epochs: 100, learningRate: 0.005, maxWrongPixels: null, progress: null });\n${report}` },
+      { code: `history = await ae.trainAutoencoder(model, glyphs, { epochs: 100, learningRate: 0.005, maxWrongPixels: null, progress: null });\n${report}` },
+    ]);
+    assert.ok(long.interrupted);
+    assert.equal(long.status, 'error', 'the interrupted cell ends as interrupted');
+    type Report = { reason: string; epochs: number; losses: number; finite: boolean; decoded: number; tensors: number };
+    const stopped = printed<Report>(afterInterrupt);
+    assert.equal(stopped.reason, 'interrupted');
+    assert.ok(stopped.epochs > 10 && stopped.epochs < 10000000, `stopped after ${stopped.epochs} epochs`);
+    assert.equal(stopped.losses, stopped.epochs, 'the history so far is kept, one loss per epoch run');
+    assert.ok(stopped.finite);
+    assert.equal(stopped.decoded, 35, 'the model still works');
+    const first = printed<Report>(rerun);
+    const second = printed<Report>(rerunAgain);
+    assert.equal(first.reason, 'epochs', 're-running the cell starts cleanly and runs to its end');
+    assert.equal(first.epochs, 100);
+    assert.equal(first.tensors, stopped.tensors, 'the interrupted run left no tensors behind');
+    assert.equal(second.tensors, first.tensors, 're-running a training cell does not leak');
+  });
+
+  test('notebook 01: running every cell again leaves the tensor count where the first run left it', () => {
+    const file = path.join(projectRoot, 'notebooks', '01-layer-count.ipynb');
+    const source = JSON.parse(fs.readFileSync(file, 'utf8')) as NotebookDocument;
+    const quick = (source.metadata?.autoencoder as { quick: Record<string, never> }).quick;
+    const cells = injectParameters(source, { ...quick, seeds: [0], tunedEpochs: 500, reportEpochs: 50 }, file).cells
+      .filter((c) => c.cell_type === 'code').map(cellSource);
+    const count = { code: 'console.log(JSON.stringify({ tensors: (await import("@tensorflow/tfjs")).memory().numTensors }));' };
+    const afterParameters = cells.slice(2); // everything after the parameters and injected cells
+    const results = session([...cells.map((code) => ({ code })), count, ...afterParameters.map((code) => ({ code })), count]);
+    results.forEach((r, i) => assert.equal(r.status, 'ok', `step ${i} failed: ${r.text.slice(-500)}`));
+    const first = printed<{ tensors: number }>(results[cells.length]);
+    const second = printed<{ tensors: number }>(results[results.length - 1]);
+    assert.ok(first.tensors > 0);
+    assert.equal(second.tensors, first.tensors);
+  });
+});

@@ -1,0 +1,261 @@
+/**
+ * The fast training path (explicit backprop + one flat optimizer kernel per step, lib/train.ts and
+ * lib/engine.ts) against a straightforward reference: the forward pass spelled out with tfjs ops,
+ * tf.train.adam / tf.train.sgd and optimizer.minimize on the same initial weights. Per-step losses
+ * must agree within 1e-4 relative (in practice they are bit-identical) and the wrong-pixel counts
+ * at every check must be identical; the tensor count must not grow; and the fast path must make
+ * far fewer engine calls per step.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import {
+  Activation, Autoencoder, AutoencoderConfig, glyphBits, initEngine, loadFont, LossName, makeTrainStepper, OptimizerName,
+  seededRandom, shuffledIndices, trainAutoencoder, TrainOptions, wrongPixelsPerGlyph,
+} from '../lib';
+import { courseFontPath, projectRoot } from './helpers';
+
+const fontFile = fs.existsSync(courseFontPath) ? courseFontPath : path.join(projectRoot, 'data', 'font.h');
+const glyphs = glyphBits(loadFont(fontFile));
+
+interface Run {
+  /** Mean loss of each epoch. */
+  loss: number[];
+  /** Wrong pixels per glyph at each check (every checkEvery epochs and the last). */
+  checks: { epoch: number; perGlyph: number[] }[];
+  finalPerGlyph: number[];
+}
+
+function act(x: tf.Tensor, a: Activation): tf.Tensor {
+  return a === 'tanh' ? tf.tanh(x) : a === 'sigmoid' ? tf.sigmoid(x) : a === 'relu' ? tf.relu(x) : x;
+}
+
+/** The reference: plain ops, tfjs autodiff through optimizer.minimize. */
+function referenceRun(config: AutoencoderConfig, options: TrainOptions & { checkEvery: number }): Run {
+  const model = new Autoencoder(config);
+  const layers = model.layers;
+  const activationAt = (i: number): Activation => model.activationOf(i);
+  const forward = (x: tf.Tensor2D): { output: tf.Tensor; logits: tf.Tensor } => {
+    let h: tf.Tensor = x;
+    let pre: tf.Tensor = x;
+    for (let i = 0; i < layers.length - 1; i++) {
+      pre = tf.add(tf.matMul(h as tf.Tensor2D, model.weights[i]), model.biases[i]);
+      h = act(pre, activationAt(i + 1));
+    }
+    return { output: h, logits: pre };
+  };
+  const lossOf = (target: tf.Tensor2D, out: { output: tf.Tensor; logits: tf.Tensor }): tf.Scalar => {
+    if ((options.loss ?? 'bce') === 'mse') return tf.mean(tf.squaredDifference(out.output, target)) as tf.Scalar;
+    if (model.config.outputActivation === 'sigmoid') return tf.mean(tf.sub(tf.softplus(out.logits), tf.mul(target, out.logits))) as tf.Scalar;
+    const p = tf.clipByValue(out.output, 1e-7, 1 - 1e-7);
+    return tf.neg(tf.mean(tf.add(tf.mul(target, tf.log(p)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, p)))))) as tf.Scalar;
+  };
+  const optimizer = (options.optimizer ?? 'adam') === 'adam' ? tf.train.adam(options.learningRate) : tf.train.sgd(options.learningRate);
+  const x = tf.tensor2d(glyphs);
+  const n = glyphs.length;
+  const batchSize = options.batchSize ?? n;
+  const random = seededRandom(options.seed ?? 0);
+  const wrong = (): number[] => wrongPixelsPerGlyph(tf.tidy(() => forward(x).output.arraySync() as number[][]), glyphs);
+  const run: Run = { loss: [], checks: [], finalPerGlyph: [] };
+  try {
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      const order = batchSize < n ? shuffledIndices(n, random) : null;
+      const inputs = options.corruptInputs ? options.corruptInputs(x, epoch) : x;
+      const losses: number[] = [];
+      for (let start = 0; start < n; start += batchSize) {
+        const cost = optimizer.minimize(() => {
+          const rows = order ? order.slice(start, start + batchSize) : null;
+          const input = rows ? tf.gather(inputs, rows) as tf.Tensor2D : inputs;
+          const target = rows ? tf.gather(x, rows) as tf.Tensor2D : x;
+          return lossOf(target, forward(input));
+        }, true, model.variables()) as tf.Scalar;
+        losses.push(cost.dataSync()[0]);
+        cost.dispose();
+      }
+      if (inputs !== x) inputs.dispose();
+      run.loss.push(losses.reduce((a, b) => a + b, 0) / losses.length);
+      if (epoch % options.checkEvery === 0 || epoch === options.epochs) run.checks.push({ epoch, perGlyph: wrong() });
+    }
+    run.finalPerGlyph = wrong();
+    return run;
+  } finally {
+    optimizer.dispose();
+    x.dispose();
+    model.dispose();
+  }
+}
+
+/** The library's training loop, recording wrong pixels per glyph at each check. */
+async function fastRun(config: AutoencoderConfig, options: TrainOptions & { checkEvery: number }): Promise<Run> {
+  const model = new Autoencoder(config);
+  const checks: Run['checks'] = [];
+  try {
+    // A check every checkEvery epochs: rerun in one go and read the history's checks.
+    const history = await trainAutoencoder(model, glyphs, { ...options, maxWrongPixels: options.maxWrongPixels ?? null, progress: null, stopOnInterrupt: false });
+    assert.ok(history.checks.length > 0);
+    // The history keeps max and total per check; the per-glyph counts of the last one.
+    for (const c of history.checks) checks.push({ epoch: c.epoch, perGlyph: [c.maxWrongPixels, c.totalWrongPixels] });
+    return { loss: history.loss, checks, finalPerGlyph: history.wrongPixels };
+  } finally {
+    model.dispose();
+  }
+}
+
+function assertEquivalent(fast: Run, reference: Run, what: string): void {
+  assert.equal(fast.loss.length, reference.loss.length, `${what}: epochs`);
+  let worst = 0;
+  fast.loss.forEach((l, i) => {
+    const rel = Math.abs(l - reference.loss[i]) / Math.max(Math.abs(reference.loss[i]), 1e-12);
+    worst = Math.max(worst, rel);
+    assert.ok(rel <= 1e-4, `${what}: epoch ${i + 1} loss ${l} vs reference ${reference.loss[i]} (relative ${rel.toExponential(2)})`);
+  });
+  assert.equal(fast.checks.length, reference.checks.length, `${what}: checks`);
+  fast.checks.forEach((c, i) => {
+    const r = reference.checks[i];
+    assert.equal(c.epoch, r.epoch);
+    const [max, total] = c.perGlyph;
+    assert.deepEqual([max, total], [Math.max(...r.perGlyph), r.perGlyph.reduce((a, b) => a + b, 0)], `${what}: wrong pixels (max, total) at epoch ${c.epoch}`);
+  });
+  assert.deepEqual(fast.finalPerGlyph, reference.finalPerGlyph, `${what}: final wrong pixels per glyph`);
+}
+
+/** Engine dispatches while f runs. */
+async function kernelsDuring(f: () => Promise<unknown>): Promise<number> {
+  const engine = tf.engine() as unknown as { runKernel: (...args: unknown[]) => unknown };
+  const original = engine.runKernel;
+  let count = 0;
+  engine.runKernel = function (this: unknown, ...args: unknown[]) { count++; return original.apply(this, args); };
+  try {
+    await f();
+  } finally {
+    engine.runKernel = original;
+  }
+  return count;
+}
+
+const CASES: { name: string; config: AutoencoderConfig; options: TrainOptions & { checkEvery: number } }[] = [
+  {
+    name: 'course setting: tanh / linear latent / sigmoid, bce, adam, full batch, 300 steps',
+    config: { layers: [35, 20, 10, 2, 10, 20, 35], seed: 0 },
+    options: { epochs: 300, learningRate: 0.005, checkEvery: 25 },
+  },
+  {
+    name: 'deeper (the step benchmark), seed 3, 200 steps',
+    config: { layers: [35, 25, 20, 10, 2, 10, 20, 25, 35], seed: 3 },
+    options: { epochs: 200, learningRate: 0.005, checkEvery: 50 },
+  },
+  {
+    name: 'relu hidden, sigmoid latent, mse, sgd',
+    config: { layers: [35, 16, 4, 16, 35], hiddenActivation: 'relu', latentActivation: 'sigmoid', seed: 5 },
+    options: { epochs: 150, learningRate: 0.5, optimizer: 'sgd' as OptimizerName, loss: 'mse' as LossName, checkEvery: 50 },
+  },
+  {
+    name: 'sigmoid hidden, linear output, mse, adam',
+    config: { layers: [35, 12, 3, 12, 35], hiddenActivation: 'sigmoid', outputActivation: 'linear', seed: 6 },
+    options: { epochs: 150, learningRate: 0.01, loss: 'mse' as LossName, checkEvery: 50 },
+  },
+  {
+    name: 'mini-batches of 8 (shuffled), bce, adam',
+    config: { layers: [35, 20, 2, 20, 35], seed: 7 },
+    options: { epochs: 40, learningRate: 0.005, batchSize: 8, seed: 11, checkEvery: 10 },
+  },
+  {
+    name: 'bce with a relu output (tfjs autodiff fallback, flat adam)',
+    config: { layers: [35, 10, 2, 10, 35], outputActivation: 'relu', seed: 8 },
+    options: { epochs: 60, learningRate: 0.005, checkEvery: 20 },
+  },
+  {
+    name: 'denoising: corrupted inputs, clean targets',
+    config: { layers: [35, 20, 2, 20, 35], seed: 9 },
+    options: {
+      epochs: 60, learningRate: 0.005, checkEvery: 20,
+      corruptInputs: (clean: tf.Tensor2D, epoch: number) => tf.tidy(() => {
+        // A deterministic flip of a few pixels that depends on the epoch.
+        const random = seededRandom(epoch);
+        const mask = tf.tensor2d(Array.from({ length: clean.size }, () => (random() < 0.05 ? 1 : 0)), clean.shape);
+        return tf.abs(tf.sub(clean, mask)) as tf.Tensor2D;
+      }),
+    },
+  },
+];
+
+describe('fast training path = straightforward reference (wasm)', () => {
+  before(async () => { await initEngine('wasm'); });
+
+  for (const c of CASES) {
+    test(c.name, async () => {
+      const tensors = tf.memory().numTensors;
+      const reference = referenceRun(c.config, c.options);
+      const fast = await fastRun(c.config, c.options);
+      assertEquivalent(fast, reference, c.name);
+      assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind');
+    });
+  }
+
+  test('the same seed reaches the course criterion at the same check as the reference', async () => {
+    const config = { layers: [35, 20, 10, 2, 10, 20, 35], seed: 4 };
+    const model = new Autoencoder(config);
+    const history = await trainAutoencoder(model, glyphs, { epochs: 3000, learningRate: 0.005, progress: null, stopOnInterrupt: false });
+    model.dispose();
+    assert.equal(history.stopReason, 'criterion');
+    const reference = referenceRun(config, { epochs: history.epochsToCriterion!, learningRate: 0.005, checkEvery: 50 });
+    const first = reference.checks.find((c) => Math.max(...c.perGlyph) <= 1);
+    assert.equal(first?.epoch, history.epochsToCriterion, 'first check meeting the criterion');
+    assert.deepEqual(reference.finalPerGlyph, history.wrongPixels);
+  });
+
+  test('the tensor count stays flat, per step and over whole runs', async () => {
+    const model = new Autoencoder({ layers: [35, 25, 20, 10, 2, 10, 20, 25, 35], seed: 1 });
+    const x = tf.tensor2d(glyphs);
+    try {
+      const before = tf.memory().numTensors;
+      for (const optimizer of ['adam', 'sgd'] as OptimizerName[]) {
+        const stepper = makeTrainStepper(model, { learningRate: 0.005, optimizer });
+        const counts: number[] = [];
+        for (let i = 0; i < 20; i++) {
+          stepper.step(x, x).dispose();
+          counts.push(tf.memory().numTensors);
+        }
+        stepper.dispose();
+        // Constants are made on the first step; from then on nothing accumulates.
+        assert.ok(counts.slice(1).every((n) => n === counts[1]), `flat per step: ${counts.join(',')}`);
+        assert.equal(tf.memory().numTensors, before, `${optimizer}: everything freed`);
+      }
+      await trainAutoencoder(model, glyphs, { epochs: 120, learningRate: 0.005, progress: null, maxWrongPixels: null, stopOnInterrupt: false });
+      await trainAutoencoder(model, glyphs, { epochs: 10, batchSize: 5, learningRate: 0.005, progress: null, stopOnInterrupt: false });
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      x.dispose();
+      model.dispose();
+    }
+  });
+
+  test('a step makes far fewer engine calls than tfjs autodiff + tf.train.adam', async () => {
+    const config = { layers: [35, 25, 20, 10, 2, 10, 20, 25, 35], seed: 0 };
+    const model = new Autoencoder(config);
+    const run = (epochs: number) => trainAutoencoder(model, glyphs, { epochs, learningRate: 0.005, maxWrongPixels: null, checkEvery: epochs, progress: null, stopOnInterrupt: false });
+    const perStep = ((await kernelsDuring(() => run(60))) - (await kernelsDuring(() => run(10)))) / 50;
+    model.dispose();
+    const reference = await kernelsDuring(async () => referenceRun(config, { epochs: 10, learningRate: 0.005, checkEvery: 10 }));
+    const referencePerStep = reference / 10;
+    // 8 layers: forward 23, loss 4, output gradient 2, backward 41, update 1.
+    assert.ok(perStep <= 75, `fast path: ${perStep} engine calls per step`);
+    assert.ok(referencePerStep >= 3 * perStep, `reference ${referencePerStep} vs fast ${perStep} per step`);
+  });
+});
+
+describe('fast training path = reference (cpu engine)', () => {
+  before(async () => { await initEngine('cpu'); });
+  after(async () => { await initEngine('wasm'); });
+
+  test('course setting, 100 steps, and mini-batch sgd', async () => {
+    for (const c of [CASES[0], CASES[2], CASES[4]]) {
+      const options = { ...c.options, epochs: Math.min(c.options.epochs, 100) };
+      const tensors = tf.memory().numTensors;
+      assertEquivalent(await fastRun(c.config, options), referenceRun(c.config, options), `cpu: ${c.name}`);
+      assert.equal(tf.memory().numTensors, tensors);
+    }
+  });
+});
