@@ -88,6 +88,25 @@ function describe(name: EngineName): string {
 const PATCHED = Symbol.for('autoencoder-notebooks.transposeFirst');
 
 /**
+ * The last two axes of a float32 tensor swapped by this file's WebAssembly module (blocked, on
+ * the engine's memory): several times faster than the engine's generic Transpose kernel on large
+ * matrices and without its call overhead on small ones. Null where the module is not available.
+ */
+function wasmTransposeLastTwo(backend: WasmBackendLike, x: tf.TensorInfo): tf.TensorInfo | null {
+  if (x.dtype !== 'float32' || x.shape.length < 2) return null;
+  const module = wasmModuleOf(backend);
+  if (!module) return null;
+  const rank = x.shape.length;
+  const [rows, cols] = [x.shape[rank - 2], x.shape[rank - 1]];
+  const batches = sizeOf(x.shape.slice(0, rank - 2));
+  const out = backend.makeOutput([...x.shape.slice(0, rank - 2), cols, rows], 'float32');
+  const src = backend.dataIdMap.get(x.dataId).memoryOffset;
+  const dst = backend.dataIdMap.get(out.dataId).memoryOffset;
+  for (let b = 0; b < batches; b++) module.transpose(src + 4 * b * rows * cols, rows, cols, dst + 4 * b * rows * cols);
+  return out;
+}
+
+/**
  * The wasm backend multiplies with a transpose flag in a naive scalar loop, while the untransposed
  * case goes through XNNPACK. Gradients of a dense layer always ask for a transpose, so we wrap
  * `BatchMatMul` and `_FusedMatMul`: transpose the operand explicitly (wasm `Transpose` kernel, fast)
@@ -105,6 +124,8 @@ export function patchWasmMatMul(): void {
       const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
       if (!transposeA && !transposeB) return original.kernelFunc({ inputs, backend, attrs });
       const swapLastTwo = (x: tf.TensorInfo): tf.TensorInfo => {
+        const fast = wasmTransposeLastTwo(backend as unknown as WasmBackendLike, x);
+        if (fast) return fast;
         const rank = x.shape.length;
         const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
         return transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
@@ -134,6 +155,70 @@ export function patchWasmMatMul(): void {
 
 
 // ---------------------------------------------------------------------------------------------
+// Kernels without the engine's per-call bookkeeping
+// ---------------------------------------------------------------------------------------------
+
+let directCalls = 0;
+
+/** Kernels run through DirectKernels so far in this process (they bypass tf.engine().runKernel). */
+export function directKernelCalls(): number {
+  return directCalls;
+}
+
+/**
+ * Whether DirectKernels may run now: on the CPU engines (wasm, cpu), and not while tfjs debug mode
+ * or tf.profile is on (those need every kernel to pass through the engine).
+ */
+export function directKernelsAvailable(): boolean {
+  const name = tf.getBackend();
+  const state = (tf.engine() as unknown as { state?: { profiling?: boolean } }).state;
+  return (name === 'wasm' || name === 'cpu') && !tf.env().getBool('DEBUG') && !state?.profiling;
+}
+
+/**
+ * Runs the active backend's kernels directly, as the engine would, but without its per-call
+ * bookkeeping (op scope, kernel lookup, tape check, a Tensor object per output): about 2 us per
+ * kernel on the wasm engine, as much as a small kernel itself. For fixed, gradient-free sequences
+ * (a training step written out): outputs are plain TensorInfos, freed by release() unless turned
+ * into engine tensors with tensor(). The results are those of the same kernels through the engine.
+ */
+export class DirectKernels {
+  private readonly backend = tf.backend();
+  private readonly backendName = tf.getBackend();
+  private readonly kernels = new Map<string, tf.KernelFunc>();
+  private temps: tf.TensorInfo[] = [];
+
+  run(kernelName: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+    let kernel = this.kernels.get(kernelName);
+    if (!kernel) {
+      const config = tf.getKernel(kernelName, this.backendName);
+      if (!config) throw new Error(`Kernel '${kernelName}' not registered for backend '${this.backendName}'`);
+      kernel = config.kernelFunc;
+      this.kernels.set(kernelName, kernel);
+    }
+    const out = kernel({ inputs, backend: this.backend, attrs }) as tf.TensorInfo;
+    directCalls++;
+    this.temps.push(out);
+    return out;
+  }
+
+  /** An engine tensor for one of this runner's outputs (then the caller owns it, not release()). */
+  tensor(info: tf.TensorInfo): tf.Tensor {
+    const at = this.temps.lastIndexOf(info);
+    if (at < 0) throw new Error('DirectKernels.tensor: not an output of this runner');
+    this.temps.splice(at, 1);
+    return tf.engine().makeTensorFromTensorInfo(info, this.backend);
+  }
+
+  /** Frees every output not turned into a tensor. */
+  release(): void {
+    const temps = this.temps;
+    this.temps = [];
+    for (const t of temps) this.backend.disposeData(t.dataId);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // One kernel for a whole optimizer step
 // ---------------------------------------------------------------------------------------------
 
@@ -158,9 +243,10 @@ export interface FlatOptimizer {
   readonly sumsRows: boolean;
   /**
    * One step: `grads[i]` is the gradient of `variables[i]` (same shape), or, where `sumRows[i]`,
-   * a rows x variables[i].size matrix whose column sums are the gradient. Call inside a tidy.
+   * a rows x variables[i].size matrix whose column sums are the gradient. `direct`: run the kernel
+   * without the engine (gradients may then be DirectKernels outputs). Call inside a tidy.
    */
-  apply(variables: tf.Variable[], grads: tf.Tensor[], sumRows?: boolean[]): void;
+  apply(variables: tf.Variable[], grads: tf.TensorInfo[], sumRows?: boolean[], direct?: boolean): void;
   dispose(): void;
 }
 
@@ -222,23 +308,35 @@ function advanceAccumulators(h: UpdateHyper): void {
   h.accBeta2 = f(h.accBeta2 * h.b2);
 }
 
-/** Runs FLAT_UPDATE_KERNEL and assigns its outputs to the variables. */
-function runFlatUpdate(variables: tf.Variable[], grads: tf.Tensor[], body: UpdateBody): void {
-  const inputs: tf.NamedTensorMap = {};
+/** Runs FLAT_UPDATE_KERNEL (through the engine, or directly) and assigns its outputs to the variables. */
+function runFlatUpdate(variables: tf.Variable[], grads: tf.TensorInfo[], body: UpdateBody, direct: boolean): void {
+  const inputs: tf.NamedTensorInfoMap = {};
   for (let i = 0; i < variables.length; i++) {
     inputs[`p${i}`] = variables[i];
     inputs[`g${i}`] = grads[i];
   }
-  const outputs = tf.engine().runKernel(FLAT_UPDATE_KERNEL, inputs, { body } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  if (direct) {
+    const engine = tf.engine();
+    const backend = tf.backend();
+    const outputs = body(inputs, backend);
+    directCalls++;
+    for (let i = 0; i < variables.length; i++) {
+      const t = engine.makeTensorFromTensorInfo(outputs[i], backend);
+      variables[i].assign(t);
+      t.dispose();
+    }
+    return;
+  }
+  const outputs = tf.engine().runKernel(FLAT_UPDATE_KERNEL, inputs as tf.NamedTensorMap, { body } as unknown as tf.NamedAttrMap) as tf.Tensor[];
   for (let i = 0; i < variables.length; i++) variables[i].assign(outputs[i]);
 }
 
-function checkShapes(variables: tf.Variable[], grads: tf.Tensor[], sumRows: boolean[] | undefined, rowsAllowed: boolean): void {
+function checkShapes(variables: tf.Variable[], grads: tf.TensorInfo[], sumRows: boolean[] | undefined, rowsAllowed: boolean): void {
   if (grads.length !== variables.length) throw new Error(`flat optimizer: ${grads.length} gradients for ${variables.length} variables`);
   grads.forEach((g, i) => {
     const ok = sumRows?.[i]
-      ? rowsAllowed && g.rank === 2 && g.shape[1] === variables[i].size
-      : g.size === variables[i].size;
+      ? rowsAllowed && g.shape.length === 2 && g.shape[1] === variables[i].size
+      : sizeOf(g.shape) === variables[i].size;
     if (!ok || g.dtype !== 'float32') throw new Error(`flat optimizer: gradient ${i} has shape ${g.shape} for a variable of shape ${variables[i].shape}`);
   });
 }
@@ -271,9 +369,9 @@ function jsFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, total: n
   return {
     kind,
     sumsRows: false,
-    apply: (variables, grads, sumRows) => {
+    apply: (variables, grads, sumRows, direct = false) => {
       checkShapes(variables, grads, sumRows, false);
-      runFlatUpdate(variables, grads, body(variables.length));
+      runFlatUpdate(variables, grads, body(variables.length), direct);
     },
     dispose: () => undefined,
   };
@@ -315,7 +413,8 @@ const W = {
   block: [0x02, 0x40], loop: [0x03, 0x40], end: [0x0b], br: (d: number) => [0x0c, d], brIf: (d: number) => [0x0d, d],
   get: (i: number) => [0x20, ...uleb(i)], set: (i: number) => [0x21, ...uleb(i)],
   i32: (n: number) => [0x41, ...sleb(n)], f32zero: [0x43, 0, 0, 0, 0],
-  i32Add: [0x6a], i32And: [0x71], i32Shl: [0x74], i32GeU: [0x4f],
+  i32Add: [0x6a], i32Mul: [0x6c], i32And: [0x71], i32Shl: [0x74], i32GeU: [0x4f], i32LtU: [0x49], select: [0x1b],
+  i32Load: [0x28, 2, 0], i32Store: [0x36, 2, 0],
   f32Load: [0x2a, 2, 0], f32Store: [0x38, 2, 0], f32Sqrt: [0x91], f32Add: [0x92], f32Mul: [0x94], f32Div: [0x95],
   v128Load: [0xfd, 0x00, 0, 0], v128Store: [0xfd, 0x0b, 0, 0], f32x4Splat: [0xfd, 0x13],
   f32x4Sqrt: [0xfd, 0xe3, 0x01], f32x4Add: [0xfd, 0xe4, 0x01], f32x4Mul: [0xfd, 0xe6, 0x01], f32x4Div: [0xfd, 0xe7, 0x01],
@@ -429,11 +528,47 @@ function colsumFunction(): { type: number[]; code: number[] } {
   };
 }
 
+/**
+ * transpose(src, rows, cols, dst): dst (cols x rows) = src (rows x cols) transposed, in 16 x 16
+ * blocks (both sides stay in cache); values copied as bits.
+ */
+function transposeFunction(): { type: number[]; code: number[] } {
+  const [src, rows, cols, dst] = [0, 1, 2, 3];
+  const [rb, cb, r, c, rEnd, cEnd] = [4, 5, 6, 7, 8, 9];
+  const minOf = (a: number[], b: number[]): number[] => [...a, ...b, ...a, ...b, ...W.i32LtU, ...W.select];
+  const address = (base: number, major: number, stride: number, minor: number): number[] => [
+    ...W.get(base), ...W.get(major), ...W.get(stride), ...W.i32Mul, ...W.get(minor), ...W.i32Add, ...W.i32(2), ...W.i32Shl, ...W.i32Add,
+  ];
+  const code = [
+    ...whileBelow(rb, W.get(rows), 16, [
+      ...minOf([...W.get(rb), ...W.i32(16), ...W.i32Add], W.get(rows)), ...W.set(rEnd),
+      ...W.i32(0), ...W.set(cb),
+      ...whileBelow(cb, W.get(cols), 16, [
+        ...minOf([...W.get(cb), ...W.i32(16), ...W.i32Add], W.get(cols)), ...W.set(cEnd),
+        ...W.get(rb), ...W.set(r),
+        ...whileBelow(r, W.get(rEnd), 1, [
+          ...W.get(cb), ...W.set(c),
+          ...whileBelow(c, W.get(cEnd), 1, [
+            ...address(dst, c, rows, r),
+            ...address(src, r, cols, c), ...W.i32Load,
+            ...W.i32Store,
+          ]),
+        ]),
+      ]),
+    ]),
+  ];
+  return {
+    type: [0x60, ...vec([I32, I32, I32, I32].map((t) => [t])), ...vec([])],
+    code: [...vec([[6, I32]]), ...code, ...W.end],
+  };
+}
+
 interface UpdateModule {
   adam(p: number, g: number, m: number, v: number, out: number, n: number,
     b1: number, b2: number, omb1: number, omb2: number, c1: number, c2: number, eps: number, negLr: number): void;
   sgd(p: number, g: number, out: number, n: number, negLr: number): void;
   colsum(src: number, rows: number, cols: number, dst: number): void;
+  transpose(src: number, rows: number, cols: number, dst: number): void;
 }
 
 const updateModules = new WeakMap<WebAssembly.Memory, UpdateModule>();
@@ -442,13 +577,13 @@ const updateModules = new WeakMap<WebAssembly.Memory, UpdateModule>();
 function updateModule(memory: WebAssembly.Memory): UpdateModule {
   let module = updateModules.get(memory);
   if (module) return module;
-  const fns = [adamFunction(), sgdFunction(), colsumFunction()];
+  const fns = [adamFunction(), sgdFunction(), colsumFunction(), transposeFunction()];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(fns.map((f) => f.type))),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
     ...section(3, vec(fns.map((_, i) => uleb(i)))),
-    ...section(7, vec(['adam', 'sgd', 'colsum'].map((n, i) => [...name(n), 0x00, ...uleb(i)]))),
+    ...section(7, vec(['adam', 'sgd', 'colsum', 'transpose'].map((n, i) => [...name(n), 0x00, ...uleb(i)]))),
     ...section(10, vec(fns.map((f) => [...uleb(f.code.length), ...f.code]))),
   ];
   const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)), { env: { memory } });
@@ -464,15 +599,24 @@ interface WasmBackendLike {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
-function wasmFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, total: number, backend: WasmBackendLike): FlatOptimizer | null {
-  const memory = backend.wasm.asm?.memory;
+/** This file's WebAssembly module on the wasm engine's memory, or null (e.g. a shared, threaded heap). */
+function wasmModuleOf(backend: WasmBackendLike): UpdateModule | null {
+  const memory = backend.wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof ArrayBuffer)) return null;
-  let module: UpdateModule;
+  if (moduleFailed.has(memory)) return null;
   try {
-    module = updateModule(memory);
+    return updateModule(memory);
   } catch {
+    moduleFailed.add(memory);
     return null;
   }
+}
+
+const moduleFailed = new WeakSet<WebAssembly.Memory>();
+
+function wasmFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, total: number, backend: WasmBackendLike): FlatOptimizer | null {
+  const module = wasmModuleOf(backend);
+  if (!module) return null;
   const h = hyper(kind, learningRate);
   // Moments, and room for one bias gradient, on the engine's heap (freed by dispose()).
   const scratchFloats = total;
@@ -514,9 +658,9 @@ function wasmFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, total:
   return {
     kind,
     sumsRows: true,
-    apply: (variables, grads, sumRows) => {
+    apply: (variables, grads, sumRows, direct = false) => {
       checkShapes(variables, grads, sumRows, true);
-      runFlatUpdate(variables, grads, body(variables.length, sumRows));
+      runFlatUpdate(variables, grads, body(variables.length, sumRows), direct);
     },
     dispose: () => {
       if (base !== 0) backend.wasm._free(base);

@@ -16,3 +16,7 @@ export * from './notebook';
 export * from './modelio';
 export * from './latent';
 export * from './subsets';
+export * from './interrupt';
+export * from './normal';
+export * from './generative';
+export * from './peer';

@@ -80,3 +80,12 @@ export function checkNullableString(name: string, value: unknown): string | null
   if (typeof value !== 'string' || value.trim() === '') fail(name, value, 'it must be a name in quotes, or null');
   return value;
 }
+
+/** A folder that must exist; relative paths are taken from the notebook's folder (the kernel's cwd). */
+export function checkDirectory(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') fail(name, value, 'it must be the path of a folder');
+  const resolved = path.resolve(value);
+  if (!fs.existsSync(resolved)) fail(name, value, `no such folder (looked at ${resolved})`);
+  if (!fs.statSync(resolved).isDirectory()) fail(name, value, `${resolved} is not a folder`);
+  return resolved;
+}

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from './font';
+import { GLYPH_COLUMNS, GLYPH_ROWS } from './font';
 import { encodePng } from './png';
 
 // ---------------------------------------------------------------------------------------------
@@ -69,7 +69,10 @@ export const MOSAIC_COLOURS: { readonly missing: Rgb; readonly extra: Rgb; reado
 
 /** One line of a mosaic: the same kind of image for every glyph (e.g. originals, or reconstructions). */
 export interface GlyphImageRow {
-  /** One image per glyph: GLYPH_PIXELS values in [0, 1] (1 = ink), row-major like `Glyph.bits`. */
+  /**
+   * One image per glyph: GLYPH_PIXELS values in [0, 1] (1 = ink), row-major like `Glyph.bits`; or
+   * imageRows x imageColumns values for other images (see GlyphMosaicOptions).
+   */
   images: ReadonlyArray<ArrayLike<number>>;
   /** Target bits per glyph (same order as `images`); when present, wrong pixels are coloured. */
   targets?: ReadonlyArray<ArrayLike<number>>;
@@ -90,6 +93,9 @@ export interface GlyphMosaicOptions {
   margin?: number;
   /** An output pixel counts as ink at or above this value; default 0.5. */
   threshold?: number;
+  /** Pixel rows and columns of every image; default GLYPH_ROWS x GLYPH_COLUMNS (7 x 5), e.g. 28 x 28 for MNIST digits. */
+  imageRows?: number;
+  imageColumns?: number;
 }
 
 /** What showGlyphMosaic adds to the mosaic's options. */
@@ -121,7 +127,10 @@ export function glyphMosaicLayout(glyphCount: number, lineCount: number, options
   const gap = options.gap ?? Math.max(1, Math.round(scale / 2));
   const bandGap = options.bandGap ?? 3 * gap;
   const margin = options.margin ?? gap;
-  for (const [name, value, minimum] of [['scale', scale, 1], ['gap', gap, 0], ['bandGap', bandGap, 0], ['margin', margin, 0]] as const) {
+  const imageRows = options.imageRows ?? GLYPH_ROWS;
+  const imageColumns = options.imageColumns ?? GLYPH_COLUMNS;
+  for (const [name, value, minimum] of [['scale', scale, 1], ['gap', gap, 0], ['bandGap', bandGap, 0], ['margin', margin, 0],
+    ['imageRows', imageRows, 1], ['imageColumns', imageColumns, 1]] as const) {
     if (!Number.isInteger(value) || value < minimum) throw new RangeError(`mosaic ${name} must be an integer >= ${minimum}, got ${value}`);
   }
   if (!Number.isInteger(glyphCount) || glyphCount < 1) throw new RangeError(`a mosaic needs at least one glyph, got ${glyphCount}`);
@@ -130,8 +139,8 @@ export function glyphMosaicLayout(glyphCount: number, lineCount: number, options
   if (!Number.isInteger(requestedColumns) || requestedColumns < 1) throw new RangeError(`mosaic columns must be a positive integer, got ${requestedColumns}`);
   const columns = Math.min(requestedColumns, glyphCount);
   const bands = Math.ceil(glyphCount / columns);
-  const cellWidth = GLYPH_COLUMNS * scale;
-  const cellHeight = GLYPH_ROWS * scale;
+  const cellWidth = imageColumns * scale;
+  const cellHeight = imageRows * scale;
   const bandHeight = lineCount * cellHeight + (lineCount - 1) * gap;
   return {
     width: 2 * margin + columns * cellWidth + (columns - 1) * gap,
@@ -168,6 +177,9 @@ export function glyphMosaicImage(rows: readonly GlyphImageRow[], options: GlyphM
   const glyphCount = Math.max(0, ...rows.map((row) => row.images.length));
   const layout = glyphMosaicLayout(glyphCount, rows.length, options);
   const threshold = options.threshold ?? 0.5;
+  const imageRows = options.imageRows ?? GLYPH_ROWS;
+  const imageColumns = options.imageColumns ?? GLYPH_COLUMNS;
+  const pixels = imageRows * imageColumns;
   const { width, height, scale } = layout;
   const rgba = new Uint8Array(width * height * 4);
   const [br, bg, bb] = MOSAIC_COLOURS.background;
@@ -180,13 +192,13 @@ export function glyphMosaicImage(rows: readonly GlyphImageRow[], options: GlyphM
     }
     row.images.forEach((image, glyphIndex) => {
       const target = row.targets?.[glyphIndex];
-      if (image.length !== GLYPH_PIXELS || (target && target.length !== GLYPH_PIXELS)) {
-        throw new RangeError(`mosaic line ${line}, glyph ${glyphIndex}: images and targets need ${GLYPH_PIXELS} values`);
+      if (image.length !== pixels || (target && target.length !== pixels)) {
+        throw new RangeError(`mosaic line ${line}, glyph ${glyphIndex}: images and targets need ${pixels} values (${imageRows} x ${imageColumns})`);
       }
       const origin = layout.cellOrigin(line, glyphIndex);
-      for (let py = 0; py < GLYPH_ROWS; py++) {
-        for (let px = 0; px < GLYPH_COLUMNS; px++) {
-          const pixel = py * GLYPH_COLUMNS + px;
+      for (let py = 0; py < imageRows; py++) {
+        for (let px = 0; px < imageColumns; px++) {
+          const pixel = py * imageColumns + px;
           const [r, g, b] = glyphPixelColour(image[pixel], target?.[pixel], threshold);
           for (let dy = 0; dy < scale; dy++) {
             let at = ((origin.y + py * scale + dy) * width + origin.x + px * scale) * 4;

@@ -5,10 +5,11 @@
  * is what the report calls an iteration.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activate, Activation, Autoencoder } from './autoencoder';
-import { createFlatOptimizer, FlatOptimizer } from './engine';
+import { Activation, Autoencoder } from './autoencoder';
+import { createFlatOptimizer, DirectKernels, directKernelsAvailable, FlatOptimizer } from './engine';
 import { meetsCriterion, reportError, summarizeWrongPixels, wrongPixelsPerGlyph } from './metrics';
 import { formatDuration, ProgressLine, progressLine } from './progress';
+import { watchInterrupt } from './interrupt';
 import { seededRandom, shuffledIndices } from './random';
 
 export type LossName = 'bce' | 'mse';
@@ -95,24 +96,37 @@ export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Opt
  * grads[i] is a batch of per-example gradients (rows) whose column sums are the gradient: the
  * flat optimizer sums them itself (FlatOptimizer.sumsRows).
  */
-export interface LossAndGradients {
-  loss: tf.Scalar;
-  grads: tf.Tensor[];
+export interface LossAndGradients<T extends tf.TensorInfo = tf.Tensor> {
+  loss: T;
+  grads: T[];
   sumRows?: boolean[];
 }
+
+/** Runs one kernel: through the engine (tf.engine().runKernel) or directly (DirectKernels). */
+export interface KernelRunner<T extends tf.TensorInfo = tf.TensorInfo> {
+  run(kernelName: string, inputs: tf.NamedTensorInfoMap, attrs?: tf.NamedAttrMap): T;
+}
+
+/** Kernels through the engine, as tfjs ops call them: outputs are tensors of the current scope. */
+export const ENGINE_KERNELS: KernelRunner<tf.Tensor> = {
+  run: (kernelName, inputs, attrs = {}) => tf.engine().runKernel(kernelName, inputs as tf.NamedTensorMap, attrs) as tf.Tensor,
+};
 
 /** Whether `ExplicitGradients` covers this loss and output activation (else tfjs autodiff does). */
 export function hasExplicitGradients(loss: LossName, outputActivation: Activation): boolean {
   return loss === 'mse' || outputActivation === 'sigmoid';
 }
 
+const ACTIVATION_KERNELS: Record<Exclude<Activation, 'linear'>, string> = { tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'Relu' };
+
 /**
- * Loss and gradients with backpropagation written out. Each gradient is the one tfjs autodiff
- * computes for `lossFunction` through `model.forward`, with the same kernels on the same values in
- * the same order, so the results are bit-identical; what goes away is the tape, the broadcasting
- * bookkeeping (reshapes, identities) and the gradients' re-computations: about a quarter of the
- * engine calls of `tf.variableGrads`. Covers mse with any output activation and bce with a
- * sigmoid output (see hasExplicitGradients). Holds a few constants: dispose() when done.
+ * Loss and gradients with backpropagation written out. Every value is computed by the same kernels
+ * on the same inputs in the same order as tfjs autodiff of `lossFunction` through `model.forward`
+ * (tf.variableGrads), so the results are bit-identical; what goes away is the tape, the op
+ * wrappers, the broadcasting bookkeeping (reshapes, identities) and the re-computations: 63 kernels
+ * for the 8-layer benchmark network instead of about 200 (368 with tf.train.adam). Covers mse with
+ * any output activation and bce with a sigmoid output (see hasExplicitGradients). Holds a few
+ * constants: dispose() when done.
  */
 export class ExplicitGradients {
   private readonly constants = new Map<number, tf.Scalar>();
@@ -139,48 +153,59 @@ export class ExplicitGradients {
     return c;
   }
 
-  /** d * activation'(pre-activation), as tfjs's gradient of the activation computes it from h = activation(pre). */
-  private throughActivation(d: tf.Tensor2D, h: tf.Tensor2D, activation: Activation): tf.Tensor2D {
-    switch (activation) {
-      case 'linear': return d;
-      case 'tanh': return tf.mul(tf.sub(this.scalar(1), tf.square(h)), d);
-      case 'sigmoid': return tf.mul(d, tf.mul(h, tf.sub(this.scalar(1), h)));
-      case 'relu': return tf.mul(d, tf.step(h));
-    }
-  }
-
-  /** The loss of one batch and its gradients. Call inside a tidy. */
-  compute(input: tf.Tensor2D, target: tf.Tensor2D): LossAndGradients {
+  /**
+   * The loss of one batch and its gradients, with kernels run by `k` (ENGINE_KERNELS: call inside
+   * a tidy; DirectKernels: the caller releases them).
+   */
+  compute<T extends tf.TensorInfo>(k: KernelRunner<T>, input: tf.Tensor2D, target: tf.Tensor2D): LossAndGradients<T> {
     const model = this.model;
     const layers = model.layers.length - 1;
-    const h: tf.Tensor2D[] = [input];
-    let logits: tf.Tensor2D | null = null;
+    const one = this.scalar(1);
+    const matMul = (a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): T =>
+      k.run('BatchMatMul', { a, b }, { transposeA, transposeB });
+    const binary = (kernel: string, a: tf.TensorInfo, b: tf.TensorInfo): T => k.run(kernel, { a, b });
+    const unary = (kernel: string, x: tf.TensorInfo): T => k.run(kernel, { x });
+    const activate = (x: T, a: Activation): T => (a === 'linear' ? x : unary(ACTIVATION_KERNELS[a], x));
+    // d * activation'(pre-activation), as tfjs's gradient of each activation computes it from its output h.
+    const throughActivation = (d: T, h: T, a: Activation): T => {
+      switch (a) {
+        case 'linear': return d;
+        case 'tanh': return binary('Multiply', binary('Sub', one, unary('Square', h)), d);
+        case 'sigmoid': return binary('Multiply', d, binary('Multiply', h, binary('Sub', one, h)));
+        case 'relu': return binary('Multiply', d, k.run('Step', { x: h }, { alpha: 0 }));
+      }
+    };
+
+    const h: T[] = [input as unknown as T];
+    let logits: T | null = null;
     for (let i = 0; i < layers; i++) {
-      const pre = tf.add(tf.matMul(h[i], model.weights[i]), model.biases[i]) as tf.Tensor2D;
+      const pre = binary('Add', matMul(h[i], model.weights[i], false, false), model.biases[i]);
       if (i === layers - 1) logits = pre;
-      h.push(activate(pre, model.activationOf(i + 1)) as tf.Tensor2D);
+      h.push(activate(pre, model.activationOf(i + 1)));
     }
     const output = h[layers];
     // tfjs's gradient of a mean over n values: 1 / n in float32, for every element.
-    const g = this.scalar(Math.fround(1 / output.size));
-    let value: tf.Scalar;
-    let delta: tf.Tensor2D;
+    const g = this.scalar(Math.fround(1 / sizeOfShape(output.shape)));
+    const mean = (x: T): T => k.run('Mean', { x }, { axis: null, keepDims: false } as unknown as tf.NamedAttrMap);
+    let value: T;
+    let delta: T;
     if (this.loss === 'bce') {
       // mean(softplus(z) - x z): dz = g sigmoid(z) - g x (softplus' = sigmoid; sigmoid(z) is the output).
-      value = tf.mean(tf.sub(tf.softplus(logits!), tf.mul(target, logits!)));
-      delta = tf.sub(tf.mul(g, output), this.targetTimes(target, g));
+      value = mean(binary('Sub', unary('Softplus', logits!), binary('Multiply', target, logits!)));
+      delta = binary('Sub', binary('Multiply', g, output), this.targetTimes(target, g));
     } else {
       // mean((y - x)^2): dy = g (2 (y - x)), then through the output activation.
-      value = tf.mean(tf.squaredDifference(output, target));
-      delta = this.throughActivation(tf.mul(g, tf.mul(this.scalar(2), tf.sub(output, target))), output, model.activationOf(layers));
+      value = mean(binary('SquaredDifference', output, target));
+      const dy = binary('Multiply', g, binary('Multiply', this.scalar(2), binary('Sub', output, target)));
+      delta = throughActivation(dy, output, model.activationOf(layers));
     }
-    const grads: tf.Tensor[] = new Array(2 * layers);
+    const grads: T[] = new Array(2 * layers);
     for (let i = layers - 1; i >= 0; i--) {
-      grads[2 * i] = tf.matMul(h[i], delta, true, false);
-      grads[2 * i + 1] = this.leaveBiasSums ? delta : tf.sum(delta, 0);
-      if (i > 0) delta = this.throughActivation(tf.matMul(delta, model.weights[i], false, true), h[i], model.activationOf(i));
+      grads[2 * i] = matMul(h[i], delta, true, false);
+      grads[2 * i + 1] = this.leaveBiasSums ? delta : k.run('Sum', { x: delta }, { axis: 0, keepDims: false });
+      if (i > 0) delta = throughActivation(matMul(delta, model.weights[i], false, true), h[i], model.activationOf(i));
     }
-    return { loss: value, grads, sumRows: this.leaveBiasSums ? grads.map((_, k) => k % 2 === 1) : undefined };
+    return { loss: value, grads, sumRows: this.leaveBiasSums ? grads.map((_, j) => j % 2 === 1) : undefined };
   }
 
   private targetTimes(target: tf.Tensor2D, g: tf.Scalar): tf.Tensor2D {
@@ -199,20 +224,26 @@ export class ExplicitGradients {
   }
 }
 
+function sizeOfShape(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
 /** One optimizer step per call; owns the optimizer's state. */
 export interface TrainStepper {
   /** Updates the model from one batch; returns the batch's loss (before the update). */
   step(input: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar;
-  /** How the step is computed, e.g. "explicit backprop + flat adam kernel". */
+  /** How the step is computed, e.g. "explicit backprop (direct kernels) + flat adam kernel". */
   readonly method: string;
   dispose(): void;
 }
 
 /**
- * The training step trainAutoencoder uses. Fast path: explicit backprop and one engine call for
- * the whole optimizer update (FLAT_UPDATE_KERNEL: Adam or SGD over every parameter, bit-identical
- * to tf.train.adam / tf.train.sgd given the same gradients). Fallbacks: tfjs autodiff where the
- * loss and output need it, tf.train optimizers on engines without the flat kernel.
+ * The training step trainAutoencoder uses. Fast path: explicit backprop with its kernels run
+ * directly (DirectKernels, no engine bookkeeping) and one call for the whole optimizer update
+ * (FlatOptimizer: Adam or SGD over every parameter, bit-identical to tf.train.adam / tf.train.sgd
+ * given the same gradients). Fallbacks, each on its own: kernels through the engine (other
+ * engines, debug mode, tf.profile), tfjs autodiff (bce without a sigmoid output), tf.train
+ * optimizers (engines without a flat optimizer). Every path computes the same numbers.
  */
 export function makeTrainStepper(model: Autoencoder, options: { learningRate: number; optimizer?: OptimizerName; loss?: LossName }): TrainStepper {
   const lossName = options.loss ?? 'bce';
@@ -223,19 +254,35 @@ export function makeTrainStepper(model: Autoencoder, options: { learningRate: nu
   const optimizer = flat ? null : makeOptimizer(optimizerName, options.learningRate);
   const computeLoss = lossFunction(lossName, model.config.outputActivation);
   const backprop = explicit ? new ExplicitGradients(model, lossName, flat?.sumsRows ?? false) : null;
-  const gradients = (input: tf.Tensor2D, target: tf.Tensor2D): LossAndGradients => {
-    if (backprop) return backprop.compute(input, target);
-    const { value, grads } = tf.variableGrads(() => computeLoss(target, model.forward(input)), variables);
-    return { loss: value, grads: variables.map((v) => grads[v.name]) };
-  };
+  const direct = backprop && flat && directKernelsAvailable() ? new DirectKernels() : null;
+  const engineStep = (input: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar => tf.tidy(() => {
+    let loss: tf.Tensor;
+    let grads: tf.Tensor[];
+    let sumRows: boolean[] | undefined;
+    if (backprop) {
+      ({ loss, grads, sumRows } = backprop.compute(ENGINE_KERNELS, input, target));
+    } else {
+      const r = tf.variableGrads(() => computeLoss(target, model.forward(input)), variables);
+      loss = r.value;
+      grads = variables.map((v) => r.grads[v.name]);
+    }
+    if (flat) flat.apply(variables, grads, sumRows);
+    else optimizer!.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+    return loss as tf.Scalar;
+  });
   return {
-    method: `${explicit ? 'explicit backprop' : 'tfjs autodiff'} + ${flat ? `flat ${optimizerName} kernel` : `tf.train.${optimizerName}`}`,
-    step: (input, target) => tf.tidy(() => {
-      const { loss, grads, sumRows } = gradients(input, target);
-      if (flat) flat.apply(variables, grads, sumRows);
-      else optimizer!.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
-      return loss;
-    }),
+    method: `${explicit ? `explicit backprop (${direct ? 'direct kernels' : 'engine kernels'})` : 'tfjs autodiff'} + ` +
+      `${flat ? `flat ${optimizerName} kernel${flat.sumsRows ? ' summing bias gradients' : ''}` : `tf.train.${optimizerName}`}`,
+    step: (input, target) => {
+      if (!direct || !directKernelsAvailable()) return engineStep(input, target);
+      try {
+        const { loss, grads, sumRows } = backprop!.compute(direct, input, target);
+        flat!.apply(variables, grads, sumRows, true);
+        return direct.tensor(loss) as tf.Scalar;
+      } finally {
+        direct.release();
+      }
+    },
     dispose: () => {
       backprop?.dispose();
       flat?.dispose();
@@ -290,16 +337,7 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
   const x = tf.tensor2d(data, [data.length, model.inputSize]);
   const stepper = makeTrainStepper(model, options);
 
-  let interrupted = false;
-  const onSigint = (): void => { interrupted = true; };
-  const listen = options.stopOnInterrupt ?? true;
-  if (listen) {
-    // Subscribe only after yielding once: a notebook cell's synchronous part runs under
-    // vm's breakOnSigint, whose watchdog restores the old signal handler when the cell's
-    // synchronous part ends and would leave a listener added meanwhile deaf.
-    await new Promise((resolve) => setImmediate(resolve));
-    process.on('SIGINT', onSigint);
-  }
+  const interrupt = await watchInterrupt(options.stopOnInterrupt ?? true);
 
   const history: TrainHistory = {
     loss: [], checks: [], epochsRun: 0, epochsToCriterion: null, stopReason: 'epochs', message: '',
@@ -383,7 +421,7 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
           break;
         }
       }
-      if (interrupted || options.shouldStop?.()) {
+      if (interrupt.requested || options.shouldStop?.()) {
         history.stopReason = 'interrupted';
         history.message = `Interrupted after epoch ${epoch}; the model and its history so far are kept.`;
         break;
@@ -412,7 +450,7 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
     progress?.done(`${status(history.epochsRun, lastCheck)} — ${history.message}`);
     return history;
   } finally {
-    if (listen) process.removeListener('SIGINT', onSigint);
+    interrupt.stop();
     for (const { losses } of pending) losses.forEach((l) => l.dispose());
     stepper.dispose();
     x.dispose();

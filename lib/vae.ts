@@ -15,6 +15,7 @@
  * stay on the device: the training loop reads values back once per epoch.
  */
 import * as tf from '@tensorflow/tfjs';
+import { watchInterrupt } from './interrupt';
 import { ImageDataset } from './mnist';
 import { formatDuration, ProgressLine, progressLine } from './progress';
 import { normalFrom, seededRandom, shuffledIndices } from './random';
@@ -432,10 +433,7 @@ export class Vae {
     const history: VaeHistory = {
       epochs: [], trainNegElbo: [], testNegElbo: [], epochsRun: 0, stopReason: 'epochs', message: '', seconds: 0, trainSecondsPerEpoch: NaN,
     };
-    let interrupted = false;
-    const onSigint = (): void => { interrupted = true; };
-    const listen = options.stopOnInterrupt ?? true;
-    if (listen) process.on('SIGINT', onSigint);
+    const interrupt = await watchInterrupt(options.stopOnInterrupt ?? true);
 
     const batchBuffer = new Float32Array(D * Math.min(batchSize, n));
     const variables = this.variables();
@@ -492,7 +490,7 @@ export class Vae {
             }
             step++;
             progress?.update(status(epoch, step));
-            if (interrupted || options.shouldStop?.()) break;
+            if (interrupt.requested || options.shouldStop?.()) break;
             const now = performance.now();
             if (now - lastYield > 100) {
               // Let the kernel deliver an interrupt and the display update.
@@ -534,7 +532,7 @@ export class Vae {
         } finally {
           sums.dispose();
         }
-        if (interrupted || options.shouldStop?.()) {
+        if (interrupt.requested || options.shouldStop?.()) {
           history.stopReason = 'interrupted';
           history.message = `Interrupted after epoch ${epoch}; the model and its history so far are kept.`;
           break;
@@ -552,7 +550,7 @@ export class Vae {
         `${formatDuration(history.seconds)} — ${history.message}`);
       return history;
     } finally {
-      if (listen) process.removeListener('SIGINT', onSigint);
+      interrupt.stop();
       optimizer.dispose();
     }
   }

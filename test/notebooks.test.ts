@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { Autoencoder, glyphBits, glyphChar, initEngine, loadFont, saveAutoencoder, trainAutoencoder } from '../lib';
 import { projectRoot } from './helpers';
 
 const reproduceScript = path.join(projectRoot, 'build', 'scripts', 'reproduce.js');
@@ -28,7 +29,8 @@ describe('notebook 01, quick parameters', () => {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-reports-'));
 
   test('runs headlessly and writes the executed copy, the HTML export and the results', () => {
-    const { status, output } = reproduce(['--quick', '01', 'seeds=[0,1]'], reports);
+    const savedModel = path.join(reports, 'models', '01-best.json');
+    const { status, output } = reproduce(['--quick', '01', 'seeds=[0,1]', `saveModelPath=${savedModel}`], reports);
     assert.equal(status, 0, output);
     for (const ext of ['ipynb', 'html', 'json']) assert.ok(fs.existsSync(path.join(reports, `01-layer-count.${ext}`)), `${ext} written`);
     assert.deepEqual(fs.readdirSync(reports).filter((f) => f.startsWith('.')), [], 'no temporary folder left behind');
@@ -71,6 +73,13 @@ describe('notebook 01, quick parameters', () => {
     const html = fs.readFileSync(path.join(reports, '01-layer-count.html'), 'utf8');
     assert.ok(html.includes('Plotly.newPlot'), 'the HTML export carries the figures');
     assert.ok(html.includes('window.Plotly'), 'and plotly.js itself, for offline viewing');
+
+    // saveModelPath: the best run's model, loadable by the library (and so by notebook 03).
+    assert.equal(results.tables.savedModel[0].path, savedModel);
+    assert.ok(fs.existsSync(savedModel) && fs.existsSync(path.join(reports, 'models', '01-best.weights.bin')));
+    const saved = JSON.parse(fs.readFileSync(savedModel, 'utf8'));
+    assert.equal(saved.userDefinedMetadata.notebook, '01-layer-count');
+    assert.deepEqual(saved.modelTopology.config.layers, results.tables.savedModel[0].arch);
   });
 
   test('an unknown parameter is an error and runs nothing', () => {
@@ -83,7 +92,184 @@ describe('notebook 01, quick parameters', () => {
     const good = fs.readFileSync(path.join(reports, '01-layer-count.json'), 'utf8');
     const { status, output } = reproduce(['--quick', '01', 'tunedLearningRate=-1'], reports);
     assert.equal(status, 1, output);
-    assert.match(output, /01-layer-count\.ipynb failed in cell \d+: .*Parameter tunedLearningRate is -1; it must be a number above 0/);
+    assert.match(output, /01-layer-count\.ipynb.* failed in cell \d+(?: \(`[^`]*`\))?: .*Parameter tunedLearningRate is -1; it must be a number above 0/);
     assert.equal(fs.readFileSync(path.join(reports, '01-layer-count.json'), 'utf8'), good, 'the last good results are untouched');
+  });
+});
+
+interface ExecutedNotebook { cells: { cell_type: string; outputs?: { data?: Record<string, unknown>; text?: string | string[] }[] }[] }
+
+/** Every output of an executed notebook, with its text joined. */
+function outputsOf(file: string): { html: string[]; markdown: string; text: string; pngs: number } {
+  const executed = JSON.parse(fs.readFileSync(file, 'utf8')) as ExecutedNotebook;
+  const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
+  const join = (v: unknown): string => (Array.isArray(v) ? v.join('') : String(v ?? ''));
+  return {
+    html: outputs.map((o) => join(o.data?.['text/html'])).filter(Boolean),
+    markdown: outputs.map((o) => join(o.data?.['text/markdown'])).filter(Boolean).join('\n'),
+    text: outputs.map((o) => join(o.text)).join('\n'),
+    pngs: outputs.filter((o) => o.data?.['image/png']).length,
+  };
+}
+
+interface SubsetRow {
+  size: number; seed: number; kind: string; letters: string; trainMaxWrongPixels: number; trainMeanWrongPixels: number;
+  testMeanWrongPixels: number | null; testMaxWrongPixels: number | null; testNearestSeenDistance: number | null;
+  testEmptyOutputError: number | null; testSnappedToSeenFraction: number | null; epochsToCriterion: number | null; epochsRun: number;
+}
+
+describe('notebook 02, quick parameters', () => {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-reports-'));
+
+  test('trains every subset and seed, and records seen and unseen errors per run', () => {
+    const { status, output } = reproduce(['--quick', '02', 'namedSubsets=["aeiou"]'], reports);
+    assert.equal(status, 0, output);
+    for (const ext of ['ipynb', 'html', 'json']) assert.ok(fs.existsSync(path.join(reports, `02-training-set-size.${ext}`)), `${ext} written`);
+    const results = JSON.parse(fs.readFileSync(path.join(reports, '02-training-set-size.json'), 'utf8'));
+    assert.equal(results.notebook, '02-training-set-size');
+    const { subsetSizes, seeds, namedSubsets, epochs } = results.params as { subsetSizes: number[]; seeds: number[]; namedSubsets: string[]; epochs: number };
+    assert.ok(epochs < 20000, 'the quick preset reached the notebook');
+    assert.deepEqual(namedSubsets, ['aeiou'], 'the override reached the notebook');
+
+    const rows = results.tables.subsets as SubsetRow[];
+    assert.equal(rows.length, (subsetSizes.length + namedSubsets.length) * seeds.length, 'one row per subset and seed');
+    for (const size of subsetSizes) assert.deepEqual(rows.filter((r) => r.kind === 'random' && r.size === size).map((r) => r.seed), seeds);
+    for (const row of rows) {
+      assert.equal([...row.letters].length, row.size);
+      assert.ok(Number.isInteger(row.trainMaxWrongPixels) && row.trainMaxWrongPixels >= 0 && row.trainMaxWrongPixels <= 35);
+      assert.ok(row.trainMeanWrongPixels >= 0 && row.trainMeanWrongPixels <= row.trainMaxWrongPixels);
+      assert.equal(row.epochsToCriterion !== null, row.trainMaxWrongPixels <= 1, 'criterion reached exactly when the worst training glyph is within 1 pixel');
+      assert.ok(row.epochsToCriterion === null || (row.epochsToCriterion > 0 && row.epochsToCriterion <= epochs));
+      if (row.size === 32) {
+        assert.equal(row.testMeanWrongPixels, null, 'nothing unseen when the subset is the whole font');
+      } else {
+        const test = row.testMeanWrongPixels as number;
+        assert.ok(test > row.trainMeanWrongPixels && test <= 35, `unseen glyphs are harder (${test} vs ${row.trainMeanWrongPixels})`);
+        assert.ok((row.testMaxWrongPixels as number) >= test);
+        assert.ok((row.testNearestSeenDistance as number) > 0 && (row.testEmptyOutputError as number) > 0);
+        assert.ok((row.testSnappedToSeenFraction as number) >= 0 && (row.testSnappedToSeenFraction as number) <= 1);
+      }
+    }
+    assert.ok(rows.filter((r) => r.kind === 'named').every((r) => r.letters === 'aeiou' && r.size === 5));
+    // Subsets of one seed are nested; different seeds draw different glyphs.
+    const letters = (size: number, seed: number) => rows.find((r) => r.kind === 'random' && r.size === size && r.seed === seed)?.letters as string;
+    assert.ok([...letters(4, seeds[0])].every((c) => letters(8, seeds[0]).includes(c)));
+    if (seeds.length > 1) assert.notEqual(letters(8, seeds[0]), letters(8, seeds[1]));
+
+    const bySize = results.tables.bySize as { size: number; kind: string; runs: number; testMeanWrongPixelsStd: number | null }[];
+    assert.deepEqual(bySize.filter((s) => s.kind === 'random').map((s) => s.size), subsetSizes);
+    assert.ok(bySize.every((s) => s.runs === seeds.length));
+
+    const out = outputsOf(path.join(reports, '02-training-set-size.ipynb'));
+    assert.ok(out.pngs >= 2, 'the report\'s figure: training and unseen glyphs with their reconstructions');
+    assert.match(out.markdown, /\*\*Seen glyphs\.\*\*/);
+    assert.match(out.markdown, /\*\*Verdict\.\*\*/);
+    assert.match(out.markdown, /\*\*Named subsets\.\*\* "aeiou"/);
+    assert.ok(out.html.some((h) => h.includes('class="ae-table"')), 'a danfojs table');
+    const html = fs.readFileSync(path.join(reports, '02-training-set-size.html'), 'utf8');
+    assert.ok((html.match(/Plotly\.newPlot/g) ?? []).length >= 1 && html.includes('error_y'), 'the error-against-size figure, with spread');
+    assert.ok(html.includes('"seen (training)"') && html.includes('"unseen"'), 'latent maps mark seen and unseen glyphs');
+  });
+
+  test('a bad parameter stops the notebook with a one-sentence error', () => {
+    const { status, output } = reproduce(['--quick', '02', 'namedSubsets=["aé"]'], reports);
+    assert.equal(status, 1, output);
+    assert.match(output, /Parameter namedSubsets\[0\] is "aé"; "é" not in the font/);
+  });
+});
+
+describe('notebook 03, quick parameters', () => {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-reports-'));
+
+  interface NewLetterRow { name: string; x: number; y: number; nearestGlyph: string; distance: number; confidence: number; drawing: string }
+
+  function checkResults(results: { tables: Record<string, Record<string, unknown>[]>; params: Record<string, unknown> }): void {
+    const codes = results.tables.codes as { glyph: string; x: number; y: number }[];
+    assert.equal(codes.length, 32);
+    assert.equal(codes.map((c) => c.glyph).join(''), '`abcdefghijklmnopqrstuvwxyz{|}~␡');
+    assert.ok(codes.every((c) => Number.isFinite(c.x) && Number.isFinite(c.y)));
+
+    const steps = results.params.interpolationSteps as number;
+    const line = results.tables.interpolation as { step: number; nearestGlyph: string; distance: number }[];
+    assert.equal(line.length, steps);
+    assert.equal(line[0].nearestGlyph, results.params.interpolateFrom);
+    assert.equal(line[steps - 1].nearestGlyph, results.params.interpolateTo);
+    assert.ok(line[0].distance <= 1 && line[steps - 1].distance <= 1, 'the ends decode to the two letters');
+
+    const minDistance = results.params.newLetterMinDistance as number;
+    const letters = results.tables.newLetters as unknown as NewLetterRow[];
+    assert.ok(letters.length >= 1 && letters.length <= (results.params.newLetterCount as number), `${letters.length} new letters`);
+    const xs = codes.map((c) => c.x);
+    const ys = codes.map((c) => c.y);
+    const spanX = Math.max(...xs) - Math.min(...xs);
+    const spanY = Math.max(...ys) - Math.min(...ys);
+    const margin = results.params.boxMargin as number;
+    for (const l of letters) {
+      assert.ok(l.distance >= minDistance, `${l.name} is ${l.distance} pixels from "${l.nearestGlyph}"`);
+      assert.ok(codes.some((c) => c.glyph === l.nearestGlyph));
+      assert.ok(l.x >= Math.min(...xs) - margin * spanX - 1e-3 && l.x <= Math.max(...xs) + margin * spanX + 1e-3, 'inside the searched box');
+      assert.ok(l.y >= Math.min(...ys) - margin * spanY - 1e-3 && l.y <= Math.max(...ys) + margin * spanY + 1e-3);
+      assert.match(l.drawing, /^([01]{5}\/){6}[01]{5}$/);
+      assert.ok(l.confidence > 0 && l.confidence <= 1);
+    }
+    const search = results.tables.newLetterSearch[0] as { searched: number; shown: number; farFromTraining: number; letterLike: number };
+    assert.equal(search.shown, letters.length);
+    assert.ok(search.searched >= search.farFromTraining && search.farFromTraining >= search.letterLike);
+
+    const check = results.tables.explorerCheck[0] as { points: number; identicalGlyphs: number; differingPixels: number };
+    assert.equal(check.points, results.params.explorerCheckPoints);
+    assert.equal(check.identicalGlyphs, check.points, 'the page decoder agrees with the library everywhere checked');
+    assert.equal(check.differingPixels, 0);
+  }
+
+  test('trains its model, maps, interpolates, finds new letters and embeds the explorer', () => {
+    const { status, output } = reproduce(['--quick', '03'], reports);
+    assert.equal(status, 0, output);
+    const results = JSON.parse(fs.readFileSync(path.join(reports, '03-latent-space.json'), 'utf8'));
+    assert.equal(results.notebook, '03-latent-space');
+    assert.ok((results.params.epochs as number) < 20000, 'the quick preset reached the notebook');
+    assert.equal(results.tables.model[0].source, 'trained');
+    assert.ok(results.tables.model[0].maxWrongPixels <= 1, 'the model meets the criterion');
+    checkResults(results);
+
+    const out = outputsOf(path.join(reports, '03-latent-space.ipynb'));
+    const explorer = out.html.find((h) => h.includes('class="ae-explorer"'));
+    assert.ok(explorer, 'the explorer is in the notebook output');
+    assert.ok(explorer.includes('function decodeLatent(net, z)') && explorer.includes('"net":{"latentSize":2'), 'with its decoder and weights');
+    assert.ok(out.pngs >= 3, 'decoded grid, interpolation and new letters mosaics');
+    assert.match(out.markdown, /\*\*New letters:\*\*/);
+    assert.match(out.markdown, /\*\*Explorer:\*\* its JavaScript decoder drew the same glyph as the library at (\d+) of \1 random points/);
+    const html = fs.readFileSync(path.join(reports, '03-latent-space.html'), 'utf8');
+    assert.ok(html.includes('class="ae-explorer"') && html.includes('function decodeLatent(net, z)'), 'the explorer is in the HTML export too');
+    assert.ok(html.includes('%{hovertext}'), 'hovering the latent map shows glyphs');
+  });
+
+  test('explores a saved model when modelPath names one', async () => {
+    await initEngine('wasm');
+    const font = loadFont(path.join(projectRoot, 'data', 'font.h'));
+    const glyphs = glyphBits(font);
+    // Another architecture than the notebook's default, so the results show which model was used.
+    const model = new Autoencoder({ layers: [35, 20, 2, 20, 35], seed: 1 });
+    const file = path.join(reports, 'models', 'saved.json');
+    try {
+      const history = await trainAutoencoder(model, glyphs, { epochs: 4000, learningRate: 0.005, progress: null });
+      assert.equal(history.stopReason, 'criterion');
+      await saveAutoencoder(model, file, { notebook: 'test', glyphChars: font.glyphs.map(glyphChar).join('') });
+    } finally {
+      model.dispose();
+    }
+    const { status, output } = reproduce(['--quick', '03', `modelPath=${file}`], reports);
+    assert.equal(status, 0, output);
+    const results = JSON.parse(fs.readFileSync(path.join(reports, '03-latent-space.json'), 'utf8'));
+    assert.equal(results.tables.model[0].source, 'loaded');
+    assert.deepEqual(results.tables.model[0].layers, [35, 20, 2, 20, 35]);
+    assert.ok(results.tables.model[0].maxWrongPixels <= 1);
+    checkResults(results);
+  });
+
+  test('a modelPath that does not exist is a one-sentence error', () => {
+    const { status, output } = reproduce(['--quick', '03', 'modelPath=../nowhere/model.json'], reports);
+    assert.equal(status, 1, output);
+    assert.match(output, /Parameter modelPath is "\.\.\/nowhere\/model\.json"; no such file \(looked at .*\); notebook 01 writes one/);
   });
 });
