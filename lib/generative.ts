@@ -270,6 +270,8 @@ function show(panel, position, text) {
     };
     div.on('plotly_hover', onPoint);
     div.on('plotly_click', onPoint);
+    // Plotly sized the figure while the panel beside it did not exist yet: fit it to its column now.
+    if (window.Plotly && window.Plotly.Plots && window.Plotly.Plots.resize) window.Plotly.Plots.resize(div);
     var first = div.data[0];
     if (first && first.customdata && first.customdata.length) {
       show(panel, first.customdata[0][0], 'hover over a point · ' + first.name + ' · ' + data.idPrefix + first.customdata[0][1]);
@@ -298,7 +300,7 @@ export function imageMapHtml(spec: ImageMapSpec): string {
   const data = { images: imagesToBase64(spec.images, pixels), rows: spec.rows, cols: spec.cols, idPrefix: spec.idPrefix ?? '#' };
   return [
     '<div style="display:flex; gap:16px; align-items:flex-start;">',
-    `<div style="flex:1 1 auto; min-width:0;">${plotHtml(figure, plotId, spec.caption, spec.height ?? 520, spec.name ?? 'image-map')}</div>`,
+    `<div style="flex:1 1 0; min-width:0;">${plotHtml(figure, plotId, spec.caption, spec.height ?? 520, spec.name ?? 'image-map')}</div>`,
     `<div id="${panelId}" class="ae-map-panel" style="flex:0 0 ${Math.max(side, 160)}px; font: 13px/1.4 system-ui, sans-serif; color:#0f172a; padding-top:40px;">`,
     '<div style="margin-bottom:4px;">the image under the pointer</div>',
     `<canvas width="${Math.round(side * ratio)}" height="${side}" style="border:1px solid #94a3b8; background:#f1f5f9; image-rendering: pixelated;"></canvas>`,

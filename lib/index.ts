@@ -20,3 +20,5 @@ export * from './interrupt';
 export * from './normal';
 export * from './generative';
 export * from './peer';
+export * from './noise';
+export * from './denoise';

@@ -228,6 +228,16 @@ function sizeOfShape(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Parts of the fast training step, each on by default. */
+export interface TrainStepPaths {
+  /** Explicit backprop (else tfjs autodiff, tf.variableGrads). */
+  explicit?: boolean;
+  /** One flat optimizer call per step (else a tf.train optimizer). */
+  flat?: boolean;
+  /** Run the explicit backprop's kernels without the engine (else through tf.engine().runKernel). */
+  direct?: boolean;
+}
+
 /** One optimizer step per call; owns the optimizer's state. */
 export interface TrainStepper {
   /** Updates the model from one batch; returns the batch's loss (before the update). */
@@ -245,16 +255,22 @@ export interface TrainStepper {
  * engines, debug mode, tf.profile), tfjs autodiff (bce without a sigmoid output), tf.train
  * optimizers (engines without a flat optimizer). Every path computes the same numbers.
  */
-export function makeTrainStepper(model: Autoencoder, options: { learningRate: number; optimizer?: OptimizerName; loss?: LossName }): TrainStepper {
+export function makeTrainStepper(
+  model: Autoencoder,
+  options: { learningRate: number; optimizer?: OptimizerName; loss?: LossName },
+  /** Turn parts of the fast path off (tests and benchmarks compare the paths); default all on. */
+  paths: TrainStepPaths = {},
+): TrainStepper {
   const lossName = options.loss ?? 'bce';
   const optimizerName = options.optimizer ?? 'adam';
   const variables = model.variables();
-  const explicit = hasExplicitGradients(lossName, model.config.outputActivation);
-  const flat: FlatOptimizer | null = createFlatOptimizer(optimizerName, options.learningRate, variables);
+  const backendName = tf.getBackend();
+  const explicit = (paths.explicit ?? true) && hasExplicitGradients(lossName, model.config.outputActivation);
+  const flat: FlatOptimizer | null = (paths.flat ?? true) ? createFlatOptimizer(optimizerName, options.learningRate, variables) : null;
   const optimizer = flat ? null : makeOptimizer(optimizerName, options.learningRate);
   const computeLoss = lossFunction(lossName, model.config.outputActivation);
   const backprop = explicit ? new ExplicitGradients(model, lossName, flat?.sumsRows ?? false) : null;
-  const direct = backprop && flat && directKernelsAvailable() ? new DirectKernels() : null;
+  const direct = (paths.direct ?? true) && backprop && flat && directKernelsAvailable() ? new DirectKernels() : null;
   const engineStep = (input: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar => tf.tidy(() => {
     let loss: tf.Tensor;
     let grads: tf.Tensor[];
@@ -274,6 +290,9 @@ export function makeTrainStepper(model: Autoencoder, options: { learningRate: nu
     method: `${explicit ? `explicit backprop (${direct ? 'direct kernels' : 'engine kernels'})` : 'tfjs autodiff'} + ` +
       `${flat ? `flat ${optimizerName} kernel${flat.sumsRows ? ' summing bias gradients' : ''}` : `tf.train.${optimizerName}`}`,
     step: (input, target) => {
+      if (tf.getBackend() !== backendName) {
+        throw new Error(`The engine changed from ${backendName} to ${tf.getBackend()} during training; make a new stepper.`);
+      }
       if (!direct || !directKernelsAvailable()) return engineStep(input, target);
       try {
         const { loss, grads, sumRows } = backprop!.compute(direct, input, target);

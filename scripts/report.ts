@@ -558,7 +558,7 @@ async function main(): Promise<void> {
         try {
           const result = await exporter.export(path.join(reportsDir, `${name}.html`), path.join(reportsDir, `${name}.ipynb`), path.join(work, name));
           replaceFolder(path.join(work, name), path.join(reportsDir, 'figures', name));
-          console.log(`${name}: ${result.files.length} file(s) in ${path.join(reportsDir, 'figures', name)}${result.skipped ? `; Plotly figures skipped: ${result.skipped}` : ''}`);
+          console.log(`${name}: ${result.files.length} file(s) in ${path.join(reportsDir, 'figures', name)}${result.skipped ? `; static images of the Plotly figures skipped: ${result.skipped}` : ''}`);
           for (const note of result.notes) console.log(`  ${note}`);
         } catch (err) {
           failed = true;

@@ -93,7 +93,7 @@ async function run(file: string, overrides: Overrides, quick: boolean, env: Node
     try {
       const exported = await figures.export(path.join(work, `${name}.html`), executed, figuresWork);
       figureNote = `figures/${name}/: ${exported.files.length} file(s)`
-        + (exported.skipped ? `; Plotly figures not exported as images (${exported.skipped})` : '')
+        + (exported.skipped ? `; static images of the Plotly figures skipped: ${exported.skipped}` : '')
         + exported.notes.map((n) => `\n    ${n}`).join('');
     } catch (err) {
       figuresOk = false;

@@ -142,7 +142,7 @@ describe('Jupyter Notebook 6 in headless Chromium', { skip }, () => {
 
   test('without Chromium, reproduce still succeeds and says the static figures were skipped', () => {
     assert.equal(reproduceStatus, 0, reproduceOutput);
-    assert.match(reproduceOutput, /Plotly figures not exported as images \(Chromium is not installed at .*no-such-chromium/);
+    assert.match(reproduceOutput, /static images of the Plotly figures skipped: Chromium is not installed at .*no-such-chromium/);
     const manifest = JSON.parse(fs.readFileSync(path.join(reports, 'figures', NOTEBOOK, FIGURES_MANIFEST), 'utf8')) as FigureEntry[];
     assert.deepEqual(manifest.filter((f) => f.kind === 'plotly'), [], 'no Plotly images without a browser');
     assert.ok(manifest.some((f) => f.kind === 'image'), 'the glyph mosaics are exported all the same');

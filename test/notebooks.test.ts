@@ -273,3 +273,132 @@ describe('notebook 03, quick parameters', () => {
     assert.match(output, /Parameter modelPath is "\.\.\/nowhere\/model\.json"; no such file \(looked at .*\); notebook 01 writes one/);
   });
 });
+
+describe('notebook 05 (VAE on MNIST and on the glyphs), quick parameters', () => {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-reports-05-'));
+  type Row = Record<string, unknown>;
+  const finite = (row: Row, field: string): number => {
+    const v = row[field];
+    assert.ok(typeof v === 'number' && Number.isFinite(v), `${field} is ${JSON.stringify(v)}, not a finite number`);
+    return v as number;
+  };
+
+  test('runs headlessly; the results hold every epoch, the final bounds and the glyph comparison', () => {
+    const { status, output } = reproduce(['--quick', '05'], reports);
+    assert.equal(status, 0, output);
+    for (const ext of ['ipynb', 'html', 'json']) assert.ok(fs.existsSync(path.join(reports, `05-vae-mnist.${ext}`)), `${ext} written`);
+    const results = JSON.parse(fs.readFileSync(path.join(reports, '05-vae-mnist.json'), 'utf8'));
+    assert.equal(results.notebook, '05-vae-mnist');
+    const params = results.params as Record<string, number | null>;
+    assert.ok(params.trainLimit !== null && params.epochs! < 30, 'the quick preset reached the notebook');
+    const tables = results.tables as Record<string, Row[]>;
+
+    assert.deepEqual(tables.data.map((r) => r.images), [params.trainLimit, params.testLimit]);
+
+    const epochs = tables.epochs;
+    assert.equal(epochs.length, params.epochs, 'one row per epoch');
+    epochs.forEach((row, i) => {
+      assert.equal(row.epoch, i + 1);
+      for (const field of ['trainNegElbo', 'testNegElbo', 'testReconstruction']) {
+        const v = finite(row, field);
+        assert.ok(v > 50 && v < 600, `${field} ${v} nats per image is out of range`);
+      }
+      const kl = finite(row, 'testKl');
+      assert.ok(kl > 0 && kl < 50, `test KL ${kl}`);
+      assert.ok(Math.abs(finite(row, 'testReconstruction') + kl - finite(row, 'testNegElbo')) < 0.01, '−ELBO = reconstruction + KL');
+      assert.ok(finite(row, 'seconds') > 0 && finite(row, 'seconds') <= finite(row, 'secondsWithTest'));
+    });
+    assert.ok(finite(epochs[epochs.length - 1], 'testNegElbo') < finite(epochs[0], 'testNegElbo'), 'the test −ELBO falls');
+
+    assert.equal(tables.final.length, 1);
+    const final = tables.final[0];
+    assert.equal(final.k, params.k);
+    assert.equal(final.epochs, params.epochs);
+    assert.equal(final.testNegElbo, epochs[epochs.length - 1].testNegElbo);
+    const logLikelihood = finite(final, 'testLogLikelihood');
+    assert.ok(logLikelihood < 0, 'log p(x) of 784 pixels is negative');
+    assert.ok(logLikelihood >= finite(final, 'testElboSameSamples'), 'the importance-sampled estimate is at least the ELBO of the same samples');
+    assert.ok(-logLikelihood <= finite(final, 'testNegElbo') + 1, 'and tighter than the one-sample −ELBO (up to noise)');
+    assert.ok(finite(final, 'trainSeconds') > 0 && finite(final, 'secondsPerEpoch') > 0);
+    assert.equal(tables.peer, undefined, 'no peer numbers unless the peer ran in this run');
+
+    assert.deepEqual(tables.glyphModels.map((r) => r.model), ['VAE', 'autoencoder']);
+    for (const row of tables.glyphModels) assert.ok(Number.isInteger(row.maxWrongPixels) && (row.maxWrongPixels as number) <= 35);
+    for (const row of tables.glyphGrids) {
+      assert.equal(row.cells, params.glyphGridSize! ** 2);
+      assert.ok(finite(row, 'meanFlipsBetweenNeighbours') >= 0 && (row.letterLikeCells as number) <= (row.cells as number));
+    }
+    for (const row of tables.glyphSamples) {
+      assert.equal(row.count, params.glyphSampleCount);
+      assert.ok((row.reproductions as number) + (row.newGlyphs as number) <= (row.count as number));
+      assert.ok((row.newLetterLike as number) <= (row.newGlyphs as number));
+      assert.ok(finite(row, 'meanDistance') >= 0 && finite(row, 'meanDistance') <= finite(row, 'maxDistance'));
+    }
+    assert.equal(tables.newLetters.length, tables.glyphSamples[0].newGlyphs);
+    const tensors = tables.tensors[0] as Record<string, number>;
+    assert.equal(tensors.atEnd, tensors.atStart + tensors.modelVariables, 'only the held models\' variables remain');
+
+    const executed = JSON.parse(fs.readFileSync(path.join(reports, '05-vae-mnist.ipynb'), 'utf8'));
+    const outputs = executed.cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? []) as { data?: Record<string, unknown>; text?: string[] }[];
+    assert.ok(outputs.filter((o) => o.data?.['image/png']).length >= 8, 'the mosaics are shown');
+    const markdown = outputs.map((o) => o.data?.['text/markdown']).filter(Boolean).join('\n');
+    assert.match(markdown, /Bounds on −log p\(x\)/);
+    assert.match(markdown, new RegExp(`test −ELBO \\*\\*${(final.testNegElbo as number).toFixed(2)} nats\\*\\*`), 'the conclusions quote the results');
+    const html = fs.readFileSync(path.join(reports, '05-vae-mnist.html'), 'utf8');
+    assert.ok(html.includes('class="ae-map-panel"') && html.includes('plotly_hover'), 'the latent map with its image panel is in the export');
+  });
+
+  test('hovering a point of the exported latent map draws that image', async (t) => {
+    const { browserTestSkip } = await import('./browser-helpers');
+    const skip = browserTestSkip('the hover check');
+    if (skip) { t.skip(skip); return; }
+    const { launchChromium, waitForPlots } = await import('../scripts/report');
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${path.join(reports, '05-vae-mnist.html')}`);
+      await waitForPlots(page);
+      await page.waitForSelector('.ae-map-panel[data-ready="true"]', { timeout: 30_000 });
+      // A real pointer over the third point of the second class, where plotly drew it (plotly emits
+      // plotly_hover for pointer events only). Points overlap: what counts is that the panel shows the
+      // point plotly reports as hovered.
+      const target = await page.evaluate(() => {
+        const panel = document.querySelector('.ae-map-panel') as HTMLElement;
+        type Axis = { _offset: number; l2p(v: number): number };
+        const div = panel.parentElement!.querySelector('.ts-plotly') as HTMLElement & {
+          data: { x: number[]; y: number[]; customdata: number[][] }[]; _fullLayout: { xaxis: Axis; yaxis: Axis };
+          on(event: string, f: (e: { points: { customdata: number[] }[] }) => void): void;
+        };
+        div.on('plotly_hover', (e) => { (window as unknown as { hovered: number }).hovered = e.points[0].customdata[0]; });
+        div.scrollIntoView({ block: 'center' });
+        const box = div.getBoundingClientRect();
+        const trace = div.data[1];
+        const { xaxis, yaxis } = div._fullLayout;
+        return { x: box.left + xaxis._offset + xaxis.l2p(trace.x[2]), y: box.top + yaxis._offset + yaxis.l2p(trace.y[2]), expected: trace.customdata[2][0] };
+      });
+      await page.mouse.move(target.x - 30, target.y - 30);
+      await page.mouse.move(target.x, target.y, { steps: 5 });
+      await page.waitForFunction(() => (window as unknown as { hovered?: number }).hovered !== undefined, undefined, { timeout: 10_000 });
+      const result = await page.evaluate(() => {
+        const panel = document.querySelector('.ae-map-panel') as HTMLElement;
+        const canvas = panel.querySelector('canvas') as HTMLCanvasElement;
+        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let dark = 0;
+        for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 128) dark++;
+        return { shown: panel.getAttribute('data-shown'), info: panel.querySelector('.ae-map-info')!.textContent, dark, hovered: (window as unknown as { hovered: number }).hovered };
+      });
+      const expected = result.hovered;
+      assert.equal(result.shown, String(expected), `the hovered point's image is drawn (${result.info})`);
+      assert.match(result.info ?? '', /^\d · test image \d+ · z = \(-?\d/);
+      assert.ok(result.dark > 50, 'the canvas shows ink');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('a bad data source is one sentence naming the parameter', () => {
+    const { status, output } = reproduce(['--quick', '05', 'dataSource="web"'], reports);
+    assert.equal(status, 1, output);
+    assert.match(output, /Parameter dataSource is "web"; allowed: "embedded", "idx", "download"/);
+  });
+});

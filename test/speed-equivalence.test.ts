@@ -13,8 +13,9 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {
   Activation, Autoencoder, AutoencoderConfig, glyphBits, initEngine, loadFont, LossName, makeTrainStepper, OptimizerName,
-  seededRandom, shuffledIndices, trainAutoencoder, TrainOptions, wrongPixelsPerGlyph,
+  seededRandom, shuffledIndices, trainAutoencoder, TrainOptions, TrainStepPaths, wrongPixelsPerGlyph,
 } from '../lib';
+import { directKernelCalls } from '../lib/engine';
 import { courseFontPath, projectRoot } from './helpers';
 
 const fontFile = fs.existsSync(courseFontPath) ? courseFontPath : path.join(projectRoot, 'data', 'font.h');
@@ -121,18 +122,19 @@ function assertEquivalent(fast: Run, reference: Run, what: string): void {
   assert.deepEqual(fast.finalPerGlyph, reference.finalPerGlyph, `${what}: final wrong pixels per glyph`);
 }
 
-/** Engine dispatches while f runs. */
+/** Kernels run while f runs: engine dispatches plus the ones run directly (DirectKernels). */
 async function kernelsDuring(f: () => Promise<unknown>): Promise<number> {
   const engine = tf.engine() as unknown as { runKernel: (...args: unknown[]) => unknown };
   const original = engine.runKernel;
   let count = 0;
   engine.runKernel = function (this: unknown, ...args: unknown[]) { count++; return original.apply(this, args); };
+  const direct = directKernelCalls();
   try {
     await f();
   } finally {
     engine.runKernel = original;
   }
-  return count;
+  return count + directKernelCalls() - direct;
 }
 
 const CASES: { name: string; config: AutoencoderConfig; options: TrainOptions & { checkEvery: number } }[] = [
@@ -193,6 +195,35 @@ describe('fast training path = straightforward reference (wasm)', () => {
       assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind');
     });
   }
+
+  test('every combination of the fast path\'s parts computes the same bits as the reference', () => {
+    const config = { layers: [35, 20, 10, 2, 10, 20, 35], seed: 2 };
+    const steps = 120;
+    const combos: TrainStepPaths[] = [
+      {}, { direct: false }, { flat: false }, { explicit: false }, { explicit: false, flat: false },
+    ];
+    const x = tf.tensor2d(glyphs);
+    const results = combos.map((paths) => {
+      const model = new Autoencoder(config);
+      const stepper = makeTrainStepper(model, { learningRate: 0.005 }, paths);
+      const losses: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const loss = stepper.step(x, x);
+        losses.push(loss.dataSync()[0]);
+        loss.dispose();
+      }
+      stepper.dispose();
+      const parameters = model.variables().map((v) => Array.from(v.dataSync()));
+      model.dispose();
+      return { paths, losses, parameters };
+    });
+    x.dispose();
+    const reference = referenceRun(config, { epochs: steps, learningRate: 0.005, checkEvery: steps });
+    for (const r of results) {
+      assert.deepEqual(r.losses, reference.loss, `losses of ${JSON.stringify(r.paths)}`);
+      assert.deepEqual(r.parameters, results[results.length - 1].parameters, `parameters of ${JSON.stringify(r.paths)}`);
+    }
+  });
 
   test('the same seed reaches the course criterion at the same check as the reference', async () => {
     const config = { layers: [35, 20, 10, 2, 10, 20, 35], seed: 4 };

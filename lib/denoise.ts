@@ -1,0 +1,780 @@
+/**
+ * Denoising: denoisers (a trained autoencoder, the ideal maximum-likelihood decoder, the noisy input
+ * itself), their evaluation on many noisy glyphs, a sweep over noise levels for the results table,
+ * and the training of a denoising autoencoder.
+ *
+ * A denoiser is a plain function from noisy glyphs to cleaned glyphs (rows of pixels); outputs are
+ * read at the threshold 0.5 when counting wrong pixels, as everywhere in this library.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Activation, Autoencoder } from './autoencoder';
+import { ProgressLine } from './progress';
+import { Random, seededRandom } from './random';
+import { LossName, OptimizerName, TrainHistory, trainAutoencoder } from './train';
+import {
+  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, corruptValues, deriveSeed, logNormalCdf, NoiseKind, NoiseSpec,
+} from './noise';
+
+/** Noisy glyphs (rows of pixels) to denoised glyphs (same shape; read at the threshold 0.5). */
+export type Denoiser = (noisy: number[][]) => number[][];
+
+// ---------------------------------------------------------------------------------------------
+// Checks and small helpers
+
+function checkGlyphs(glyphs: unknown, parameter = 'glyphs'): number[][] {
+  if (!Array.isArray(glyphs) || glyphs.length === 0 || !glyphs.every((g) => Array.isArray(g) || ArrayBuffer.isView(g))) {
+    throw new Error(`${parameter} must be a non-empty list of glyphs (rows of pixels), e.g. glyphBits(font).`);
+  }
+  const rows = glyphs as number[][];
+  const width = rows[0].length;
+  if (width === 0 || rows.some((g) => g.length !== width)) {
+    throw new Error(`${parameter}: every glyph must have the same, non-zero number of pixels (the first has ${width}).`);
+  }
+  return rows;
+}
+
+function checkPositiveInteger(value: unknown, parameter: string): number {
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
+    throw new Error(`${parameter} is ${String(value)}; it must be a whole number of at least 1.`);
+  }
+  return value;
+}
+
+/**
+ * A noise spec from either a spec or a kind plus a level. `levelParameter` names the level in errors.
+ * A spec with a different `level` beside it is an error, not a silent choice.
+ */
+export function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined, levelParameter = 'level'): NoiseSpec {
+  if (typeof noise === 'object' && noise !== null) {
+    const spec = checkNoiseSpec(noise);
+    if (level !== undefined && level !== spec.level) {
+      throw new Error(`${levelParameter} is ${level} but noise.level is ${spec.level}; give the level once.`);
+    }
+    return spec;
+  }
+  const kind = checkNoiseKind(noise);
+  if (level === undefined) throw new Error(`${levelParameter} is missing: the ${kind} noise needs a level.`);
+  return { kind, level: checkNoiseLevel(kind, level, levelParameter) };
+}
+
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** Rows read at the threshold 0.5, packed 32 pixels to a word. */
+function packRows(rows: ArrayLike<number>[], words: number): Uint32Array {
+  const packed = new Uint32Array(rows.length * words);
+  rows.forEach((row, r) => {
+    for (let i = 0; i < row.length; i++) if (row[i] >= 0.5) packed[r * words + (i >>> 5)] |= 1 << (i & 31);
+  });
+  return packed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Denoisers
+
+/** The noisy input itself: the baseline every denoiser must beat. */
+export function identityDenoiser(): Denoiser {
+  return (noisy) => noisy.map((row) => Array.from(row));
+}
+
+export interface AutoencoderDenoiserOptions {
+  /** Outputs >= threshold become 1, the others 0; null keeps the raw outputs. Default 0.5. */
+  threshold?: number | null;
+  /** Rows per forward pass. Default 8192. */
+  batchRows?: number;
+}
+
+/**
+ * A trained autoencoder as a denoiser: its reconstruction of the noisy input, thresholded at 0.5.
+ * Runs the model on big batches (one forward per `batchRows` rows); frees every tensor it makes.
+ */
+export function autoencoderDenoiser(model: Autoencoder, options: AutoencoderDenoiserOptions = {}): Denoiser {
+  const threshold = options.threshold === undefined ? 0.5 : options.threshold;
+  const batchRows = checkPositiveInteger(options.batchRows ?? 8192, 'batchRows');
+  const width = model.inputSize;
+  return (noisy) => {
+    const out: number[][] = [];
+    for (let start = 0; start < noisy.length; start += batchRows) {
+      const n = Math.min(batchRows, noisy.length - start);
+      const flat = new Float32Array(n * width);
+      for (let r = 0; r < n; r++) {
+        const row = noisy[start + r];
+        if (row.length !== width) throw new Error(`autoencoderDenoiser: a noisy glyph has ${row.length} pixels; the model takes ${width}.`);
+        flat.set(row, r * width);
+      }
+      const values = tf.tidy(() => model.reconstruct(tf.tensor2d(flat, [n, width])).dataSync());
+      for (let r = 0; r < n; r++) {
+        const row = new Array<number>(width);
+        for (let i = 0; i < width; i++) {
+          const v = values[r * width + i];
+          row[i] = threshold === null ? v : v >= threshold ? 1 : 0;
+        }
+        out.push(row);
+      }
+    }
+    return out;
+  };
+}
+
+export interface IdealOptions {
+  /**
+   * The noise the inputs went through; the decoder maximizes its likelihood. Omitted: nearest glyph
+   * in Hamming distance (inputs read at 0.5), which is the maximum-likelihood glyph for bit-flip
+   * with p < 0.5 and for salt-pepper with v < 1.
+   */
+  noise?: NoiseKind | NoiseSpec;
+  level?: number;
+  /** Seed of the tie-breaking. Default 0. */
+  seed?: number;
+}
+
+/**
+ * The ideal decoder: for each noisy input, the index of the glyph most likely to have produced it,
+ * with all glyphs equally likely a priori (as in the evaluation, which cycles through them).
+ *
+ * - bit-flip p < 0.5, salt-pepper (effective flip rate v / 2): the nearest glyph in Hamming distance;
+ *   bit-flip p > 0.5: the farthest; p = 0.5 (or v = 1): every glyph is equally likely.
+ * - gaussian s > 0: the exact likelihood of the clipped normal noise: a pixel strictly inside (0, 1)
+ *   costs (y - x)^2 / (2 s^2); a pixel clipped to 0 costs -log Phi(-x / s), clipped to 1 -log Phi((x - 1) / s).
+ *
+ * Ties are broken uniformly at random from the seed: a new decoder with the same seed gives the same
+ * answers to the same sequence of calls. Computed exactly, no sampling (bits packed 32 to a word).
+ */
+export function idealDecoder(glyphs: number[][], options: IdealOptions = {}): (noisy: ArrayLike<number>[]) => number[] {
+  const rows = checkGlyphs(glyphs);
+  const width = rows[0].length;
+  const count = rows.length;
+  const spec = options.noise === undefined ? null : resolveNoise(options.noise, options.level);
+  const random = seededRandom(options.seed ?? 0);
+  const pick = (scores: Float64Array | Int32Array, sign: number): number => {
+    let best = Infinity;
+    let ties = 0;
+    let chosen = 0;
+    for (let g = 0; g < count; g++) {
+      const s = sign * scores[g];
+      if (s < best - 1e-9) { best = s; ties = 1; chosen = g; } else if (s <= best + 1e-9) {
+        // Reservoir sampling: each of the k tied glyphs is kept with probability 1 / k.
+        ties++;
+        if (random() * ties < 1) chosen = g;
+      }
+    }
+    return chosen;
+  };
+
+  if (spec && spec.kind === 'gaussian' && spec.level > 0) {
+    const s = spec.level;
+    const clippedWrong = -logNormalCdf(-1 / s); // -log P(clipped to 0 | x = 1) = -log P(clipped to 1 | x = 0)
+    const clippedRight = Math.LN2; // -log P(clipped to 0 | x = 0) = -log 1/2
+    return (noisy) => {
+      const scores = new Float64Array(count);
+      return noisy.map((y) => {
+        if (y.length !== width) throw new Error(`idealDecoder: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`);
+        scores.fill(0);
+        for (let i = 0; i < width; i++) {
+          const v = y[i];
+          let cost0: number;
+          let cost1: number;
+          if (v <= 0) { cost0 = clippedRight; cost1 = clippedWrong; } else if (v >= 1) { cost0 = clippedWrong; cost1 = clippedRight; } else {
+            cost0 = (v * v) / (2 * s * s);
+            cost1 = ((1 - v) * (1 - v)) / (2 * s * s);
+          }
+          for (let g = 0; g < count; g++) scores[g] += rows[g][i] >= 0.5 ? cost1 : cost0;
+        }
+        return pick(scores, 1);
+      });
+    };
+  }
+
+  const sign = spec && spec.kind === 'bit-flip' && spec.level > 0.5 ? -1 : 1;
+  const words = Math.ceil(width / 32);
+  const packed = packRows(rows, words);
+  return (noisy) => {
+    noisy.forEach((y) => { if (y.length !== width) throw new Error(`idealDecoder: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`); });
+    const input = packRows(noisy, words);
+    const distances = new Int32Array(count);
+    return noisy.map((_, r) => {
+      for (let g = 0; g < count; g++) {
+        let d = 0;
+        for (let w = 0; w < words; w++) d += popcount32(input[r * words + w] ^ packed[g * words + w]);
+        distances[g] = d;
+      }
+      return pick(distances, sign);
+    });
+  };
+}
+
+/** The ideal decoder as a denoiser: outputs the most likely glyph (a copy of its pixels). */
+export function idealDenoiser(glyphs: number[][], options: IdealOptions = {}): Denoiser {
+  const decode = idealDecoder(glyphs, options);
+  return (noisy) => decode(noisy).map((g) => Array.from(glyphs[g]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+export interface EvaluateDenoisingOptions {
+  denoise: Denoiser;
+  /** The clean glyphs, e.g. glyphBits(font). */
+  glyphs: number[][];
+  /** The noise kind (with `level`) or a whole spec. */
+  noise: NoiseKind | NoiseSpec;
+  level?: number;
+  /** Noisy samples in all, cycling through the glyphs: sample i is glyph i mod glyphs.length. */
+  draws: number;
+  /** Seed of the noise: the same seed gives every denoiser the same noisy samples. Default 0. */
+  seed?: number;
+  /** Samples per call of `denoise` (a big batch for a model's forward). Default 8192. */
+  batchRows?: number;
+}
+
+export interface DenoisingEvaluation {
+  noise: NoiseSpec;
+  draws: number;
+  /** Wrong pixels per glyph after denoising (outputs read at 0.5), averaged over the samples. */
+  meanWrongPixels: number;
+  /** Fraction of samples denoised without any wrong pixel. */
+  exactRate: number;
+  /** Fraction of samples denoised with at most 1 wrong pixel (the course's criterion). */
+  within1Rate: number;
+  /** Standard errors of the three estimates above (Monte Carlo over the samples). */
+  meanWrongPixelsSE: number;
+  exactRateSE: number;
+  within1RateSE: number;
+  /** The same figures for the noisy input itself: what the noise did before any denoising. */
+  noisyMeanWrongPixels: number;
+  noisyExactRate: number;
+  noisyWithin1Rate: number;
+  /** Per glyph (in the glyphs' order): its samples, exact rate, within-1 rate and mean wrong pixels. */
+  perGlyph: { draws: number[]; exactRate: number[]; within1Rate: number[]; meanWrongPixels: number[] };
+  seconds: number;
+}
+
+/**
+ * Runs `draws` noisy samples through `denoise` and counts wrong pixels against the clean glyphs.
+ * The noise of sample i comes from one stream seeded by `seed`, so results do not depend on
+ * `batchRows`, and the same seed gives every denoiser the same noisy samples (a paired comparison).
+ */
+export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingEvaluation {
+  const started = performance.now();
+  const glyphs = checkGlyphs(options.glyphs);
+  if (typeof options.denoise !== 'function') throw new Error('denoise must be a function from noisy glyphs to denoised glyphs.');
+  const spec = resolveNoise(options.noise, options.level);
+  const draws = checkPositiveInteger(options.draws, 'draws');
+  const batchRows = checkPositiveInteger(options.batchRows ?? 8192, 'batchRows');
+  const width = glyphs[0].length;
+  const count = glyphs.length;
+  const random = seededRandom(deriveSeed(options.seed ?? 0, -1));
+
+  let wrongTotal = 0;
+  let wrongSquares = 0;
+  let exact = 0;
+  let within1 = 0;
+  let noisyWrong = 0;
+  let noisyExact = 0;
+  let noisyWithin1 = 0;
+  const perDraws = new Array<number>(count).fill(0);
+  const perExact = new Array<number>(count).fill(0);
+  const perWithin1 = new Array<number>(count).fill(0);
+  const perWrong = new Array<number>(count).fill(0);
+  const wrongPixels = (row: ArrayLike<number>, clean: ArrayLike<number>): number => {
+    let w = 0;
+    for (let i = 0; i < width; i++) if ((row[i] >= 0.5) !== (clean[i] >= 0.5)) w++;
+    return w;
+  };
+
+  for (let start = 0; start < draws; start += batchRows) {
+    const n = Math.min(batchRows, draws - start);
+    const noisy: number[][] = new Array(n);
+    for (let r = 0; r < n; r++) noisy[r] = corruptValues(glyphs[(start + r) % count], spec, random, new Array<number>(width)) as number[];
+    const denoised = options.denoise(noisy);
+    if (!Array.isArray(denoised) || denoised.length !== n) {
+      throw new Error(`denoise returned ${Array.isArray(denoised) ? denoised.length : typeof denoised} rows for ${n} noisy glyphs.`);
+    }
+    for (let r = 0; r < n; r++) {
+      const g = (start + r) % count;
+      const clean = glyphs[g];
+      if (denoised[r].length !== width) throw new Error(`denoise returned a row of ${denoised[r].length} pixels; the glyphs have ${width}.`);
+      const w = wrongPixels(denoised[r], clean);
+      wrongTotal += w;
+      wrongSquares += w * w;
+      if (w === 0) exact++;
+      if (w <= 1) within1++;
+      perDraws[g]++;
+      perWrong[g] += w;
+      if (w === 0) perExact[g]++;
+      if (w <= 1) perWithin1[g]++;
+      const nw = wrongPixels(noisy[r], clean);
+      noisyWrong += nw;
+      if (nw === 0) noisyExact++;
+      if (nw <= 1) noisyWithin1++;
+    }
+  }
+  const mean = wrongTotal / draws;
+  const rateSE = (k: number): number => Math.sqrt(((k / draws) * (1 - k / draws)) / draws);
+  return {
+    noise: spec,
+    draws,
+    meanWrongPixels: mean,
+    exactRate: exact / draws,
+    within1Rate: within1 / draws,
+    meanWrongPixelsSE: draws > 1 ? Math.sqrt(Math.max(0, wrongSquares / draws - mean * mean) / (draws - 1)) : NaN,
+    exactRateSE: rateSE(exact),
+    within1RateSE: rateSE(within1),
+    noisyMeanWrongPixels: noisyWrong / draws,
+    noisyExactRate: noisyExact / draws,
+    noisyWithin1Rate: noisyWithin1 / draws,
+    perGlyph: {
+      draws: perDraws,
+      exactRate: perExact.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN)),
+      within1Rate: perWithin1.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN)),
+      meanWrongPixels: perWrong.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN)),
+    },
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/**
+ * The ideal denoiser's recovery by Monte Carlo: `evaluateDenoising` of `idealDenoiser` with the
+ * noise's own likelihood. Its `exactRateSE` is the Monte Carlo standard error
+ * (about 0.2 points at 20,000 draws for rates near 90%).
+ */
+export function idealRecovery(options: Omit<EvaluateDenoisingOptions, 'denoise'>): DenoisingEvaluation {
+  const spec = resolveNoise(options.noise, options.level);
+  const denoise = idealDenoiser(options.glyphs, { noise: spec, seed: deriveSeed(options.seed ?? 0, -2) });
+  return evaluateDenoising({ ...options, noise: spec, level: undefined, denoise });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact recovery of the ideal decoder under bit flips
+
+export interface ExactIdealRecovery {
+  glyphs: number;
+  pixels: number;
+  /**
+   * weights[g][d]: the number of inputs y (of the 2^pixels) at Hamming distance d from glyph g for
+   * which g is the nearest glyph, a k-way tie counting 1/k. Then, for bit-flip p <= 0.5,
+   * P(exact recovery of g) = sum over d of weights[g][d] p^d (1 - p)^(pixels - d), exactly.
+   */
+  weights: number[][];
+  /** Search nodes visited. */
+  nodes: number;
+  /** Exact P(exact recovery) for bit-flip p in [0, 0.5], averaged over glyphs (salt-pepper v: p = v / 2). */
+  rate(p: number): number;
+  perGlyphRate(p: number): number[];
+}
+
+interface ExactSearch {
+  pixels: number;
+  count: number;
+  /** columns[k][g]: pixel order[k] of glyph g. */
+  columns: Uint8Array[];
+  /** remainingDiff[k][g * count + h]: pixels order[k..] where g and h differ. */
+  remainingDiff: Int32Array[];
+}
+
+function exactSearch(glyphs: number[][]): ExactSearch {
+  const count = glyphs.length;
+  const pixels = glyphs[0].length;
+  // Most balanced pixels first: they separate glyphs earliest, which prunes the search most.
+  const order = [...Array(pixels).keys()]
+    .map((i) => ({ i, imbalance: Math.abs(glyphs.reduce((t, g) => t + (g[i] >= 0.5 ? 1 : 0), 0) - count / 2) }))
+    .sort((a, b) => a.imbalance - b.imbalance || a.i - b.i)
+    .map((x) => x.i);
+  const columns = order.map((i) => Uint8Array.from(glyphs, (g) => (g[i] >= 0.5 ? 1 : 0)));
+  const remainingDiff: Int32Array[] = new Array(pixels + 1);
+  remainingDiff[pixels] = new Int32Array(count * count);
+  for (let k = pixels - 1; k >= 0; k--) {
+    const next = remainingDiff[k + 1];
+    const here = new Int32Array(count * count);
+    for (let g = 0; g < count; g++) for (let h = 0; h < count; h++) here[g * count + h] = next[g * count + h] + (columns[k][g] !== columns[k][h] ? 1 : 0);
+    remainingDiff[k] = here;
+  }
+  return { pixels, count, columns, remainingDiff };
+}
+
+/** Glyphs still able to be nearest below a node: a glyph is out once another beats it on every completion. */
+function survivors(search: ExactSearch, k: number, distance: Int32Array, alive: ArrayLike<number>, aliveCount: number, out: Int32Array): number {
+  const diff = search.remainingDiff[k];
+  const count = search.count;
+  let n = 0;
+  for (let a = 0; a < aliveCount; a++) {
+    const g = alive[a];
+    let out_ = false;
+    for (let b = 0; b < aliveCount; b++) {
+      const h = alive[b];
+      if (h !== g && distance[g] - distance[h] > diff[g * count + h]) { out_ = true; break; }
+    }
+    if (!out_) out[n++] = g;
+  }
+  return n;
+}
+
+/**
+ * Knuth's estimate of the number of search nodes `exactIdealRecovery` would visit (random descents;
+ * a rough figure, good to an order of magnitude).
+ */
+export function estimateExactIdealCost(glyphs: number[][], options: { probes?: number; seed?: number } = {}): number {
+  const rows = checkGlyphs(glyphs);
+  const search = exactSearch(rows);
+  const probes = checkPositiveInteger(options.probes ?? 1000, 'probes');
+  const random = seededRandom(options.seed ?? 0);
+  const { count, pixels, columns } = search;
+  const distance = new Int32Array(count);
+  let total = 0;
+  for (let probe = 0; probe < probes; probe++) {
+    distance.fill(0);
+    let alive = Int32Array.from({ length: count }, (_, g) => g);
+    let aliveCount = count;
+    let weight = 1;
+    for (let k = 0; ; k++) {
+      total += weight;
+      const next = new Int32Array(aliveCount);
+      aliveCount = survivors(search, k, distance, alive, aliveCount, next);
+      alive = next;
+      if (aliveCount <= 2 || k === pixels) break;
+      weight *= 2;
+      const bit = random() < 0.5 ? 1 : 0;
+      for (let a = 0; a < aliveCount; a++) if (columns[k][alive[a]] !== bit) distance[alive[a]]++;
+    }
+  }
+  return total / probes;
+}
+
+/**
+ * The ideal decoder's exact recovery under bit flips, for every p at once: a branch-and-bound
+ * enumeration of all 2^pixels inputs that collapses a subtree as soon as at most two glyphs can
+ * still be nearest (binomial counts). Feasible for small codes only: for the 32 glyphs of 35 pixels
+ * of the course the search needs ~1e10 nodes (hours), so this throws when Knuth's estimate
+ * (`estimateExactIdealCost`) or the count of visited nodes exceeds `maxNodes`; use `idealRecovery`
+ * (Monte Carlo, with a standard error) there.
+ */
+export function exactIdealRecovery(glyphs: number[][], options: { maxNodes?: number } = {}): ExactIdealRecovery {
+  const rows = checkGlyphs(glyphs);
+  const maxNodes = options.maxNodes ?? 2e7;
+  const estimate = estimateExactIdealCost(rows, { probes: 300 });
+  const tooMany = (what: string): Error => new Error(
+    `exactIdealRecovery: ${what} search nodes (maxNodes is ${maxNodes.toExponential(1)}) for ${rows.length} glyphs of ` +
+    `${rows[0].length} pixels; an exact count is too expensive here: use idealRecovery (Monte Carlo with a standard error).`);
+  if (estimate > maxNodes) throw tooMany(`about ${estimate.toExponential(1)}`);
+
+  const search = exactSearch(rows);
+  const { count, pixels, columns, remainingDiff } = search;
+  const binomial: number[][] = [];
+  for (let n = 0; n <= pixels; n++) {
+    binomial.push([1]);
+    for (let j = 1; j <= n; j++) binomial[n].push(binomial[n - 1][j - 1] + (j < n ? binomial[n - 1][j] : 0));
+  }
+  const weights = Array.from({ length: count }, () => new Array<number>(pixels + 1).fill(0));
+  const distance = new Int32Array(count);
+  const aliveAt = Array.from({ length: pixels + 2 }, () => new Int32Array(count));
+  let nodes = 0;
+
+  const visit = (k: number, alive: Int32Array, aliveCount: number): void => {
+    if (++nodes > maxNodes) throw tooMany(`more than ${maxNodes.toExponential(1)}`);
+    const here = aliveAt[k + 1];
+    const n = survivors(search, k, distance, alive, aliveCount, here);
+    const remaining = pixels - k;
+    if (n === 1) {
+      const g = here[0];
+      for (let j = 0; j <= remaining; j++) weights[g][distance[g] + j] += binomial[remaining][j];
+      return;
+    }
+    if (n === 2) {
+      // Remaining pixels where the two agree add u to both distances; where they differ, v to one
+      // and (differ - v) to the other.
+      const [g, h] = [here[0], here[1]];
+      const differ = remainingDiff[k][g * count + h];
+      const agree = remaining - differ;
+      for (let u = 0; u <= agree; u++) {
+        for (let v = 0; v <= differ; v++) {
+          const c = binomial[agree][u] * binomial[differ][v];
+          const dg = distance[g] + u + v;
+          const dh = distance[h] + u + differ - v;
+          if (dg < dh) weights[g][dg] += c; else if (dh < dg) weights[h][dh] += c; else { weights[g][dg] += c / 2; weights[h][dh] += c / 2; }
+        }
+      }
+      return;
+    }
+    if (remaining === 0) {
+      let best = Infinity;
+      for (let a = 0; a < n; a++) best = Math.min(best, distance[here[a]]);
+      let ties = 0;
+      for (let a = 0; a < n; a++) if (distance[here[a]] === best) ties++;
+      for (let a = 0; a < n; a++) if (distance[here[a]] === best) weights[here[a]][best] += 1 / ties;
+      return;
+    }
+    const column = columns[k];
+    for (let bit = 0; bit <= 1; bit++) {
+      for (let a = 0; a < n; a++) if (column[here[a]] !== bit) distance[here[a]]++;
+      visit(k + 1, here, n);
+      for (let a = 0; a < n; a++) if (column[here[a]] !== bit) distance[here[a]]--;
+    }
+  };
+  aliveAt[0] = Int32Array.from({ length: count }, (_, g) => g);
+  visit(0, aliveAt[0], count);
+
+  const perGlyphRate = (p: number): number[] => {
+    if (!(p >= 0 && p <= 0.5)) throw new Error(`p is ${p}; the exact recovery formula holds for bit-flip probabilities from 0 to 0.5.`);
+    return weights.map((row) => row.reduce((s, c, d) => (c === 0 ? s : s + c * p ** d * (1 - p) ** (pixels - d)), 0));
+  };
+  return {
+    glyphs: count,
+    pixels,
+    weights,
+    nodes,
+    perGlyphRate,
+    rate: (p) => perGlyphRate(p).reduce((a, b) => a + b, 0) / count,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep: the results table
+
+export interface SweepModel {
+  /** The row's `model` column, e.g. "35-64-16-64-35 @0.15". */
+  name: string;
+  /** The denoiser; or give `denoiseAt` for one that depends on the test level. */
+  denoise?: Denoiser;
+  denoiseAt?: (testLevel: number, seed: number) => Denoiser;
+  /** The noise level the model was trained at; null when not applicable. */
+  trainLevel?: number | null;
+}
+
+export interface SweepOptions {
+  models: SweepModel[];
+  glyphs: number[][];
+  /** The noise kind of the test inputs. */
+  noise: NoiseKind;
+  testLevels: number[];
+  /** Noisy samples per test level (and model). */
+  draws: number;
+  seed?: number;
+  /** Add the ideal decoder (maximum likelihood for the test noise) as model `ideal`. Default true. */
+  ideal?: boolean;
+  /** Add the noisy input itself as model `noisy`. Default true. */
+  noisy?: boolean;
+  batchRows?: number;
+}
+
+export interface SweepRow {
+  model: string;
+  noise: NoiseKind;
+  trainLevel: number | null;
+  testLevel: number;
+  meanWrongPixels: number;
+  exactRate: number;
+  within1Rate: number;
+  /** Monte Carlo standard error of exactRate. */
+  exactRateSE: number;
+  draws: number;
+}
+
+/**
+ * Evaluates every model (plus `noisy` and `ideal`) at every test level: one row per model and level,
+ * models in the order noisy, ideal, then `models`, levels in the given order. At a given level every
+ * model sees the same noisy samples (seeded by seed and level, so adding a level changes no other row).
+ */
+export function sweep(options: SweepOptions): SweepRow[] {
+  const glyphs = checkGlyphs(options.glyphs);
+  const kind = checkNoiseKind(options.noise);
+  const seed = options.seed ?? 0;
+  if (!Array.isArray(options.testLevels) || options.testLevels.length === 0) throw new Error('testLevels must list at least one noise level.');
+  options.testLevels.forEach((level, i) => checkNoiseLevel(kind, level, `testLevels[${i}]`));
+  checkPositiveInteger(options.draws, 'draws');
+  const models: SweepModel[] = [];
+  if (options.noisy ?? true) models.push({ name: 'noisy', denoise: identityDenoiser(), trainLevel: null });
+  if (options.ideal ?? true) {
+    models.push({ name: 'ideal', trainLevel: null, denoiseAt: (level, s) => idealDenoiser(glyphs, { noise: kind, level, seed: deriveSeed(s, -2) }) });
+  }
+  models.push(...options.models);
+  models.forEach((m, i) => {
+    if (typeof m.denoise !== 'function' && typeof m.denoiseAt !== 'function') {
+      throw new Error(`models[${i}] (${JSON.stringify(m.name)}) needs denoise or denoiseAt.`);
+    }
+  });
+  const rows: SweepRow[][] = models.map(() => []);
+  for (const testLevel of options.testLevels) {
+    const levelSeed = deriveSeed(seed, testLevel);
+    models.forEach((m, i) => {
+      const denoise = m.denoiseAt ? m.denoiseAt(testLevel, levelSeed) : (m.denoise as Denoiser);
+      const e = evaluateDenoising({ denoise, glyphs, noise: kind, level: testLevel, draws: options.draws, seed: levelSeed, batchRows: options.batchRows });
+      rows[i].push({
+        model: m.name, noise: kind, trainLevel: m.trainLevel ?? null, testLevel,
+        meanWrongPixels: e.meanWrongPixels, exactRate: e.exactRate, within1Rate: e.within1Rate, exactRateSE: e.exactRateSE, draws: e.draws,
+      });
+    });
+  }
+  return rows.flat();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training a denoising autoencoder
+
+export interface DenoiserTrainOptions {
+  /** Noise kind of the training inputs. Default bit-flip. */
+  noise?: NoiseKind;
+  /** Noise level of the training inputs (fresh noise every epoch, clean targets). */
+  trainLevel: number;
+  epochs: number;
+  learningRate: number;
+  /** Seeds the initial weights, the training noise, the batch order and the validation samples. Default 0. */
+  seed?: number;
+  /** Noisy copies of every glyph in each epoch (rows per epoch = copies x glyphs). Default 1. */
+  copies?: number;
+  hiddenActivation?: Activation;
+  latentActivation?: Activation;
+  outputActivation?: Activation;
+  optimizer?: OptimizerName;
+  loss?: LossName;
+  /** Rows per step; default the whole epoch (copies x glyphs) in one step. */
+  batchSize?: number | null;
+  /**
+   * Early stop on the clean criterion (every clean glyph within this many wrong pixels). Default
+   * null, no such stop: a denoiser reaches it long before it denoises well.
+   */
+  maxWrongPixels?: number | null;
+  /** Epochs between the training loop's checks on the clean glyphs (progress line). Default 100. */
+  checkEvery?: number;
+  /**
+   * Epochs between evaluations on a fixed noisy validation set (`validationDraws` samples at
+   * `validationLevel`, default the training level); null: none (default). Needed by keepBest and patience.
+   */
+  validateEvery?: number | null;
+  validationDraws?: number;
+  validationLevel?: number;
+  /** Restore the weights of the best validation (within-1 rate, then exact rate). Default false. */
+  keepBest?: boolean;
+  /** Stop after this many validations without improvement; null: never (default). */
+  patience?: number | null;
+  progress?: ProgressLine | null;
+  label?: string;
+  stopOnInterrupt?: boolean;
+  shouldStop?: () => boolean;
+}
+
+export interface ValidationPoint {
+  epoch: number;
+  exactRate: number;
+  within1Rate: number;
+  meanWrongPixels: number;
+}
+
+export interface TrainedDenoiser {
+  model: Autoencoder;
+  /** The model as a denoiser (thresholded at 0.5). */
+  denoise: Denoiser;
+  history: TrainHistory;
+  /** The training noise. */
+  noise: NoiseSpec;
+  copies: number;
+  validation: ValidationPoint[];
+  /** Epoch whose weights the model has when keepBest restored them, else null. */
+  restoredEpoch: number | null;
+  seconds: number;
+}
+
+/**
+ * Trains a denoising autoencoder: `trainAutoencoder` on `copies` copies of the glyphs with
+ * `corruptInputs` = fresh `noise` at `trainLevel` every epoch, clean targets.
+ *
+ * Stopping: there is no early stop by default. The course's clean criterion (at most 1 wrong pixel
+ * on every clean glyph) holds after a few hundred epochs, long before the model denoises well, and
+ * since the inputs are corrupted afresh every epoch the model never sees the same noisy input twice:
+ * it cannot overfit the noise, and more epochs rarely hurt. For a stop rule that measures what
+ * matters, set `validateEvery` with `patience` (and `keepBest`): it watches the within-1 rate on a
+ * fixed noisy validation set.
+ */
+export async function trainDenoiser(layers: number[], glyphs: number[][], options: DenoiserTrainOptions): Promise<TrainedDenoiser> {
+  const started = performance.now();
+  const clean = checkGlyphs(glyphs);
+  const kind = checkNoiseKind(options.noise ?? 'bit-flip');
+  const noise: NoiseSpec = { kind, level: checkNoiseLevel(kind, options.trainLevel, 'trainLevel') };
+  const copies = checkPositiveInteger(options.copies ?? 1, 'copies');
+  const seed = options.seed ?? 0;
+  const validateEvery = options.validateEvery ?? null;
+  if (validateEvery !== null) checkPositiveInteger(validateEvery, 'validateEvery');
+  if ((options.keepBest || (options.patience ?? null) !== null) && validateEvery === null) {
+    throw new Error('keepBest and patience need validateEvery (epochs between validations), e.g. validateEvery: 100.');
+  }
+  const patience = options.patience ?? null;
+  if (patience !== null) checkPositiveInteger(patience, 'patience');
+  const validationLevel = options.validationLevel === undefined ? noise.level : checkNoiseLevel(kind, options.validationLevel, 'validationLevel');
+  const validationDraws = checkPositiveInteger(options.validationDraws ?? 32 * clean.length, 'validationDraws');
+
+  const model = new Autoencoder({
+    layers,
+    hiddenActivation: options.hiddenActivation,
+    latentActivation: options.latentActivation,
+    outputActivation: options.outputActivation,
+    seed,
+  });
+  if (model.inputSize !== clean[0].length) {
+    model.dispose();
+    throw new Error(`layers is ${JSON.stringify(layers)}; the glyphs have ${clean[0].length} pixels, so it must start and end with ${clean[0].length}.`);
+  }
+  const data: number[][] = [];
+  for (let c = 0; c < copies; c++) for (const g of clean) data.push(Array.from(g));
+
+  const corrupt = corruptor(noise, deriveSeed(seed, 1));
+  const denoise = autoencoderDenoiser(model);
+  const validation: ValidationPoint[] = [];
+  let epochSeen = 0;
+  let lastValidated = 0;
+  let best: { point: ValidationPoint; parameters: ReturnType<Autoencoder['parameters']> | null } | null = null;
+  let sinceBest = 0;
+  const validationSeed = deriveSeed(seed, 2);
+  const validate = (): void => {
+    lastValidated = epochSeen;
+    const e = evaluateDenoising({ denoise, glyphs: clean, noise: kind, level: validationLevel, draws: validationDraws, seed: validationSeed });
+    const point = { epoch: epochSeen, exactRate: e.exactRate, within1Rate: e.within1Rate, meanWrongPixels: e.meanWrongPixels };
+    validation.push(point);
+    const better = best === null || point.within1Rate > best.point.within1Rate ||
+      (point.within1Rate === best.point.within1Rate && point.exactRate > best.point.exactRate);
+    if (better) {
+      best = { point, parameters: options.keepBest ? model.parameters() : null };
+      sinceBest = 0;
+    } else {
+      sinceBest++;
+    }
+  };
+
+  const history = await trainAutoencoder(model, data, {
+    epochs: options.epochs,
+    learningRate: options.learningRate,
+    optimizer: options.optimizer,
+    loss: options.loss,
+    batchSize: options.batchSize,
+    seed,
+    maxWrongPixels: options.maxWrongPixels === undefined ? null : options.maxWrongPixels,
+    checkEvery: options.checkEvery ?? 100,
+    progress: options.progress,
+    label: options.label,
+    stopOnInterrupt: options.stopOnInterrupt,
+    corruptInputs: (x, epoch) => {
+      epochSeen = epoch;
+      return corrupt(x, epoch);
+    },
+    shouldStop: () => {
+      if (validateEvery !== null && epochSeen !== lastValidated && epochSeen % validateEvery === 0) validate();
+      if (patience !== null && sinceBest >= patience) return true;
+      return options.shouldStop?.() ?? false;
+    },
+  });
+  if (validateEvery !== null && history.stopReason !== 'diverged' && lastValidated !== history.epochsRun) {
+    epochSeen = history.epochsRun;
+    validate();
+  }
+  if (patience !== null && sinceBest >= patience && history.stopReason === 'interrupted') {
+    history.message = `Stopped at epoch ${history.epochsRun}: the validation within-1 rate did not improve for ${patience} validations.`;
+  }
+  let restoredEpoch: number | null = null;
+  const kept = best as { point: ValidationPoint; parameters: ReturnType<Autoencoder['parameters']> | null } | null;
+  if (options.keepBest && kept?.parameters && kept.point.epoch !== validation[validation.length - 1]?.epoch) {
+    model.setParameters(kept.parameters);
+    restoredEpoch = kept.point.epoch;
+  }
+  return { model, denoise, history, noise, copies, validation, restoredEpoch, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,216 @@
+/**
+ * Noise models for the denoising autoencoder: seeded, on plain arrays and on tensors.
+ *
+ * A noise model is a kind and a level (a `NoiseSpec`); what the level means depends on the kind:
+ *
+ * - `bit-flip`, level p in [0, 1]: every pixel is flipped (0 <-> 1) independently with probability p.
+ *   The natural noise for binary glyphs: a glyph of 35 pixels gets 35 p wrong pixels on average.
+ * - `salt-pepper`, level v in [0, 1]: every pixel, with probability v, is replaced by 0 or 1 with
+ *   equal chance (salt or pepper), whatever it was. Half of the replaced pixels keep their value, so
+ *   on binary glyphs the effective flip rate is v / 2: salt-and-pepper at v is bit-flip at p = v / 2
+ *   (the same distribution of noisy glyphs), 35 v / 2 wrong pixels on average.
+ * - `gaussian`, level s >= 0: every pixel gets independent normal noise of mean 0 and standard
+ *   deviation s, and the result is clipped to [0, 1]. Noisy pixels are no longer binary; read at the
+ *   threshold 0.5 a pixel is wrong with probability Phi(-0.5 / s) (2.3% at s = 0.25, 9.1% at 0.375,
+ *   15.9% at 0.5, 30.9% at 1): see `effectiveFlipRate`.
+ *
+ * Every function draws from a `Random` (see random.ts) or a seed, so a seed names one noisy data set.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { normalFrom, Random, seededRandom } from './random';
+
+export type NoiseKind = 'bit-flip' | 'salt-pepper' | 'gaussian';
+export const NOISE_KINDS: readonly NoiseKind[] = ['bit-flip', 'salt-pepper', 'gaussian'];
+
+export interface NoiseSpec {
+  kind: NoiseKind;
+  /** bit-flip: flip probability p; salt-pepper: replacement probability v; gaussian: standard deviation s. */
+  level: number;
+}
+
+/** The level's name in messages: p, v or s. */
+export function levelSymbol(kind: NoiseKind): string {
+  return kind === 'bit-flip' ? 'p' : kind === 'salt-pepper' ? 'v' : 's';
+}
+
+/** Checks a noise kind; the message names the parameter and the allowed kinds. */
+export function checkNoiseKind(kind: unknown, parameter = 'noise'): NoiseKind {
+  if (!(NOISE_KINDS as readonly unknown[]).includes(kind)) {
+    throw new Error(`${parameter} is ${JSON.stringify(kind)}; allowed: ${NOISE_KINDS.join(', ')}.`);
+  }
+  return kind as NoiseKind;
+}
+
+/**
+ * Checks a level for a kind: a probability in [0, 1] for bit-flip and salt-pepper, a finite standard
+ * deviation >= 0 for gaussian. The message names the parameter (e.g. `level`, `trainLevel`) and value.
+ */
+export function checkNoiseLevel(kind: NoiseKind, level: unknown, parameter = 'level'): number {
+  const sym = levelSymbol(kind);
+  if (kind === 'gaussian') {
+    if (typeof level !== 'number' || !Number.isFinite(level) || level < 0) {
+      throw new Error(`${parameter} (gaussian standard deviation ${sym}) is ${String(level)}; it must be a finite number >= 0.`);
+    }
+  } else if (typeof level !== 'number' || !(level >= 0 && level <= 1)) {
+    const what = kind === 'bit-flip' ? 'bit-flip probability' : 'salt-and-pepper replacement probability';
+    throw new Error(`${parameter} (${what} ${sym}) is ${String(level)}; it must be a probability from 0 to 1.`);
+  }
+  return level;
+}
+
+/** Checks a spec and returns a clean copy. */
+export function checkNoiseSpec(spec: NoiseSpec, parameter = 'noise'): NoiseSpec {
+  if (spec === null || typeof spec !== 'object') {
+    throw new Error(`${parameter} is ${JSON.stringify(spec)}; it must be e.g. { kind: 'bit-flip', level: 0.1 }.`);
+  }
+  const kind = checkNoiseKind(spec.kind, `${parameter}.kind`);
+  return { kind, level: checkNoiseLevel(kind, spec.level, `${parameter}.level`) };
+}
+
+/** A spec from a kind and a level (checked); `parameter` names the level in errors. */
+export function noiseSpec(kind: NoiseKind, level: number, parameter = 'level'): NoiseSpec {
+  const k = checkNoiseKind(kind);
+  return { kind: k, level: checkNoiseLevel(k, level, parameter) };
+}
+
+/**
+ * log of the standard normal cumulative distribution, accurate in the far tail too (erfc of
+ * Numerical Recipes' erfcc, relative error < 1.2e-7 everywhere, taken in logs so it never underflows).
+ */
+export function logNormalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * z);
+  const logErfc = Math.log(t) - z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  // Phi(x) = erfc(-x / sqrt 2) / 2.
+  return x <= 0 ? logErfc - Math.LN2 : Math.log1p(-Math.exp(logErfc) / 2);
+}
+
+/** Standard normal cumulative distribution Phi(x), relative error < 1.2e-7. */
+function phi(x: number): number {
+  return Math.exp(logNormalCdf(x));
+}
+
+/**
+ * Probability that one binary pixel reads wrong at the threshold 0.5 after the noise: p for
+ * bit-flip, v / 2 for salt-pepper, Phi(-0.5 / s) for gaussian. Times 35: the noisy input's expected
+ * wrong pixels per glyph.
+ */
+export function effectiveFlipRate(spec: NoiseSpec): number {
+  const { kind, level } = checkNoiseSpec(spec);
+  if (kind === 'bit-flip') return level;
+  if (kind === 'salt-pepper') return level / 2;
+  return level === 0 ? 0 : phi(-0.5 / level);
+}
+
+/**
+ * Fills `out` with the noisy version of `clean` (same length; pixels in [0, 1]). Draws one uniform
+ * per pixel for bit-flip and salt-pepper, one normal per pixel for gaussian, in pixel order.
+ * Bit-flip maps x to 1 - x, so it flips binary pixels and mirrors grey ones.
+ */
+export function corruptValues(clean: ArrayLike<number>, spec: NoiseSpec, random: Random, out: Float32Array | number[] = new Float32Array(clean.length)): Float32Array | number[] {
+  const { kind, level } = spec;
+  const n = clean.length;
+  if (kind === 'bit-flip') {
+    for (let i = 0; i < n; i++) out[i] = random() < level ? 1 - clean[i] : clean[i];
+  } else if (kind === 'salt-pepper') {
+    // One uniform u per pixel: u < v replaces the pixel, and then u / v is uniform again, so
+    // u < v / 2 (pepper, 0) and v / 2 <= u < v (salt, 1) are equally likely.
+    for (let i = 0; i < n; i++) {
+      const u = random();
+      out[i] = u < level ? (u < level / 2 ? 0 : 1) : clean[i];
+    }
+  } else {
+    const normal = normalFrom(random);
+    for (let i = 0; i < n; i++) {
+      const v = clean[i] + level * normal();
+      out[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+  }
+  return out;
+}
+
+/** Noisy copies of `rows` (each row a glyph's pixels). `rows` is not changed. */
+export function addNoise(rows: ArrayLike<number>[], spec: NoiseSpec, random: Random): number[][] {
+  const s = checkNoiseSpec(spec);
+  return rows.map((row) => corruptValues(row, s, random, new Array<number>(row.length)) as number[]);
+}
+
+/** Every pixel flipped independently with probability p. */
+export function flipBits(rows: ArrayLike<number>[], p: number, random: Random): number[][] {
+  return addNoise(rows, { kind: 'bit-flip', level: checkNoiseLevel('bit-flip', p, 'p') }, random);
+}
+
+/** Every pixel, with probability v, replaced by 0 or 1 with equal chance (flip rate v / 2). */
+export function saltAndPepper(rows: ArrayLike<number>[], v: number, random: Random): number[][] {
+  return addNoise(rows, { kind: 'salt-pepper', level: checkNoiseLevel('salt-pepper', v, 'v') }, random);
+}
+
+/** Every pixel plus normal noise of standard deviation s, clipped to [0, 1]. */
+export function gaussianNoise(rows: ArrayLike<number>[], s: number, random: Random): number[][] {
+  return addNoise(rows, { kind: 'gaussian', level: checkNoiseLevel('gaussian', s, 's') }, random);
+}
+
+/**
+ * One seed from several numbers (e.g. a base seed and an epoch), by mixing their 32-bit parts:
+ * unlike `seed * 1e6 + epoch` it never overflows and neighbouring inputs give unrelated streams.
+ * Non-integers are mixed by their float64 bits, so 0.1 and 0.15 give different seeds.
+ */
+export function deriveSeed(...parts: number[]): number {
+  let h = 0x811c9dc5 | 0;
+  const view = new DataView(new ArrayBuffer(8));
+  for (const part of parts) {
+    view.setFloat64(0, part);
+    for (const word of [view.getUint32(0), view.getUint32(4)]) {
+      h = Math.imul(h ^ word, 0x5bd1e995);
+      h ^= h >>> 15;
+      h = Math.imul(h, 0x27d4eb2d);
+      h ^= h >>> 13;
+    }
+  }
+  return h >>> 0;
+}
+
+/**
+ * A noisy copy of a tensor of pixels (rows x pixels): the noise is drawn on the JavaScript side
+ * from `random`, the clean values stay on the device. Returns a new tensor; frees everything else.
+ */
+export function corruptTensor(clean: tf.Tensor2D, spec: NoiseSpec, random: Random): tf.Tensor2D {
+  const { kind, level } = checkNoiseSpec(spec);
+  const [rows, cols] = clean.shape;
+  const n = rows * cols;
+  if (kind === 'bit-flip') {
+    // x + m (1 - 2x) with m the 0/1 flip mask: 1 - x where m = 1, x elsewhere.
+    const mask = new Float32Array(n);
+    for (let i = 0; i < n; i++) mask[i] = random() < level ? 1 : 0;
+    return tf.tidy(() => {
+      const m = tf.tensor2d(mask, [rows, cols]);
+      return tf.add(clean, tf.mul(m, tf.sub(1, tf.mul(2, clean)))) as tf.Tensor2D;
+    });
+  }
+  if (kind === 'salt-pepper') {
+    // x (1 - m) + s with m the replacement mask and s the replacing values (0 or 1, only where m = 1).
+    const keep = new Float32Array(n);
+    const salt = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = random();
+      if (u < level) salt[i] = u < level / 2 ? 0 : 1;
+      else keep[i] = 1;
+    }
+    return tf.tidy(() => tf.add(tf.mul(clean, tf.tensor2d(keep, [rows, cols])), tf.tensor2d(salt, [rows, cols])) as tf.Tensor2D);
+  }
+  const normal = normalFrom(random);
+  const noise = new Float32Array(n);
+  for (let i = 0; i < n; i++) noise[i] = level * normal();
+  return tf.tidy(() => tf.clipByValue(tf.add(clean, tf.tensor2d(noise, [rows, cols])), 0, 1) as tf.Tensor2D);
+}
+
+/**
+ * A `corruptInputs` for `trainAutoencoder`: fresh noise every epoch, the same noise for the same
+ * seed and epoch (the stream of epoch e is seededRandom(deriveSeed(seed, e))), whatever happened
+ * before. The returned tensor is new (the training loop frees it); nothing else is kept.
+ */
+export function corruptor(noise: NoiseSpec, seed = 0): (clean: tf.Tensor2D, epoch: number) => tf.Tensor2D {
+  const spec = checkNoiseSpec(noise);
+  return (clean, epoch) => corruptTensor(clean, spec, seededRandom(deriveSeed(seed, epoch)));
+}
