@@ -12,7 +12,7 @@
  * SVG through headless Chromium, skipped with a message where there is none; shown PNGs such as glyph
  * mosaics), and at the end reports/index.html over every reports/<name>.json (see report.ts).
  */
-import { spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { injectParameters, NotebookDocument, Overrides, parseOverrides } from '../lib/overrides';
@@ -53,6 +53,30 @@ function python(): string {
   return jupyter && fs.existsSync(jupyter) ? jupyter : 'python3';
 }
 
+// An interrupt (Ctrl-C, SIGTERM) stops the notebook that runs, skips the rest, and leaves the
+// reports as they were: the temporary folder and input are removed by run()'s finally.
+let stopRequested = false;
+let runningChild: ChildProcess | null = null;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopRequested = true;
+    runningChild?.kill('SIGINT');
+  });
+}
+
+function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    runningChild = child;
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (status) => { runningChild = null; resolve({ status, stdout, stderr }); });
+  });
+}
+
 async function run(file: string, overrides: Overrides, quick: boolean, env: NodeJS.ProcessEnv, figures: FigureExporter): Promise<Outcome> {
   const name = file.replace(/\.ipynb$/, '');
   const started = Date.now();
@@ -67,9 +91,10 @@ async function run(file: string, overrides: Overrides, quick: boolean, env: Node
   const results = path.join(work, `${name}.json`);
   try {
     fs.writeFileSync(input, JSON.stringify(notebook, null, 1));
-    const execution = spawnSync(python(), [path.join(root, 'scripts', 'execute_notebook.py'), input, executed, '--cwd', notebooksDir], {
-      encoding: 'utf8', env: { ...env, AE_RESULTS_FILE: results }, stdio: ['ignore', 'pipe', 'pipe'],
+    const execution = await runChild(python(), [path.join(root, 'scripts', 'execute_notebook.py'), input, executed, '--cwd', notebooksDir], {
+      ...env, AE_RESULTS_FILE: results,
     });
+    if (stopRequested) return { notebook: file, ok: false, seconds: (Date.now() - started) / 1000, detail: 'interrupted; the last good report is untouched' };
     const last = execution.stdout.trim().split('\n').pop() ?? '';
     let verdict: { ok: boolean; cell?: number | null; source?: string; error?: string } = { ok: false, error: `executor exited ${execution.status}: ${execution.stderr.trim().split('\n').slice(-3).join(' | ')}` };
     try { verdict = JSON.parse(last); } catch { /* keep the executor's own failure */ }
@@ -137,6 +162,10 @@ async function main(): Promise<void> {
   const figures = new FigureExporter();
   try {
     for (const file of files) {
+      if (stopRequested) {
+        outcomes.push({ notebook: file, ok: false, seconds: 0, detail: 'not run: interrupted' });
+        continue;
+      }
       console.log(`▶ ${file}${quick ? ' (quick)' : ''}`);
       const outcome = await run(file, overrides, quick, env, figures);
       outcomes.push(outcome);
@@ -150,7 +179,7 @@ async function main(): Promise<void> {
   const failed = outcomes.filter((o) => !o.ok);
   console.log(`\nreproduce: ${outcomes.length - failed.length} of ${outcomes.length} notebook(s) succeeded.`);
   for (const f of failed) console.log(`  ${f.notebook} ${f.detail}`);
-  process.exit(failed.length ? 1 : 0);
+  process.exit(stopRequested ? 130 : failed.length ? 1 : 0);
 }
 
 main().catch((err: Error) => { console.error(`reproduce: ${err.stack ?? err.message}`); process.exit(1); });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { cellSource, injectParameters, NotebookDocument } from '../lib/overrides';
@@ -14,13 +15,16 @@ interface StepResult { status: string; text: string; interrupted: boolean }
 interface Step { code: string; interrupt_after?: number }
 
 const jupyterPath = path.join(projectRoot, '.jupyter', 'share', 'jupyter');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-kernel-'));
 const skip = fs.existsSync(path.join(jupyterPath, 'kernels', 'tslab'))
   ? false
   : 'the tslab kernel is not registered (run bash scripts/setup-jupyter.sh)';
 
 function session(steps: Step[]): StepResult[] {
   const run = spawnSync('/usr/bin/python3', [path.join(projectRoot, 'test', 'fixtures', 'kernel_session.py'), path.join(projectRoot, 'notebooks')], {
-    input: JSON.stringify(steps), encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: jupyterPath }, timeout: 600_000,
+    input: JSON.stringify(steps), encoding: 'utf8', timeout: 600_000,
+    // Notebook cells that save results must not touch the real reports/.
+    env: { ...process.env, JUPYTER_PATH: jupyterPath, AE_RESULTS_FILE: path.join(scratch, 'results.json') },
   });
   assert.equal(run.status, 0, `kernel session failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').pop() as string) as StepResult[];
