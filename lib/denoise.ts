@@ -9,10 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { Activation, Autoencoder } from './autoencoder';
 import { ProgressLine } from './progress';
-import { Random, seededRandom } from './random';
+import { seededRandom } from './random';
 import { LossName, OptimizerName, TrainHistory, trainAutoencoder } from './train';
 import {
-  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, corruptValues, deriveSeed, logNormalCdf, NoiseKind, NoiseSpec,
+  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, logNormalCdf, NoiseKind, noiseSampler, NoiseSpec,
 } from './noise';
 
 /** Noisy glyphs (rows of pixels) to denoised glyphs (same shape; read at the threshold 0.5). */
@@ -212,6 +212,74 @@ export function idealDenoiser(glyphs: number[][], options: IdealOptions = {}): D
   return (noisy) => decode(noisy).map((g) => Array.from(glyphs[g]));
 }
 
+/**
+ * The posterior-mean denoiser: for each pixel, the probability that it is 1 given the noisy input,
+ * sum over glyphs g of P(g | noisy) g_i (uniform prior, the noise's own likelihood as in
+ * `idealDecoder`). Read at 0.5 (the evaluation's threshold) it is the Bayes-optimal denoiser for the
+ * expected number of wrong pixels, where the ideal decoder is optimal for exact recovery; a denoising
+ * autoencoder trained with cross-entropy on clean targets learns to approximate exactly this function.
+ * Outputs probabilities (set `threshold: 0.5` for 0/1 pixels).
+ */
+export function posteriorDenoiser(glyphs: number[][], options: { noise: NoiseKind | NoiseSpec; level?: number; threshold?: number | null }): Denoiser {
+  const rows = checkGlyphs(glyphs);
+  const spec = resolveNoise(options.noise, options.level);
+  const width = rows[0].length;
+  const count = rows.length;
+  const threshold = options.threshold ?? null;
+  const degenerate = spec.kind === 'gaussian' ? spec.level === 0 : spec.level === 0 || (spec.kind === 'bit-flip' && spec.level === 1);
+  if (degenerate) {
+    // No noise (or a certain flip): the ideal decoder's glyph has posterior 1.
+    const ideal = idealDenoiser(rows, { noise: spec });
+    return ideal;
+  }
+  // Log-likelihood of the noisy input per glyph, up to a constant.
+  let logLikelihood: (y: ArrayLike<number>, out: Float64Array) => void;
+  if (spec.kind === 'gaussian') {
+    const s = spec.level;
+    const clippedWrong = -logNormalCdf(-1 / s);
+    logLikelihood = (y, out) => {
+      out.fill(0);
+      for (let i = 0; i < width; i++) {
+        const v = y[i];
+        let cost0: number;
+        let cost1: number;
+        if (v <= 0) { cost0 = Math.LN2; cost1 = clippedWrong; } else if (v >= 1) { cost0 = clippedWrong; cost1 = Math.LN2; } else {
+          cost0 = (v * v) / (2 * s * s);
+          cost1 = ((1 - v) * (1 - v)) / (2 * s * s);
+        }
+        for (let g = 0; g < count; g++) out[g] -= rows[g][i] >= 0.5 ? cost1 : cost0;
+      }
+    };
+  } else {
+    const p = spec.kind === 'bit-flip' ? spec.level : spec.level / 2;
+    const perWrong = Math.log(p) - Math.log1p(-p);
+    logLikelihood = (y, out) => {
+      for (let g = 0; g < count; g++) {
+        let d = 0;
+        for (let i = 0; i < width; i++) if ((y[i] >= 0.5) !== (rows[g][i] >= 0.5)) d++;
+        out[g] = d * perWrong;
+      }
+    };
+  }
+  return (noisy) => {
+    const ll = new Float64Array(count);
+    return noisy.map((y) => {
+      if (y.length !== width) throw new Error(`posteriorDenoiser: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`);
+      logLikelihood(y, ll);
+      let max = -Infinity;
+      for (let g = 0; g < count; g++) max = Math.max(max, ll[g]);
+      let total = 0;
+      for (let g = 0; g < count; g++) { ll[g] = Math.exp(ll[g] - max); total += ll[g]; }
+      const out = new Array<number>(width).fill(0);
+      for (let g = 0; g < count; g++) {
+        const w = ll[g] / total;
+        for (let i = 0; i < width; i++) if (rows[g][i] >= 0.5) out[i] += w;
+      }
+      return threshold === null ? out : out.map((v) => (v >= threshold ? 1 : 0));
+    });
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
@@ -266,7 +334,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
   const batchRows = checkPositiveInteger(options.batchRows ?? 8192, 'batchRows');
   const width = glyphs[0].length;
   const count = glyphs.length;
-  const random = seededRandom(deriveSeed(options.seed ?? 0, -1));
+  const sample = noiseSampler(spec, seededRandom(deriveSeed(options.seed ?? 0, -1)));
 
   let wrongTotal = 0;
   let wrongSquares = 0;
@@ -288,7 +356,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
   for (let start = 0; start < draws; start += batchRows) {
     const n = Math.min(batchRows, draws - start);
     const noisy: number[][] = new Array(n);
-    for (let r = 0; r < n; r++) noisy[r] = corruptValues(glyphs[(start + r) % count], spec, random, new Array<number>(width)) as number[];
+    for (let r = 0; r < n; r++) noisy[r] = sample(glyphs[(start + r) % count], new Array<number>(width));
     const denoised = options.denoise(noisy);
     if (!Array.isArray(denoised) || denoised.length !== n) {
       throw new Error(`denoise returned ${Array.isArray(denoised) ? denoised.length : typeof denoised} rows for ${n} noisy glyphs.`);
@@ -556,6 +624,8 @@ export interface SweepOptions {
   ideal?: boolean;
   /** Add the noisy input itself as model `noisy`. Default true. */
   noisy?: boolean;
+  /** Add the posterior-mean denoiser (best for wrong pixels) as model `posterior`. Default true. */
+  posterior?: boolean;
   batchRows?: number;
 }
 
@@ -573,8 +643,9 @@ export interface SweepRow {
 }
 
 /**
- * Evaluates every model (plus `noisy` and `ideal`) at every test level: one row per model and level,
- * models in the order noisy, ideal, then `models`, levels in the given order. At a given level every
+ * Evaluates every model (plus the references `noisy`, `ideal` and `posterior`) at every test level:
+ * one row per model and level, models in the order noisy, ideal, posterior, then `models`, levels in
+ * the given order. At a given level every
  * model sees the same noisy samples (seeded by seed and level, so adding a level changes no other row).
  */
 export function sweep(options: SweepOptions): SweepRow[] {
@@ -588,6 +659,9 @@ export function sweep(options: SweepOptions): SweepRow[] {
   if (options.noisy ?? true) models.push({ name: 'noisy', denoise: identityDenoiser(), trainLevel: null });
   if (options.ideal ?? true) {
     models.push({ name: 'ideal', trainLevel: null, denoiseAt: (level, s) => idealDenoiser(glyphs, { noise: kind, level, seed: deriveSeed(s, -2) }) });
+  }
+  if (options.posterior ?? true) {
+    models.push({ name: 'posterior', trainLevel: null, denoiseAt: (level) => posteriorDenoiser(glyphs, { noise: kind, level }) });
   }
   models.push(...options.models);
   models.forEach((m, i) => {
@@ -613,17 +687,40 @@ export function sweep(options: SweepOptions): SweepRow[] {
 // ---------------------------------------------------------------------------------------------
 // Training a denoising autoencoder
 
+/**
+ * The default recipe, measured on the course font (32 glyphs, bit-flip noise, 100,000 test draws,
+ * seeds 1-3): within 1 wrong pixel for 97.5% of glyphs at p = 0.10 and 91.7-92.0% at p = 0.15;
+ * exact recovery 96.7-97.0% at p = 0.10 where the ideal decoder reaches 98.0%. About 5,000 full-batch
+ * steps of 256 rows: ~6 s of CPU on the wasm engine. `trainDenoiser`'s options default to it.
+ */
+export const DENOISER_RECIPE = {
+  layers: [35, 64, 16, 64, 35],
+  hiddenActivation: 'relu' as Activation,
+  latentActivation: 'linear' as Activation,
+  outputActivation: 'sigmoid' as Activation,
+  noise: 'bit-flip' as NoiseKind,
+  trainLevel: 0.15,
+  copies: 8,
+  epochs: 5000,
+  learningRate: 0.003,
+  optimizer: 'adam' as OptimizerName,
+  loss: 'bce' as LossName,
+} as const;
+
 export interface DenoiserTrainOptions {
   /** Noise kind of the training inputs. Default bit-flip. */
   noise?: NoiseKind;
-  /** Noise level of the training inputs (fresh noise every epoch, clean targets). */
-  trainLevel: number;
-  epochs: number;
-  learningRate: number;
+  /** Noise level of the training inputs (fresh noise every epoch, clean targets). Default 0.15. */
+  trainLevel?: number;
+  /** Default 5000. */
+  epochs?: number;
+  /** Default 0.003 (Adam). */
+  learningRate?: number;
   /** Seeds the initial weights, the training noise, the batch order and the validation samples. Default 0. */
   seed?: number;
-  /** Noisy copies of every glyph in each epoch (rows per epoch = copies x glyphs). Default 1. */
+  /** Noisy copies of every glyph in each epoch (rows per epoch = copies x glyphs). Default 8. */
   copies?: number;
+  /** Default relu (tanh does markedly worse here), linear latent, sigmoid output. */
   hiddenActivation?: Activation;
   latentActivation?: Activation;
   outputActivation?: Activation;
@@ -645,6 +742,8 @@ export interface DenoiserTrainOptions {
   validateEvery?: number | null;
   validationDraws?: number;
   validationLevel?: number;
+  /** Seed of the validation samples; default derived from `seed` (apart from training and test noise). */
+  validationSeed?: number;
   /** Restore the weights of the best validation (within-1 rate, then exact rate). Default false. */
   keepBest?: boolean;
   /** Stop after this many validations without improvement; null: never (default). */
@@ -673,12 +772,15 @@ export interface TrainedDenoiser {
   validation: ValidationPoint[];
   /** Epoch whose weights the model has when keepBest restored them, else null. */
   restoredEpoch: number | null;
+  /** True when `patience` stopped training (history.stopReason then says 'interrupted'). */
+  stoppedByPatience: boolean;
   seconds: number;
 }
 
 /**
  * Trains a denoising autoencoder: `trainAutoencoder` on `copies` copies of the glyphs with
- * `corruptInputs` = fresh `noise` at `trainLevel` every epoch, clean targets.
+ * `corruptInputs` = fresh `noise` at `trainLevel` every epoch, clean targets. Options left out take
+ * the values of `DENOISER_RECIPE` (e.g. `trainDenoiser(DENOISER_RECIPE.layers, glyphs, { seed: 1 })`).
  *
  * Stopping: there is no early stop by default. The course's clean criterion (at most 1 wrong pixel
  * on every clean glyph) holds after a few hundred epochs, long before the model denoises well, and
@@ -687,12 +789,12 @@ export interface TrainedDenoiser {
  * matters, set `validateEvery` with `patience` (and `keepBest`): it watches the within-1 rate on a
  * fixed noisy validation set.
  */
-export async function trainDenoiser(layers: number[], glyphs: number[][], options: DenoiserTrainOptions): Promise<TrainedDenoiser> {
+export async function trainDenoiser(layers: readonly number[], glyphs: number[][], options: DenoiserTrainOptions = {}): Promise<TrainedDenoiser> {
   const started = performance.now();
   const clean = checkGlyphs(glyphs);
-  const kind = checkNoiseKind(options.noise ?? 'bit-flip');
-  const noise: NoiseSpec = { kind, level: checkNoiseLevel(kind, options.trainLevel, 'trainLevel') };
-  const copies = checkPositiveInteger(options.copies ?? 1, 'copies');
+  const kind = checkNoiseKind(options.noise ?? DENOISER_RECIPE.noise);
+  const noise: NoiseSpec = { kind, level: checkNoiseLevel(kind, options.trainLevel ?? DENOISER_RECIPE.trainLevel, 'trainLevel') };
+  const copies = checkPositiveInteger(options.copies ?? DENOISER_RECIPE.copies, 'copies');
   const seed = options.seed ?? 0;
   const validateEvery = options.validateEvery ?? null;
   if (validateEvery !== null) checkPositiveInteger(validateEvery, 'validateEvery');
@@ -705,10 +807,10 @@ export async function trainDenoiser(layers: number[], glyphs: number[][], option
   const validationDraws = checkPositiveInteger(options.validationDraws ?? 32 * clean.length, 'validationDraws');
 
   const model = new Autoencoder({
-    layers,
-    hiddenActivation: options.hiddenActivation,
-    latentActivation: options.latentActivation,
-    outputActivation: options.outputActivation,
+    layers: [...layers],
+    hiddenActivation: options.hiddenActivation ?? DENOISER_RECIPE.hiddenActivation,
+    latentActivation: options.latentActivation ?? DENOISER_RECIPE.latentActivation,
+    outputActivation: options.outputActivation ?? DENOISER_RECIPE.outputActivation,
     seed,
   });
   if (model.inputSize !== clean[0].length) {
@@ -725,7 +827,7 @@ export async function trainDenoiser(layers: number[], glyphs: number[][], option
   let lastValidated = 0;
   let best: { point: ValidationPoint; parameters: ReturnType<Autoencoder['parameters']> | null } | null = null;
   let sinceBest = 0;
-  const validationSeed = deriveSeed(seed, 2);
+  const validationSeed = options.validationSeed ?? deriveSeed(seed, 2);
   const validate = (): void => {
     lastValidated = epochSeen;
     const e = evaluateDenoising({ denoise, glyphs: clean, noise: kind, level: validationLevel, draws: validationDraws, seed: validationSeed });
@@ -741,33 +843,40 @@ export async function trainDenoiser(layers: number[], glyphs: number[][], option
     }
   };
 
-  const history = await trainAutoencoder(model, data, {
-    epochs: options.epochs,
-    learningRate: options.learningRate,
-    optimizer: options.optimizer,
-    loss: options.loss,
-    batchSize: options.batchSize,
-    seed,
-    maxWrongPixels: options.maxWrongPixels === undefined ? null : options.maxWrongPixels,
-    checkEvery: options.checkEvery ?? 100,
-    progress: options.progress,
-    label: options.label,
-    stopOnInterrupt: options.stopOnInterrupt,
-    corruptInputs: (x, epoch) => {
-      epochSeen = epoch;
-      return corrupt(x, epoch);
-    },
-    shouldStop: () => {
-      if (validateEvery !== null && epochSeen !== lastValidated && epochSeen % validateEvery === 0) validate();
-      if (patience !== null && sinceBest >= patience) return true;
-      return options.shouldStop?.() ?? false;
-    },
-  });
+  let history: TrainHistory;
+  try {
+    history = await trainAutoencoder(model, data, {
+      epochs: options.epochs ?? DENOISER_RECIPE.epochs,
+      learningRate: options.learningRate ?? DENOISER_RECIPE.learningRate,
+      optimizer: options.optimizer ?? DENOISER_RECIPE.optimizer,
+      loss: options.loss ?? DENOISER_RECIPE.loss,
+      batchSize: options.batchSize,
+      seed,
+      maxWrongPixels: options.maxWrongPixels === undefined ? null : options.maxWrongPixels,
+      checkEvery: options.checkEvery ?? 100,
+      progress: options.progress,
+      label: options.label,
+      stopOnInterrupt: options.stopOnInterrupt,
+      corruptInputs: (x, epoch) => {
+        epochSeen = epoch;
+        return corrupt(x, epoch);
+      },
+      shouldStop: () => {
+        if (validateEvery !== null && epochSeen !== lastValidated && epochSeen % validateEvery === 0) validate();
+        if (patience !== null && sinceBest >= patience) return true;
+        return options.shouldStop?.() ?? false;
+      },
+    });
+  } catch (err) {
+    model.dispose(); // bad options: nothing to hand back
+    throw err;
+  }
   if (validateEvery !== null && history.stopReason !== 'diverged' && lastValidated !== history.epochsRun) {
     epochSeen = history.epochsRun;
     validate();
   }
-  if (patience !== null && sinceBest >= patience && history.stopReason === 'interrupted') {
+  const stoppedByPatience = patience !== null && sinceBest >= patience && history.stopReason === 'interrupted';
+  if (stoppedByPatience) {
     history.message = `Stopped at epoch ${history.epochsRun}: the validation within-1 rate did not improve for ${patience} validations.`;
   }
   let restoredEpoch: number | null = null;
@@ -776,5 +885,5 @@ export async function trainDenoiser(layers: number[], glyphs: number[][], option
     model.setParameters(kept.parameters);
     restoredEpoch = kept.point.epoch;
   }
-  return { model, denoise, history, noise, copies, validation, restoredEpoch, seconds: (performance.now() - started) / 1000 };
+  return { model, denoise, history, noise, copies, validation, restoredEpoch, stoppedByPatience, seconds: (performance.now() - started) / 1000 };
 }

@@ -47,13 +47,15 @@ export function checkNoiseKind(kind: unknown, parameter = 'noise'): NoiseKind {
  */
 export function checkNoiseLevel(kind: NoiseKind, level: unknown, parameter = 'level'): number {
   const sym = levelSymbol(kind);
+  const shown = typeof level === 'number' ? String(level) : JSON.stringify(level) ?? String(level);
+  const what = kind === 'bit-flip' ? 'bit-flip probability' : kind === 'salt-pepper' ? 'salt-and-pepper replacement probability' : 'gaussian standard deviation';
+  const named = `${parameter} (${what}${parameter === sym ? '' : ` ${sym}`})`;
   if (kind === 'gaussian') {
     if (typeof level !== 'number' || !Number.isFinite(level) || level < 0) {
-      throw new Error(`${parameter} (gaussian standard deviation ${sym}) is ${String(level)}; it must be a finite number >= 0.`);
+      throw new Error(`${named} is ${shown}; it must be a finite number >= 0.`);
     }
   } else if (typeof level !== 'number' || !(level >= 0 && level <= 1)) {
-    const what = kind === 'bit-flip' ? 'bit-flip probability' : 'salt-and-pepper replacement probability';
-    throw new Error(`${parameter} (${what} ${sym}) is ${String(level)}; it must be a probability from 0 to 1.`);
+    throw new Error(`${named} is ${shown}; it must be a probability from 0 to 1.`);
   }
   return level;
 }
@@ -103,37 +105,54 @@ export function effectiveFlipRate(spec: NoiseSpec): number {
   return level === 0 ? 0 : phi(-0.5 / level);
 }
 
+/** Corrupts one row of pixels at a time, drawing from one stream (see `noiseSampler`). */
+export type NoiseSampler = <T extends Float32Array | number[]>(clean: ArrayLike<number>, out: T) => T;
+
 /**
- * Fills `out` with the noisy version of `clean` (same length; pixels in [0, 1]). Draws one uniform
- * per pixel for bit-flip and salt-pepper, one normal per pixel for gaussian, in pixel order.
+ * A sampler of the noise `spec` drawing from `random`: call it on rows one after another. Draws one
+ * uniform per pixel for bit-flip and salt-pepper, one normal per pixel for gaussian (Box-Muller
+ * pairs shared across rows), in pixel order: rows corrupted one by one get the same noise as the
+ * same rows corrupted as one block, which is what keeps the array and tensor versions identical.
  * Bit-flip maps x to 1 - x, so it flips binary pixels and mirrors grey ones.
  */
-export function corruptValues(clean: ArrayLike<number>, spec: NoiseSpec, random: Random, out: Float32Array | number[] = new Float32Array(clean.length)): Float32Array | number[] {
-  const { kind, level } = spec;
-  const n = clean.length;
+export function noiseSampler(spec: NoiseSpec, random: Random): NoiseSampler {
+  const { kind, level } = checkNoiseSpec(spec);
   if (kind === 'bit-flip') {
-    for (let i = 0; i < n; i++) out[i] = random() < level ? 1 - clean[i] : clean[i];
-  } else if (kind === 'salt-pepper') {
+    return (clean, out) => {
+      for (let i = 0; i < clean.length; i++) out[i] = random() < level ? 1 - clean[i] : clean[i];
+      return out;
+    };
+  }
+  if (kind === 'salt-pepper') {
     // One uniform u per pixel: u < v replaces the pixel, and then u / v is uniform again, so
     // u < v / 2 (pepper, 0) and v / 2 <= u < v (salt, 1) are equally likely.
-    for (let i = 0; i < n; i++) {
-      const u = random();
-      out[i] = u < level ? (u < level / 2 ? 0 : 1) : clean[i];
-    }
-  } else {
-    const normal = normalFrom(random);
-    for (let i = 0; i < n; i++) {
+    return (clean, out) => {
+      for (let i = 0; i < clean.length; i++) {
+        const u = random();
+        out[i] = u < level ? (u < level / 2 ? 0 : 1) : clean[i];
+      }
+      return out;
+    };
+  }
+  const normal = normalFrom(random);
+  return (clean, out) => {
+    for (let i = 0; i < clean.length; i++) {
       const v = clean[i] + level * normal();
       out[i] = v < 0 ? 0 : v > 1 ? 1 : v;
     }
-  }
-  return out;
+    return out;
+  };
+}
+
+/** One noisy row (a one-off `noiseSampler`); written into `out` when given. */
+export function corruptValues(clean: ArrayLike<number>, spec: NoiseSpec, random: Random, out: Float32Array | number[] = new Float32Array(clean.length)): Float32Array | number[] {
+  return noiseSampler(spec, random)(clean, out);
 }
 
 /** Noisy copies of `rows` (each row a glyph's pixels). `rows` is not changed. */
 export function addNoise(rows: ArrayLike<number>[], spec: NoiseSpec, random: Random): number[][] {
-  const s = checkNoiseSpec(spec);
-  return rows.map((row) => corruptValues(row, s, random, new Array<number>(row.length)) as number[]);
+  const sample = noiseSampler(spec, random);
+  return rows.map((row) => sample(row, new Array<number>(row.length)));
 }
 
 /** Every pixel flipped independently with probability p. */

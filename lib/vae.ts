@@ -694,6 +694,27 @@ export class Vae {
     }
   }
 
+  /**
+   * Sets the decoder's output biases to the log-odds of each pixel's mean over `data` (the means
+   * clipped to [clip, 1 - clip]), so that the untrained decoder starts near the mean image rather
+   * than at grey 0.5 everywhere. A common initialisation for Bernoulli decoders: it changes no layer
+   * and no setting, only the starting values of the last bias (inputSize numbers), and uses only the
+   * data given (pass the training set). Call it before training. Returns the clipped mean image.
+   */
+  setOutputBiasToDataMean(data: ImageDataset, clip = 1e-3): Float32Array {
+    this.checkAlive();
+    this.checkData(data, 'setOutputBiasToDataMean');
+    if (!(clip > 0 && clip < 0.5)) throw new Error(`clip is ${clip}; it must be above 0 and below 0.5, e.g. 0.001.`);
+    const D = this.inputSize;
+    const sums = new Float64Array(D);
+    for (let i = 0; i < data.count; i++) for (let p = 0; p < D; p++) sums[p] += data.images[i * D + p];
+    const mean = Float32Array.from(sums, (s) => Math.min(1 - clip, Math.max(clip, s / data.count)));
+    const logits = Float32Array.from(mean, (m) => Math.log(m / (1 - m)));
+    const bias = this.decoderBiases[this.decoderBiases.length - 1];
+    tf.tidy(() => bias.assign(tf.tensor2d(logits, [D, 1])));
+    return mean;
+  }
+
   /** Frees the variables. */
   dispose(): void {
     if (this.disposed) return;

@@ -217,3 +217,28 @@ describe('the peer runner, against a stand-in script', () => {
       /the peer exited with 3 after 0 of 60 epochs: boom/);
   });
 });
+
+describe('the VAE output bias from the data', () => {
+  test('the last bias becomes the log-odds of the clipped mean pixel, and nothing else changes', () => {
+    const data = glyphDataset([
+      Array.from({ length: GLYPH_PIXELS }, (_, p) => (p === 0 ? 1 : p === 1 ? 0.5 : 0)),
+      Array.from({ length: GLYPH_PIXELS }, (_, p) => (p === 0 ? 1 : p === 1 ? 0 : 0)),
+    ]);
+    // Means over the two: 1, 0.25, 0, 0, ... (clipped to [0.01, 0.99]).
+    const before = tensorCount();
+    const vae = new Vae({ inputSize: GLYPH_PIXELS, hidden: [4], seed: 2 });
+    const othersBefore = vae.variables().slice(0, -1).map((v) => Array.from(v.dataSync()));
+    const mean = vae.setOutputBiasToDataMean(data, 0.01);
+    assert.ok(Math.abs(mean[0] - 0.99) < 1e-6 && Math.abs(mean[1] - 0.25) < 1e-6 && Math.abs(mean[2] - 0.01) < 1e-6);
+    const bias = vae.decoderBiases[vae.decoderBiases.length - 1].dataSync();
+    assert.ok(Math.abs(bias[0] - Math.log(99)) < 1e-5, `pixel 0: ${bias[0]}`);
+    assert.ok(Math.abs(bias[1] - Math.log(1 / 3)) < 1e-5, `pixel 1: ${bias[1]}`);
+    assert.ok(Math.abs(bias[2] + Math.log(99)) < 1e-5, `pixel 2: ${bias[2]}`);
+    assert.deepEqual(vae.variables().slice(0, -1).map((v) => Array.from(v.dataSync())), othersBefore, 'every other variable is untouched');
+    assert.throws(() => vae.setOutputBiasToDataMean(data, 0), /clip is 0/);
+    const wrongSize = { ...data, rows: 1, cols: 3, images: new Float32Array(6) };
+    assert.throws(() => vae.setOutputBiasToDataMean(wrongSize), /has 1x3 images, the VAE takes 35 pixels/);
+    vae.dispose();
+    assert.equal(tensorCount(), before, 'no tensor left behind');
+  });
+});

@@ -1,10 +1,10 @@
 /**
- * The fast training path (explicit backprop + one flat optimizer kernel per step, lib/train.ts and
- * lib/engine.ts) against a straightforward reference: the forward pass spelled out with tfjs ops,
- * tf.train.adam / tf.train.sgd and optimizer.minimize on the same initial weights. Per-step losses
- * must agree within 1e-4 relative (in practice they are bit-identical) and the wrong-pixel counts
- * at every check must be identical; the tensor count must not grow; and the fast path must make
- * far fewer engine calls per step.
+ * The fast training path (explicit backprop with kernels run outside the engine, one flat
+ * optimizer call per step: lib/train.ts, lib/engine.ts) against a straightforward reference: the
+ * forward pass spelled out with tfjs ops, tf.train.adam / tf.train.sgd and optimizer.minimize on
+ * the same initial weights. Per-step losses must agree within 1e-4 relative and the wrong-pixel
+ * counts at every check must be identical (in fact every path computes the same bits, which one
+ * test asserts); the tensor count must not grow; and a step must run far fewer kernels.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

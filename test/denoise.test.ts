@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { Autoencoder } from '../lib/autoencoder';
+import { initEngine } from '../lib/engine';
+import { glyphBits, loadFont } from '../lib/font';
+import { seededRandom } from '../lib/random';
+import {
+  autoencoderDenoiser, DENOISER_RECIPE, evaluateDenoising, exactIdealRecovery, idealDecoder, idealDenoiser, idealRecovery,
+  identityDenoiser, posteriorDenoiser, sweep, trainDenoiser,
+} from '../lib/denoise';
+import { courseFontPath, projectRoot, skipWithoutCourseFont } from './helpers';
+
+const glyphs = glyphBits(loadFont(path.join(projectRoot, 'data', 'font.h')));
+
+before(async () => { await initEngine('wasm'); });
+
+describe('the ideal decoder', () => {
+  const code = [
+    [0, 0, 0, 0, 0, 0],
+    [1, 1, 1, 1, 1, 1],
+    [1, 1, 1, 0, 0, 0],
+  ];
+
+  test('picks the nearest glyph in Hamming distance (inputs read at 0.5)', () => {
+    const decode = idealDecoder(code, { seed: 1 });
+    assert.deepEqual(decode([
+      [0, 0, 0, 0, 0, 1], // 1 from glyph 0
+      [1, 1, 1, 1, 0, 1], // 1 from glyph 1
+      [1, 1, 0, 0, 0, 0], // 1 from glyph 2
+      [0.9, 0.6, 0.51, 0.2, 0.4, 0.49], // reads as glyph 2
+    ]), [0, 1, 2, 2]);
+    assert.deepEqual(idealDenoiser(code)([[1, 1, 1, 1, 0, 1]]), [code[1]]);
+  });
+
+  test('ties are broken at random by the seed: reproducible, and both outcomes occur over seeds', () => {
+    // No tie: 1 from glyph 0, 5 from glyph 1, 2 from glyph 2; then 2, 4 and 1.
+    assert.deepEqual(idealDecoder(code)([[1, 0, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0]]), [0, 2]);
+    const pair = [[0, 0, 0], [1, 1, 0]];
+    const input = [[1, 0, 0]]; // 1 from each glyph of `pair`: a tie
+    const outcomes = new Set<number>();
+    for (let seed = 0; seed < 40; seed++) {
+      const first = idealDecoder(pair, { seed })(input)[0];
+      assert.equal(idealDecoder(pair, { seed })(input)[0], first, `seed ${seed} reproduces`);
+      outcomes.add(first);
+    }
+    assert.deepEqual([...outcomes].sort(), [0, 1]);
+    // Over many tied inputs each glyph wins about half the time.
+    const wins = idealDecoder(pair, { seed: 5 })(Array.from({ length: 4000 }, () => [1, 0, 0])).filter((g) => g === 1).length;
+    assert.ok(Math.abs(wins / 4000 - 0.5) < 0.04, `${wins} of 4000`);
+  });
+
+  test('maximum likelihood for the noise: farthest glyph when p > 0.5, clipped-gaussian likelihood', () => {
+    assert.deepEqual(idealDecoder(code, { noise: 'bit-flip', level: 0.9 })([[0, 0, 0, 0, 0, 1]]), [1]);
+    assert.deepEqual(idealDecoder(code, { noise: 'salt-pepper', level: 0.9 })([[0, 0, 0, 0, 0, 1]]), [0]);
+    // Gaussian: reading at 0.5 makes [0.45 x 3, 0, 0, 0] glyph 0, but the likelihood knows 0.45 is
+    // nearly as close to 1 as to 0, and three pixels clipped to exactly 0 are likely under both glyphs 0 and 2.
+    const g = idealDecoder([[0, 0, 0], [1, 1, 1]], { noise: 'gaussian', level: 0.3 });
+    assert.deepEqual(g([[0.45, 0.45, 0.45], [0.55, 0.55, 0.4], [1, 0, 0], [0, 1, 1]]), [0, 1, 0, 1]);
+    assert.throws(() => idealDecoder(code, { noise: 'bit-flip' }), /level is missing/);
+    assert.throws(() => idealDecoder(code)([[1, 0]]), /2 pixels; the glyphs have 6/);
+  });
+
+  test('the posterior-mean denoiser gives each pixel its probability of being 1', () => {
+    const pair = [[0, 0, 0], [1, 1, 1]];
+    const p = 0.1;
+    // [1, 0, 0]: likelihoods p (1-p)^2 and p^2 (1-p): P(glyph 0 | y) = 1 - p.
+    const [out] = posteriorDenoiser(pair, { noise: 'bit-flip', level: p })([[1, 0, 0]]);
+    out.forEach((v) => assert.ok(Math.abs(v - p) < 1e-12, `${v}`));
+    assert.deepEqual(posteriorDenoiser(pair, { noise: 'bit-flip', level: 0 })([[1, 0, 0]]), [[0, 0, 0]]);
+    const [binary] = posteriorDenoiser(pair, { noise: 'salt-pepper', level: 0.2, threshold: 0.5 })([[1, 1, 0]]);
+    assert.deepEqual(binary, [1, 1, 1]);
+  });
+});
+
+describe('exact recovery of the ideal decoder', () => {
+  test('matches brute force over every input of a small code, and Monte Carlo within its standard error', () => {
+    const random = seededRandom(5);
+    const small = Array.from({ length: 8 }, () => Array.from({ length: 14 }, (): number => (random() < 0.5 ? 1 : 0)));
+    const exact = exactIdealRecovery(small);
+    for (const p of [0.05, 0.2, 0.4]) {
+      let sum = 0;
+      for (let y = 0; y < 1 << 14; y++) {
+        const d = small.map((g) => g.reduce((t, v, i) => t + (((y >> i) & 1) !== v ? 1 : 0), 0));
+        const min = Math.min(...d);
+        sum += p ** min * (1 - p) ** (14 - min); // ties share one glyph's likelihood
+      }
+      assert.ok(Math.abs(exact.rate(p) - sum / 8) < 1e-12, `p=${p}: ${exact.rate(p)} vs ${sum / 8}`);
+    }
+    const mc = idealRecovery({ glyphs: small, noise: 'bit-flip', level: 0.2, draws: 40000, seed: 3 });
+    assert.ok(Math.abs(mc.exactRate - exact.rate(0.2)) < 4.5 * mc.exactRateSE, `${mc.exactRate} ± ${mc.exactRateSE} vs ${exact.rate(0.2)}`);
+    assert.ok(Math.abs(exact.rate(0.5) - 1 / 8) < 1e-12, 'p = 0.5: chance');
+    assert.throws(() => exact.rate(0.6), /from 0 to 0\.5/);
+  });
+
+  test('says so when the exact count is too expensive (the 32 glyphs of 35 pixels)', () => {
+    assert.throws(() => exactIdealRecovery(glyphs), /search nodes .* too expensive here: use idealRecovery/);
+  });
+
+  test('the ideal decoder on the course font recovers about 98 / 94 / 85 / 52% at p = 0.10 / 0.15 / 0.20 / 0.30', { skip: skipWithoutCourseFont }, () => {
+    const course = glyphBits(loadFont(courseFontPath));
+    const quoted: [number, number][] = [[0.1, 0.98], [0.15, 0.94], [0.2, 0.85], [0.3, 0.52]];
+    for (const [p, rate] of quoted) {
+      const e = idealRecovery({ glyphs: course, noise: 'bit-flip', level: p, draws: 20000, seed: 1 });
+      // The quoted figures are rounded to 1 point: allow that plus 4 standard errors.
+      assert.ok(Math.abs(e.exactRate - rate) <= 0.005 + 4 * e.exactRateSE, `p=${p}: ${e.exactRate} ± ${e.exactRateSE} vs ${rate}`);
+      assert.equal(e.within1Rate, e.exactRate, 'glyphs are at least 2 pixels apart: a wrong glyph is never within 1');
+    }
+  });
+});
+
+describe('evaluateDenoising', () => {
+  test('the identity at p = 0 is exact; at p > 0 it measures the noise itself', () => {
+    const clean = evaluateDenoising({ denoise: identityDenoiser(), glyphs, noise: 'bit-flip', level: 0, draws: 100 });
+    assert.equal(clean.exactRate, 1);
+    assert.equal(clean.within1Rate, 1);
+    assert.equal(clean.meanWrongPixels, 0);
+    assert.deepEqual(clean.perGlyph.draws.slice(0, 5), [4, 4, 4, 4, 3], '100 draws cycle through the 32 glyphs');
+    const noisy = evaluateDenoising({ denoise: identityDenoiser(), glyphs, noise: { kind: 'bit-flip', level: 0.1 }, draws: 5000, seed: 2 });
+    assert.equal(noisy.meanWrongPixels, noisy.noisyMeanWrongPixels);
+    assert.equal(noisy.exactRate, noisy.noisyExactRate);
+    assert.ok(Math.abs(noisy.meanWrongPixels - 3.5) < 4.5 * noisy.meanWrongPixelsSE, `${noisy.meanWrongPixels} ± ${noisy.meanWrongPixelsSE}`);
+    assert.ok(Math.abs(noisy.exactRate - 0.9 ** 35) < 4.5 * noisy.exactRateSE);
+  });
+
+  test('the same seed gives the same samples whatever the batch size; denoisers see the same samples', () => {
+    const seen: number[][] = [];
+    const recorder = (noisy: number[][]): number[][] => { seen.push(...noisy); return noisy; };
+    const a = evaluateDenoising({ denoise: recorder, glyphs, noise: 'salt-pepper', level: 0.3, draws: 300, seed: 4 });
+    const first = seen.splice(0);
+    const b = evaluateDenoising({ denoise: recorder, glyphs, noise: 'salt-pepper', level: 0.3, draws: 300, seed: 4, batchRows: 7 });
+    assert.deepEqual(seen, first);
+    assert.deepEqual({ ...a, seconds: 0 }, { ...b, seconds: 0 });
+    seen.length = 0;
+    evaluateDenoising({ denoise: recorder, glyphs, noise: 'salt-pepper', level: 0.3, draws: 300, seed: 5 });
+    assert.notDeepEqual(seen, first);
+  });
+
+  test('bad options are rejected with the parameter named', () => {
+    const denoise = identityDenoiser();
+    assert.throws(() => evaluateDenoising({ denoise, glyphs, noise: 'bit-flip', level: 1.2, draws: 10 }), /level \(bit-flip probability p\) is 1\.2/);
+    assert.throws(() => evaluateDenoising({ denoise, glyphs, noise: 'bit-flip', draws: 10 }), /level is missing/);
+    assert.throws(() => evaluateDenoising({ denoise, glyphs, noise: 'bit-flip', level: 0.1, draws: 0 }), /draws is 0/);
+    assert.throws(() => evaluateDenoising({ denoise, glyphs, noise: { kind: 'bit-flip', level: 0.1 }, level: 0.2, draws: 5 }), /give the level once/);
+    assert.throws(() => evaluateDenoising({ denoise: () => [], glyphs, noise: 'bit-flip', level: 0.1, draws: 5 }), /returned 0 rows for 5/);
+    assert.throws(() => sweep({ models: [], glyphs, noise: 'gaussian', testLevels: [0.1, -1], draws: 5 }), /testLevels\[1\] \(gaussian standard deviation s\) is -1/);
+  });
+});
+
+describe('autoencoder denoisers', () => {
+  test('a model as a denoiser: batched forward, thresholded, no tensor left behind', () => {
+    const model = new Autoencoder({ layers: [35, 12, 4, 12, 35], seed: 3 });
+    try {
+      const before = tf.memory().numTensors;
+      const inputs = Array.from({ length: 50 }, (_, i) => glyphs[i % 32]);
+      const whole = autoencoderDenoiser(model)(inputs);
+      const pieces = autoencoderDenoiser(model, { batchRows: 7 })(inputs);
+      assert.deepEqual(pieces, whole);
+      assert.ok(whole.flat().every((v) => v === 0 || v === 1));
+      const raw = autoencoderDenoiser(model, { threshold: null })(inputs);
+      raw.flat().forEach((v, i) => assert.equal(v >= 0.5 ? 1 : 0, whole.flat()[i]));
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('a short denoising training beats the noisy input by far; sweep rows; no tensor left behind', async () => {
+    const before = tf.memory().numTensors;
+    const trained = await trainDenoiser([35, 48, 12, 48, 35], glyphs, {
+      trainLevel: 0.15, epochs: 500, learningRate: 0.01, copies: 4, seed: 1, progress: null, validateEvery: 250, validationDraws: 256,
+    });
+    try {
+      assert.equal(trained.history.epochsRun, 500, 'no early stop on the clean criterion by default');
+      assert.deepEqual(trained.validation.map((v) => v.epoch), [250, 500]);
+      assert.equal(trained.copies, 4);
+      const e = evaluateDenoising({ denoise: trained.denoise, glyphs, noise: 'bit-flip', level: 0.1, draws: 2000, seed: 9 });
+      assert.ok(e.noisyMeanWrongPixels > 3, `noise ${e.noisyMeanWrongPixels}`);
+      assert.ok(e.meanWrongPixels < e.noisyMeanWrongPixels / 3, `denoised ${e.meanWrongPixels} vs noisy ${e.noisyMeanWrongPixels}`);
+      assert.ok(e.within1Rate > 0.6, `within 1: ${e.within1Rate}`);
+
+      const rows = sweep({
+        models: [{ name: 'dae', denoise: trained.denoise, trainLevel: 0.15 }], glyphs, noise: 'bit-flip', testLevels: [0.05, 0.15], draws: 640, seed: 2,
+      });
+      assert.deepEqual(rows.map((r) => `${r.model}@${r.testLevel}`), ['noisy@0.05', 'noisy@0.15', 'ideal@0.05', 'ideal@0.15', 'posterior@0.05', 'posterior@0.15', 'dae@0.05', 'dae@0.15']);
+      assert.deepEqual(Object.keys(rows[0]).sort(), ['draws', 'exactRate', 'exactRateSE', 'meanWrongPixels', 'model', 'noise', 'testLevel', 'trainLevel', 'within1Rate']);
+      const at = (model: string, level: number) => rows.find((r) => r.model === model && r.testLevel === level)!;
+      assert.equal(at('dae', 0.15).trainLevel, 0.15);
+      assert.equal(at('ideal', 0.15).trainLevel, null);
+      assert.ok(at('ideal', 0.15).exactRate >= at('dae', 0.15).exactRate - 0.05);
+      assert.ok(at('dae', 0.15).meanWrongPixels < at('noisy', 0.15).meanWrongPixels);
+      // A level's rows do not depend on the other levels of the sweep.
+      const alone = sweep({ models: [], glyphs, noise: 'bit-flip', testLevels: [0.15], draws: 640, seed: 2, ideal: false, posterior: false });
+      assert.deepEqual(alone, [at('noisy', 0.15)]);
+    } finally {
+      trained.model.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  test('validation with patience stops early and keepBest restores the best weights', async () => {
+    const before = tf.memory().numTensors;
+    const trained = await trainDenoiser([35, 16, 6, 16, 35], glyphs, {
+      trainLevel: 0.1, epochs: 3000, learningRate: 0.2, copies: 1, seed: 2, progress: null,
+      validateEvery: 20, validationDraws: 64, validationSeed: 123, patience: 2, keepBest: true,
+    });
+    try {
+      const v = trained.validation;
+      assert.ok(trained.history.epochsRun < 3000, `stopped at ${trained.history.epochsRun}`);
+      assert.match(trained.history.message, /did not improve for 2 validations/);
+      assert.equal(trained.stoppedByPatience, true);
+      const best = v.reduce((a, b) => (b.within1Rate > a.within1Rate || (b.within1Rate === a.within1Rate && b.exactRate > a.exactRate) ? b : a));
+      assert.equal(trained.restoredEpoch, best.epoch === v[v.length - 1].epoch ? null : best.epoch);
+      // The model now is the best validation's model: it scores the same on the validation samples.
+      const again = evaluateDenoising({ denoise: trained.denoise, glyphs, noise: 'bit-flip', level: 0.1, draws: 64, seed: 123 });
+      assert.deepEqual([again.within1Rate, again.exactRate, again.meanWrongPixels], [best.within1Rate, best.exactRate, best.meanWrongPixels]);
+    } finally {
+      trained.model.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before);
+    await assert.rejects(trainDenoiser([35, 8, 4, 8, 35], glyphs, { trainLevel: 2 }), /trainLevel \(bit-flip probability p\) is 2/);
+    await assert.rejects(trainDenoiser([35, 8, 4, 8, 35], glyphs, { epochs: 0, progress: null }), /epochs is 0/);
+    await assert.rejects(trainDenoiser([35, 8, 4, 8, 35], glyphs, { keepBest: true }), /need validateEvery/);
+    assert.equal(tf.memory().numTensors, before, 'a rejected training frees its model');
+    assert.deepEqual([...DENOISER_RECIPE.layers], [35, 64, 16, 64, 35]);
+  });
+});
