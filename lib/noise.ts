@@ -17,6 +17,7 @@
  * Every function draws from a `Random` (see random.ts) or a seed, so a seed names one noisy data set.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ParameterError } from './params';
 import { normalFrom, Random, seededRandom } from './random';
 
 export type NoiseKind = 'bit-flip' | 'salt-pepper' | 'gaussian';
@@ -58,6 +59,37 @@ export function checkNoiseLevel(kind: NoiseKind, level: unknown, parameter = 'le
     throw new Error(`${named} is ${shown}; it must be a probability from 0 to 1.`);
   }
   return level;
+}
+
+/**
+ * Checks a notebook parameter that gives, per noise kind, a list of levels (e.g.
+ * `{ "bit-flip": [0, 0.1], "gaussian": [0.5] }`): every kind of `kinds` must have a list of at least
+ * `min` levels, each valid for its kind; kinds not in `kinds` are ignored. Returns the lists, with
+ * duplicates removed and in increasing order. Errors are ParameterErrors of one sentence naming the
+ * parameter, the entry and the value.
+ */
+export function checkNoiseLevelTable(name: string, value: unknown, kinds: readonly NoiseKind[], options: { min?: number } = {}): Record<NoiseKind, number[]> {
+  const min = options.min ?? 1;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; it must give each noise model a list of levels, e.g. {"bit-flip": [0.1, 0.2]}.`);
+  }
+  const out = {} as Record<NoiseKind, number[]>;
+  for (const kind of kinds) {
+    const entry = `${name}["${kind}"]`;
+    const levels = (value as Record<string, unknown>)[kind];
+    if (!Array.isArray(levels) || levels.length < min) {
+      throw new ParameterError(`Parameter ${entry} is ${JSON.stringify(levels) ?? 'missing'}; it must list at least ${min} ${levelSymbol(kind)} level(s) for the ${kind} noise, e.g. [0.1, 0.2].`);
+    }
+    levels.forEach((level, i) => {
+      try {
+        checkNoiseLevel(kind, level, `${entry}[${i}]`);
+      } catch (err) {
+        throw new ParameterError(`Parameter ${(err as Error).message}`);
+      }
+    });
+    out[kind] = [...new Set(levels as number[])].sort((a, b) => a - b);
+  }
+  return out;
 }
 
 /** Checks a spec and returns a clean copy. */

@@ -12,7 +12,7 @@
  * - vae-epoch          seconds per training epoch of the default MNIST VAE (784-512-2, batch 128) on
  *                      the 8,004-digit training split; skipped (with a reason) without lib/vae.
  * - matmul             GFLOP/s of the engine's matMul at the VAE's shapes, with and without
- *                      transpose flags.
+ *                      transpose flags (a new b for every call, as in training).
  *
  * `--peer` runs the PyTorch peer scripts (../shared/bench/*.py, Debian's python3-torch) in the same
  * run, alternating ours and the peer's repetitions, and prints the peer's lines plus a ratio line
@@ -376,25 +376,32 @@ async function matmul(ctx: Context): Promise<void> {
   for (const [m, k, n] of shapes) {
     for (const [transposeA, transposeB] of flags) {
       const tensorsBefore = tf.memory().numTensors;
-      const a = tf.randomNormal(transposeA ? [k, m] : [m, k]) as tf.Tensor2D;
-      const b = tf.randomNormal(transposeB ? [n, k] : [k, n]) as tf.Tensor2D;
-      const once = () => tf.matMul(a, b, transposeA, transposeB).dispose();
-      for (let i = 0; i < 3; i++) once();
-      // Calls per repetition so that one repetition takes about targetMs / 5.
-      const t0 = performance.now();
-      once();
-      const calls = Math.max(1, Math.round(targetMs / 5 / Math.max(performance.now() - t0, 1e-3)));
-      const times: number[] = [];
-      for (let r = 0; r < 5; r++) {
+      const aShape: [number, number] = transposeA ? [k, m] : [m, k];
+      const bShape: [number, number] = transposeB ? [n, k] : [k, n];
+      const a = tf.randomNormal(aShape) as tf.Tensor2D;
+      const b0 = tf.randomNormal(bShape) as tf.Tensor2D;
+      // Every call gets a b it has never seen, as in training (weights and activations are new
+      // tensors at every step): the engine caches its packed copy of b per tensor, which would
+      // flatter repeated calls on one b.
+      const freshB = (count: number) => Array.from({ length: count }, () => tf.add(b0, 0) as tf.Tensor2D);
+      const timeCalls = (count: number): number => {
+        const bs = freshB(count);
         const t = performance.now();
-        for (let i = 0; i < calls; i++) once();
-        times.push((performance.now() - t) / calls);
-      }
+        for (const b of bs) tf.matMul(a, b, transposeA, transposeB).dispose();
+        const ms = (performance.now() - t) / count;
+        bs.forEach((b) => b.dispose());
+        return ms;
+      };
+      timeCalls(3);
+      // Calls per repetition so that one repetition takes about targetMs / 5 (at most 2000).
+      const calls = Math.min(2000, Math.max(2, Math.round(targetMs / 5 / Math.max(timeCalls(2), 1e-3))));
+      const times: number[] = [];
+      for (let r = 0; r < 5; r++) times.push(timeCalls(calls));
       a.dispose();
-      b.dispose();
+      b0.dispose();
       const ms = median(times);
       emit({
-        bench, engine: ctx.engine, cores: ctx.cores, m, k, n, transposeA, transposeB,
+        bench, engine: ctx.engine, cores: ctx.cores, m, k, n, transposeA, transposeB, freshB: true,
         gflops: round((2 * m * k * n) / (ms * 1e6), 2), msPerCall: round(ms, 4), calls: calls * 5,
         tensorsBefore, tensorsAfter: tf.memory().numTensors,
       });

@@ -184,7 +184,7 @@ describe('autoencoder denoisers', () => {
         models: [{ name: 'dae', denoise: trained.denoise, trainLevel: 0.15 }], glyphs, noise: 'bit-flip', testLevels: [0.05, 0.15], draws: 640, seed: 2,
       });
       assert.deepEqual(rows.map((r) => `${r.model}@${r.testLevel}`), ['noisy@0.05', 'noisy@0.15', 'ideal@0.05', 'ideal@0.15', 'posterior@0.05', 'posterior@0.15', 'dae@0.05', 'dae@0.15']);
-      assert.deepEqual(Object.keys(rows[0]).sort(), ['draws', 'exactRate', 'exactRateSE', 'meanWrongPixels', 'model', 'noise', 'testLevel', 'trainLevel', 'within1Rate']);
+      assert.deepEqual(Object.keys(rows[0]).sort(), ['draws', 'exactRate', 'exactRateSE', 'meanWrongPixels', 'meanWrongPixelsSE', 'model', 'noise', 'testLevel', 'trainLevel', 'within1Rate', 'within1RateSE']);
       const at = (model: string, level: number) => rows.find((r) => r.model === model && r.testLevel === level)!;
       assert.equal(at('dae', 0.15).trainLevel, 0.15);
       assert.equal(at('ideal', 0.15).trainLevel, null);

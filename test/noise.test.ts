@@ -6,7 +6,7 @@ import { initEngine } from '../lib/engine';
 import { glyphBits, loadFont } from '../lib/font';
 import { seededRandom } from '../lib/random';
 import {
-  addNoise, checkNoiseLevel, corruptor, corruptTensor, corruptValues, deriveSeed, effectiveFlipRate, flipBits, gaussianNoise,
+  addNoise, checkNoiseLevel, checkNoiseLevelTable, corruptor, corruptTensor, corruptValues, deriveSeed, effectiveFlipRate, flipBits, gaussianNoise,
   logNormalCdf, NoiseSpec, noiseSpec, saltAndPepper,
 } from '../lib/noise';
 import { projectRoot } from './helpers';
@@ -194,6 +194,17 @@ describe('validation', () => {
     assert.throws(() => addNoise(glyphs, { kind: 'gaussian', level: '0.1' as never }, seededRandom(1)), /noise\.level \(gaussian standard deviation s\) is "0\.1"; it must be a finite number/);
     // Gaussian levels above 1 are allowed (a standard deviation, not a probability).
     assert.doesNotThrow(() => gaussianNoise(glyphs, 2, seededRandom(1)));
+  });
+
+  test('a per-noise table of levels (a notebook parameter): checked, sorted, one-sentence errors', () => {
+    const table = { 'bit-flip': [0.3, 0, 0.1, 0.1], gaussian: [1.5, 0.5], 'salt-pepper': [2] };
+    assert.deepEqual(checkNoiseLevelTable('trainLevels', table, ['bit-flip', 'gaussian']), { 'bit-flip': [0, 0.1, 0.3], gaussian: [0.5, 1.5] });
+    assert.throws(() => checkNoiseLevelTable('trainLevels', table, ['salt-pepper']),
+      /^ParameterError: Parameter trainLevels\["salt-pepper"\]\[0\] \(salt-and-pepper replacement probability v\) is 2; it must be a probability from 0 to 1\.$/);
+    assert.throws(() => checkNoiseLevelTable('testLevels', { 'bit-flip': [0.1] }, ['bit-flip', 'gaussian']),
+      /^ParameterError: Parameter testLevels\["gaussian"\] is missing; it must list at least 1 s level\(s\) for the gaussian noise/);
+    assert.throws(() => checkNoiseLevelTable('testLevels', { 'bit-flip': [] }, ['bit-flip'], { min: 2 }), /testLevels\["bit-flip"\] is \[\]; it must list at least 2 p level/);
+    assert.throws(() => checkNoiseLevelTable('testLevels', [0.1], ['bit-flip']), /Parameter testLevels is \[0\.1\]; it must give each noise model a list of levels/);
   });
 
   test('corruptValues fills a given buffer', () => {

@@ -402,3 +402,92 @@ describe('notebook 05 (VAE on MNIST and on the glyphs), quick parameters', () =>
     assert.match(output, /Parameter dataSource is "web"; allowed: "embedded", "idx", "download"/);
   });
 });
+
+describe('notebook 04 (denoising), quick parameters', () => {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-reports-04-'));
+  interface SweepTableRow {
+    model: string; group: string; role: string; noise: string; trainNoise: string | null; trainLevel: number | null; testLevel: number;
+    meanWrongPixels: number; exactRate: number; within1Rate: number; exactRateSE: number; within1RateSE: number; draws: number;
+  }
+
+  test('trains the denoisers, sweeps every model over the test levels against the ideal denoiser, and states the targets', () => {
+    const { status, output } = reproduce(['--quick', '04'], reports);
+    assert.equal(status, 0, output);
+    for (const ext of ['ipynb', 'html', 'json']) assert.ok(fs.existsSync(path.join(reports, `04-denoising.${ext}`)), `${ext} written`);
+    const results = JSON.parse(fs.readFileSync(path.join(reports, '04-denoising.json'), 'utf8'));
+    assert.equal(results.notebook, '04-denoising');
+    const params = results.params as {
+      noises: string[]; testLevels: Record<string, number[]>; trainLevels: Record<string, number[]>; mainTrainLevel: Record<string, number>;
+      draws: number; epochs: number; seeds: number[]; architecture: number[]; compareArchitecture: number[] | null; latentSizes: number[];
+    };
+    assert.ok(params.epochs < 5000 && params.draws < 1000, 'the quick preset reached the notebook');
+    assert.ok(params.noises.includes('bit-flip') && params.noises.length >= 2, 'bit flips and at least one other noise model');
+
+    const rows = results.tables.sweep as SweepTableRow[];
+    const trained = results.tables.training as { model: string; trainNoise: string; trainLevel: number; epochsRun: number }[];
+    assert.ok(trained.every((t) => t.epochsRun === params.epochs), 'every training ran to the end');
+    for (const kind of params.noises) {
+      const own = rows.filter((r) => r.noise === kind);
+      const models = [...new Set(own.map((r) => r.model))];
+      for (const reference of ['noisy', 'ideal', 'posterior']) assert.ok(models.includes(reference), `${kind}: ${reference} is a model`);
+      // One row per model and test level; the trained models are those trained on this noise or on clean glyphs.
+      const expected = trained.filter((t) => t.trainNoise === kind || t.trainNoise === 'clean').map((t) => t.model);
+      assert.deepEqual(models.filter((m) => !['noisy', 'ideal', 'posterior'].includes(m)).sort(), [...expected].sort());
+      assert.ok(expected.some((m) => m.endsWith(' clean')), `${kind}: a plain autoencoder trained on clean glyphs`);
+      for (const model of models) {
+        assert.deepEqual(own.filter((r) => r.model === model).map((r) => r.testLevel), params.testLevels[kind], `${kind} ${model}: every test level once`);
+      }
+      for (const r of own) {
+        for (const f of ['model', 'noise', 'trainLevel', 'testLevel', 'meanWrongPixels', 'exactRate', 'within1Rate', 'draws']) assert.ok(f in r, `field ${f}`);
+        assert.equal(r.draws, params.draws);
+        for (const rate of [r.exactRate, r.within1Rate]) assert.ok(rate >= 0 && rate <= 1, `${r.model}: rate ${rate}`);
+        assert.ok(r.within1Rate >= r.exactRate);
+        assert.ok(r.meanWrongPixels >= 0 && r.meanWrongPixels <= 35);
+        assert.ok(r.exactRateSE >= 0 && r.exactRateSE < 0.5);
+        assert.equal(r.trainLevel === null, ['noisy', 'ideal', 'posterior'].includes(r.model));
+      }
+      // The noise hurts more as its level grows; the ideal denoiser is the ceiling of exact recovery.
+      const noisy = own.filter((r) => r.model === 'noisy');
+      for (let i = 1; i < noisy.length; i++) assert.ok(noisy[i].meanWrongPixels > noisy[i - 1].meanWrongPixels, `${kind}: noisy error rises with the level`);
+      for (const level of params.testLevels[kind]) {
+        const here = own.filter((r) => r.testLevel === level);
+        const ideal = here.find((r) => r.model === 'ideal')!;
+        for (const r of here) {
+          const tolerance = 0.01 + 3 * Math.hypot(r.exactRateSE, ideal.exactRateSE);
+          assert.ok(ideal.exactRate >= r.exactRate - tolerance, `${kind} ${level}: ${r.model} ${r.exactRate} vs ideal ${ideal.exactRate}`);
+        }
+        if (level > 0) assert.ok(ideal.exactRate > here.find((r) => r.model === 'noisy')!.exactRate, 'the ideal denoiser beats the noisy input');
+      }
+      // The denoiser trained on this noise beats its noisy input.
+      const main = `${params.architecture.join('-')} ${kind} ${kind === 'bit-flip' ? 'p' : kind === 'gaussian' ? 's' : 'v'}=${params.mainTrainLevel[kind]}`;
+      const top = params.testLevels[kind][params.testLevels[kind].length - 1];
+      const at = (model: string) => own.find((r) => r.model === model && r.testLevel === top)!;
+      assert.ok(at(main).meanWrongPixels < at('noisy').meanWrongPixels, `${main} denoises`);
+    }
+
+    const ceiling = results.tables.ceiling as { noise: string; level: number; idealExactRate: number; idealExactRateSE: number; draws: number }[];
+    assert.equal(ceiling.length, params.noises.reduce((t, k) => t + params.testLevels[k].length, 0));
+    assert.ok(ceiling.every((c) => c.idealExactRateSE > 0 || c.idealExactRate === 1), 'the Monte Carlo ceiling carries its standard error');
+    assert.equal(results.tables.exactIdeal[0].computed, false, 'the exact sum is refused for 32 glyphs of 35 pixels');
+    const targets = results.tables.targets as { target: string; measured: number; goal: number; met: boolean }[];
+    assert.equal(targets.length, 3, 'the three targets, at p = 0.10 and 0.15');
+    for (const t of targets) assert.equal(t.met, t.measured >= t.goal);
+    assert.deepEqual((results.tables.codeWidth as { width: number }[]).map((r) => r.width), params.latentSizes.flatMap((w) => params.testLevels[params.noises[0]].map(() => w)));
+
+    const out = outputsOf(path.join(reports, '04-denoising.ipynb'));
+    assert.ok(out.pngs >= params.noises.length, 'the original / noisy / denoised mosaics');
+    assert.ok(out.html.some((h) => h.includes('class="ae-table"')), 'danfojs tables');
+    assert.match(out.markdown, /\*\*within 1 wrong pixel at p = 0\.1:\*\* \d+\.\d % ± \d+\.\d+ % — target ≥ 95 %/);
+    assert.match(out.markdown, /refused/);
+    assert.match(out.markdown, /\*\*The architecture\.\*\*/);
+    const html = fs.readFileSync(path.join(reports, '04-denoising.html'), 'utf8');
+    for (const name of ['curves-bit-flip', 'grid-bit-flip', 'code-width']) assert.ok(html.includes(`data-figure-name="${name}"`), `figure ${name}`);
+    assert.ok(html.includes('"type":"heatmap"'), 'the training level x test level heat map');
+  });
+
+  test('a level table missing a noise model is a one-sentence error', () => {
+    const { status, output } = reproduce(['--quick', '04', 'testLevels={"bit-flip":[0.1]}'], reports);
+    assert.equal(status, 1, output);
+    assert.match(output, /Parameter testLevels\["gaussian"\] is missing; it must list at least 1 s level\(s\) for the gaussian noise/);
+  });
+});
