@@ -120,7 +120,7 @@ describe('the report in headless Chromium', { skip }, () => {
         const drawn = await page.evaluate(() => Array.from(document.querySelectorAll('.ts-plotly')).map((div) => {
           const svg = div.querySelector('svg.main-svg');
           const box = svg?.getBoundingClientRect();
-          return { svg: !!svg, children: svg?.childElementCount ?? 0, width: box?.width ?? 0, height: box?.height ?? 0, traces: div.querySelectorAll('.trace').length };
+          return { svg: !!svg, children: svg?.childElementCount ?? 0, width: box?.width ?? 0, height: box?.height ?? 0, traces: div.querySelectorAll('.trace, .hm image').length }; // plotly draws a heat map as an image in g.hm, not as a .trace
         }));
         for (const [i, figure] of drawn.entries()) {
           assert.ok(figure.svg && figure.children > 0 && figure.width > 0 && figure.height > 0, `figure ${i + 1} has a non-empty SVG: ${JSON.stringify(figure)}`);

@@ -7,8 +7,8 @@ import { initEngine } from '../lib/engine';
 import { glyphBits, loadFont } from '../lib/font';
 import { seededRandom } from '../lib/random';
 import {
-  autoencoderDenoiser, DENOISER_RECIPE, evaluateDenoising, exactIdealRecovery, idealDecoder, idealDenoiser, idealRecovery,
-  identityDenoiser, posteriorDenoiser, sweep, trainDenoiser,
+  autoencoderDenoiser, DENOISER_RECIPE, denoisingCurvesFigure, evaluateDenoising, exactIdealRecovery, idealDecoder, idealDenoiser, idealRecovery,
+  identityDenoiser, posteriorDenoiser, sweep, sweepHeatmapFigure, trainDenoiser,
 } from '../lib/denoise';
 import { courseFontPath, projectRoot, skipWithoutCourseFont } from './helpers';
 
@@ -224,5 +224,42 @@ describe('autoencoder denoisers', () => {
     await assert.rejects(trainDenoiser([35, 8, 4, 8, 35], glyphs, { keepBest: true }), /need validateEvery/);
     assert.equal(tf.memory().numTensors, before, 'a rejected training frees its model');
     assert.deepEqual([...DENOISER_RECIPE.layers], [35, 64, 16, 64, 35]);
+  });
+});
+
+describe('figures of a sweep', () => {
+  const rows = sweep({ models: [{ name: 'copy', denoise: identityDenoiser(), trainLevel: 0 }], glyphs, noise: 'bit-flip', testLevels: [0.2, 0, 0.1], draws: 320, seed: 3 });
+
+  test('curves: three panels per model in order, levels sorted, references styled, ±2 SE bars, missing models skipped', () => {
+    const figure = denoisingCurvesFigure(rows, { models: ['copy', { model: 'ideal', label: 'ceiling' }, 'nowhere', 'noisy'], levelTitle: 'p' });
+    assert.equal(figure.data.length, 9);
+    assert.deepEqual(figure.data.map((t) => t.name), ['copy', 'copy', 'copy', 'ceiling', 'ceiling', 'ceiling', 'noisy input', 'noisy input', 'noisy input']);
+    assert.deepEqual(figure.data.map((t) => t.xaxis), ['x', 'x2', 'x3', 'x', 'x2', 'x3', 'x', 'x2', 'x3']);
+    assert.deepEqual(figure.data.map((t) => t.showlegend), [true, false, false, true, false, false, true, false, false]);
+    const ideal = rows.filter((r) => r.model === 'ideal').sort((a, b) => a.testLevel - b.testLevel);
+    assert.deepEqual(figure.data[4].x, [0, 0.1, 0.2]);
+    assert.deepEqual(figure.data[4].y, ideal.map((r) => r.exactRate));
+    assert.deepEqual((figure.data[4].error_y as { array: number[] }).array, ideal.map((r) => 2 * r.exactRateSE));
+    assert.equal((figure.data[3].line as { dash: string }).dash, 'dash', 'the ceiling is dashed');
+    assert.deepEqual((figure.layout?.yaxis2 as { range: number[] }).range, [0, 1.02]);
+  });
+
+  test('heat map: one panel per architecture, rows top to bottom, blanks where a model is missing, rates in percent', () => {
+    const figure = sweepHeatmapFigure(rows, {
+      panels: [
+        { title: 'A', rows: [{ label: 'ideal', model: 'ideal' }, { label: '0', model: 'copy' }] },
+        { title: 'B', rows: [{ label: 'ideal', model: 'ideal' }, { label: '0', model: 'untrained' }] },
+      ],
+      testLevels: [0, 0.1], levelTitle: 'tested at p', rowTitle: 'trained at p',
+    });
+    assert.equal(figure.data.length, 2);
+    const at = (model: string, level: number) => rows.find((r) => r.model === model && r.testLevel === level)!.within1Rate;
+    assert.deepEqual(figure.data[0].z, [[at('ideal', 0), at('ideal', 0.1)], [at('copy', 0), at('copy', 0.1)]]);
+    assert.deepEqual(figure.data[1].z, [[at('ideal', 0), at('ideal', 0.1)], [null, null]]);
+    assert.deepEqual((figure.data[0].text as string[][])[0], [(100 * at('ideal', 0)).toFixed(1), (100 * at('ideal', 0.1)).toFixed(1)]);
+    assert.deepEqual([figure.data[0].xaxis, figure.data[1].xaxis], ['x', 'x2']);
+    assert.equal((figure.layout?.yaxis2 as { showticklabels?: boolean }).showticklabels, false, 'the same rows: labelled once');
+    const wrong = sweepHeatmapFigure(rows, { panels: [{ title: 'A', rows: [{ label: 'noisy', model: 'noisy' }] }], testLevels: [0.2], metric: 'meanWrongPixels', levelTitle: 'p', rowTitle: 'r' });
+    assert.equal((wrong.layout?.coloraxis as { reversescale: boolean }).reversescale, true, 'fewer wrong pixels is brighter');
   });
 });
