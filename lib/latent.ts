@@ -6,6 +6,7 @@
 import * as vm from 'node:vm';
 import { randomBytes } from 'node:crypto';
 import { Autoencoder, Activation } from './autoencoder';
+import { notebookDisplay } from './display';
 import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from './font';
 import { pixelDistance } from './metrics';
 import { PlotlyFigure, scatterChart, scriptSafeJson } from './plots';
@@ -611,24 +612,10 @@ export function latentExplorerHtml(spec: LatentExplorerSpec): string {
   ].join('\n');
 }
 
-interface TslabHtml { html(s: string): void }
-
-/** tslab's display through the notebook's own require (see plots.ts for why), or null outside tslab. */
-function tslabHtml(): TslabHtml | null {
-  const hook = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
-  if (!hook) return null;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return ((hook.require ? hook.require('tslab') : require('tslab')) as { display: TslabHtml }).display;
-  } catch {
-    return null;
-  }
-}
-
 /** Shows the explorer in tslab and returns nothing; elsewhere returns its HTML. */
 export function showLatentExplorer(spec: LatentExplorerSpec): string | undefined {
   const html = latentExplorerHtml(spec);
-  const display = tslabHtml();
+  const display = notebookDisplay();
   if (!display) return html;
   display.html(html);
   return undefined;

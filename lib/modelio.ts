@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, AutoencoderConfig, ResolvedAutoencoderConfig } from './autoencoder';
-import { writeFileAtomic } from './notebook';
+import { writeFileAtomic } from './files';
 import { ParameterError } from './params';
 
 /** The `format` field of our model files: other tfjs models are refused with a clear message. */

@@ -6,7 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineInfo, EngineName, initEngine } from './engine';
-import { inNotebook } from './progress';
+import { notebookDisplay } from './display';
+import { writeFileAtomic } from './files';
+
+export { writeFileAtomic } from './files';
 
 /** The results file: the same shape for every notebook. */
 export interface NotebookResults {
@@ -17,18 +20,6 @@ export interface NotebookResults {
   seconds: number;
   machine: { cores: number; cpu: string; platform: string; node: string };
   tables: Record<string, Record<string, unknown>[]>;
-}
-
-interface TslabDisplayApi {
-  html(s: string): void;
-  markdown(s: string): void;
-  text(s: string): void;
-}
-
-function tslabDisplay(): TslabDisplayApi | null {
-  if (!inNotebook()) return null;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('tslab') as { display: TslabDisplayApi }).display;
 }
 
 /** The folder holding this project's package.json. */
@@ -58,18 +49,6 @@ export function camelCaseKeys(row: Record<string, unknown>): Record<string, unkn
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [camelCase(k), v]));
 }
 
-/** Writes a file whole or not at all: a temporary sibling, then a rename. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    fs.writeFileSync(temporary, content);
-    fs.renameSync(temporary, file);
-  } catch (err) {
-    fs.rmSync(temporary, { force: true });
-    throw err;
-  }
-}
 
 export class NotebookRun {
   readonly results: NotebookResults;
@@ -132,7 +111,7 @@ export function showTable(rows: Record<string, unknown>[], caption?: string): un
   const dfd = require('danfojs-node') as { DataFrame: new (data: unknown) => { columns: string[]; values: unknown[][] } };
   const flat = rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Array.isArray(v) ? formatCell(v) : v ?? null])));
   const frame = new dfd.DataFrame(flat);
-  const display = tslabDisplay();
+  const display = notebookDisplay();
   const header = frame.columns;
   const body = frame.values as unknown[][];
   if (display) {
@@ -151,7 +130,7 @@ export function showTable(rows: Record<string, unknown>[], caption?: string): un
 
 /** Shows markdown computed from results (conclusions are never typed-in numbers). */
 export function showMarkdown(text: string): void {
-  const display = tslabDisplay();
+  const display = notebookDisplay();
   if (display) display.markdown(text);
   else console.log(text);
 }

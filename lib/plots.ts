@@ -5,33 +5,9 @@
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { GLYPH_COLUMNS, GLYPH_ROWS } from './font';
+import { notebookDisplay } from './display';
 import { encodePng } from './png';
 
-// ---------------------------------------------------------------------------------------------
-// tslab
-
-interface TslabDisplay {
-  html(s: string): void;
-  png(b: Uint8Array): void;
-  text(s: string): void;
-}
-
-/**
- * tslab's display, or null outside its kernel. A notebook's own `require` (`__tslab__.require`)
- * hands out the kernel's tslab instance; a plain require from here could load another copy of tslab
- * whose display is not wired to the kernel ("Not ready"), so it is only the fallback.
- */
-function tslabDisplay(): TslabDisplay | null {
-  const hook = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
-  if (!hook) return null;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const tslab = (hook.require ? hook.require('tslab') : require('tslab')) as { display: TslabDisplay };
-    return tslab.display;
-  } catch {
-    return null;
-  }
-}
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -241,7 +217,7 @@ export function glyphMosaicCaption(rows: readonly GlyphImageRow[]): string {
  * report exporters (see captionHtml).
  */
 export function displayPng(bytes: Uint8Array, caption?: string, options: { name?: string } = {}): Uint8Array | undefined {
-  const display = tslabDisplay();
+  const display = notebookDisplay();
   if (!display) return bytes;
   display.png(bytes);
   if (caption || options.name !== undefined) display.html(captionHtml(caption ?? '', options.name));
@@ -351,7 +327,7 @@ let plotlyInjected = false;
  */
 export function ensurePlotly(options: { force?: boolean } = {}): void {
   if (plotlyInjected && !options.force) return;
-  const display = tslabDisplay();
+  const display = notebookDisplay();
   if (!display) return;
   display.html(plotlyLoaderHtml());
   plotlyInjected = true;
@@ -438,7 +414,7 @@ export function showPlot(figure: PlotlyFigure, options: ShowPlotOptions = {}): v
   if (existing >= 0) figureRegistry[existing] = { name, figure: snapshot };
   else figureRegistry.push({ name, figure: snapshot });
 
-  const display = tslabDisplay();
+  const display = notebookDisplay();
   if (!display) return;
   ensurePlotly();
   const layoutHeight = typeof figure.layout?.height === 'number' ? figure.layout.height : undefined;

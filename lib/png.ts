@@ -2,9 +2,8 @@
  * A small PNG encoder and decoder: 8-bit RGB/RGBA, non-interlaced. Enough to write crisp glyph
  * mosaics without an image library, and to read our own files back in tests.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { writeFileAtomic } from './files';
 
 export interface RgbaImage {
   width: number;
@@ -259,16 +258,5 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
  * (or an interrupted kernel) never sees half an image.
  */
 export function savePng(filePath: string, bytes: Uint8Array): void {
-  const directory = path.dirname(filePath);
-  fs.mkdirSync(directory, { recursive: true });
-  const temporary = path.join(
-    directory, `.${path.basename(filePath)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`,
-  );
-  try {
-    fs.writeFileSync(temporary, bytes);
-    fs.renameSync(temporary, filePath);
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
+  writeFileAtomic(filePath, bytes);
 }

@@ -2,6 +2,7 @@
  * Live progress as one line that rewrites itself: an updating display in a notebook (tslab's
  * display_id), a carriage-return line on a terminal, nothing in a non-interactive log.
  */
+import { newNotebookDisplay } from './display';
 
 export interface ProgressLine {
   update(text: string): void;
@@ -9,27 +10,11 @@ export interface ProgressLine {
   done(text: string): void;
 }
 
-interface TslabDisplay { text(s: string): void }
-
-/** tslab exposes its display API as the module "tslab" inside the kernel only. */
-function tslabDisplay(): TslabDisplay | null {
-  if (!(globalThis as Record<string, unknown>).__tslab__) return null;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const tslab = require('tslab') as { newDisplay(): TslabDisplay };
-    return tslab.newDisplay();
-  } catch {
-    return null;
-  }
-}
-
-export function inNotebook(): boolean {
-  return Boolean((globalThis as Record<string, unknown>).__tslab__);
-}
+export { inNotebook } from './display';
 
 /** A progress line for the current context; at most one update per `minIntervalMs`. */
 export function progressLine(minIntervalMs = 250): ProgressLine {
-  const display = tslabDisplay();
+  const display = newNotebookDisplay();
   let last = 0;
   let width = 0;
   const write = (text: string, final: boolean): void => {

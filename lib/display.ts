@@ -1,0 +1,49 @@
+/**
+ * tslab's display API, the one door from the library to a notebook's output.
+ *
+ * Inside the kernel, `globalThis.__tslab__.require` hands out the kernel's own tslab instance. A
+ * plain `require('tslab')` from build/lib could load another copy whose display is not wired to the
+ * kernel ("Not ready"), so it is only the fallback.
+ */
+
+export interface NotebookDisplay {
+  html(s: string): void;
+  markdown(s: string): void;
+  text(s: string): void;
+  png(b: Uint8Array): void;
+  svg(s: string): void;
+}
+
+interface TslabModule {
+  display: NotebookDisplay;
+  /** A display entry that later calls overwrite in place (display_id). */
+  newDisplay(): NotebookDisplay;
+}
+
+type TslabHook = { require?: (id: string) => unknown };
+
+/** True inside the tslab kernel. */
+export function inNotebook(): boolean {
+  return Boolean((globalThis as { __tslab__?: TslabHook }).__tslab__);
+}
+
+function tslabModule(): TslabModule | null {
+  const hook = (globalThis as { __tslab__?: TslabHook }).__tslab__;
+  if (!hook) return null;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (hook.require ? hook.require('tslab') : require('tslab')) as TslabModule;
+  } catch {
+    return null;
+  }
+}
+
+/** The notebook's display, or null outside tslab (callers then print or return instead). */
+export function notebookDisplay(): NotebookDisplay | null {
+  return tslabModule()?.display ?? null;
+}
+
+/** A new display entry that can be overwritten in place, or null outside tslab. */
+export function newNotebookDisplay(): NotebookDisplay | null {
+  return tslabModule()?.newDisplay() ?? null;
+}
