@@ -22,7 +22,9 @@ import { FigureExporter, replaceFolder, writeIndex } from './report';
 interface Outcome { notebook: string; ok: boolean; seconds: number; detail: string }
 
 const root = projectRoot();
-const notebooksDir = path.join(root, 'notebooks');
+// AE_NOTEBOOKS_DIR (tests only): another folder of notebooks; it must sit in the project's root so
+// that the notebooks' relative paths (../build/lib, ../data) resolve the same way.
+const notebooksDir = process.env.AE_NOTEBOOKS_DIR ? path.resolve(process.env.AE_NOTEBOOKS_DIR) : path.join(root, 'notebooks');
 const reportsDir = process.env.AE_REPORTS_DIR ? path.resolve(process.env.AE_REPORTS_DIR) : path.join(root, 'reports');
 
 function usage(): never {
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
     await figures.close();
   }
   // From every results file there is, including notebooks not run this time.
-  console.log(`index: ${writeIndex(reportsDir)}`);
+  console.log(`index: ${writeIndex(reportsDir, notebooksDir)}`);
   const failed = outcomes.filter((o) => !o.ok);
   console.log(`\nreproduce: ${outcomes.length - failed.length} of ${outcomes.length} notebook(s) succeeded.`);
   for (const f of failed) console.log(`  ${f.notebook} ${f.detail}`);

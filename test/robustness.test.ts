@@ -3,7 +3,7 @@
  * last good report, and nothing temporary is left behind.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,4 +30,61 @@ test('an interrupted reproduce exits 130 and keeps the last good report', async 
   assert.ok(!fs.existsSync(path.join(reports, '01-layer-count.html')), 'no half-made export');
   assert.deepEqual(fs.readdirSync(reports).filter((f) => f.startsWith('.')), [], 'no temporary folder left');
   assert.deepEqual(fs.readdirSync(path.join(projectRoot, 'notebooks')).filter((f) => f.includes(`.reproduce-${child.pid}.`)), [], 'no temporary notebook left');
+});
+
+test('a failing notebook does not stop the others; the summary names it, its cell and its error', () => {
+  // The folder sits in the project's root so that the notebooks' ../build/lib and ../data resolve.
+  const notebooks = fs.mkdtempSync(path.join(projectRoot, '.test-notebooks-'));
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-failing-'));
+  try {
+    const broken = {
+      cells: [
+        { cell_type: 'code', metadata: { tags: ['parameters'] }, execution_count: null, outputs: [], source: 'let level = 1;' },
+        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'import * as ae from "../build/lib";\nconsole.log(ae.GLYPH_PIXELS);' },
+        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'throw new Error(`level ${level} broke on purpose`);' },
+      ],
+      metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+      nbformat: 4, nbformat_minor: 5,
+    };
+    fs.writeFileSync(path.join(notebooks, '00-broken.ipynb'), JSON.stringify(broken));
+    fs.copyFileSync(path.join(projectRoot, 'notebooks', '01-layer-count.ipynb'), path.join(notebooks, '01-layer-count.ipynb'));
+    const run = spawnSync(process.execPath, [path.join(projectRoot, 'build', 'scripts', 'reproduce.js'), '--quick'], {
+      cwd: projectRoot, encoding: 'utf8', env: { ...process.env, AE_REPORTS_DIR: reports, AE_NOTEBOOKS_DIR: notebooks },
+    });
+    const output = `${run.stdout}\n${run.stderr}`;
+    assert.equal(run.status, 1, output);
+    assert.match(output, /1 of 2 notebook\(s\) succeeded/);
+    assert.match(output, /00-broken\.ipynb failed in cell 3 \(`throw new Error\(`level \$\{level\} broke on purpose`\);`\): Error: level 1 broke on purpose/);
+    assert.ok(fs.existsSync(path.join(reports, '01-layer-count.json')), 'the notebook after the failing one still ran');
+    assert.ok(!fs.existsSync(path.join(reports, '00-broken.json')), 'no results from the failed notebook');
+    assert.ok(fs.existsSync(path.join(reports, '00-broken.failed.ipynb')), 'its executed copy is kept aside for reading the error');
+  } finally {
+    fs.rmSync(notebooks, { recursive: true, force: true });
+  }
+});
+
+test('a long VAE run keeps the tensor count flat and its memory from growing epoch after epoch', async () => {
+  // The full 30-epoch default is measured by hand (README: peak kernel RSS); here a shorter run on
+  // part of the data checks the property that bound rests on: nothing accumulates per epoch.
+  const { initEngine, loadEmbeddedMnist, takeExamples, Vae } = await import('../lib');
+  const tf = await import('@tensorflow/tfjs');
+  await initEngine('wasm');
+  const { train, test: testSet } = loadEmbeddedMnist();
+  const model = new Vae({ seed: 0 });
+  try {
+    const tensors: number[] = [];
+    const rss: number[] = [];
+    const before = tf.memory().numTensors;
+    await model.train(takeExamples(train, 2048), {
+      epochs: 8, batchSize: 128, test: takeExamples(testSet, 256), progress: null,
+      onEpoch: () => { tensors.push(tf.memory().numTensors); rss.push(process.memoryUsage().rss); },
+    });
+    assert.equal(tf.memory().numTensors, before, 'no tensor left behind by training');
+    assert.ok(tensors.every((n) => n === tensors[0]), `tensor count per epoch: ${tensors.join(', ')}`);
+    // After two warm-up epochs, resident memory may wobble (garbage collection) but not climb.
+    const growthMb = (rss[rss.length - 1] - rss[2]) / 2 ** 20;
+    assert.ok(growthMb < 64, `resident memory grew ${growthMb.toFixed(1)} MB over epochs 3-8`);
+  } finally {
+    model.dispose();
+  }
 });
