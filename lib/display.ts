@@ -47,3 +47,11 @@ export function notebookDisplay(): NotebookDisplay | null {
 export function newNotebookDisplay(): NotebookDisplay | null {
   return tslabModule()?.newDisplay() ?? null;
 }
+
+/** Shows HTML in a notebook and returns nothing; elsewhere returns the HTML for the caller to use. */
+export function showHtml(html: string): string | undefined {
+  const display = notebookDisplay();
+  if (!display) return html;
+  display.html(html);
+  return undefined;
+}

@@ -7,6 +7,7 @@
  * Works with the VAE (lib/vae) and the plain autoencoder (lib/autoencoder) alike; builds on
  * lib/latent (boxes, grids, nearest glyph, letter-likeness) rather than repeating it.
  */
+import { showHtml } from './display';
 import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from './autoencoder';
@@ -316,25 +317,7 @@ export function imageMapHtml(spec: ImageMapSpec): string {
   ].join('\n');
 }
 
-interface TslabHtml { html(s: string): void }
-
-/** tslab's display through the notebook's own require (see plots.ts for why), or null outside tslab. */
-function tslabHtml(): TslabHtml | null {
-  const hook = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
-  if (!hook) return null;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return ((hook.require ? hook.require('tslab') : require('tslab')) as { display: TslabHtml }).display;
-  } catch {
-    return null;
-  }
-}
-
 /** Shows imageMapHtml in tslab and returns nothing; elsewhere returns the HTML. */
 export function showImageMap(spec: ImageMapSpec): string | undefined {
-  const html = imageMapHtml(spec);
-  const display = tslabHtml();
-  if (!display) return html;
-  display.html(html);
-  return undefined;
+  return showHtml(imageMapHtml(spec));
 }

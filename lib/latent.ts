@@ -6,7 +6,7 @@
 import * as vm from 'node:vm';
 import { randomBytes } from 'node:crypto';
 import { Autoencoder, Activation } from './autoencoder';
-import { notebookDisplay } from './display';
+import { showHtml } from './display';
 import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from './font';
 import { pixelDistance } from './metrics';
 import { PlotlyFigure, scatterChart, scriptSafeJson } from './plots';
@@ -614,9 +614,5 @@ export function latentExplorerHtml(spec: LatentExplorerSpec): string {
 
 /** Shows the explorer in tslab and returns nothing; elsewhere returns its HTML. */
 export function showLatentExplorer(spec: LatentExplorerSpec): string | undefined {
-  const html = latentExplorerHtml(spec);
-  const display = notebookDisplay();
-  if (!display) return html;
-  display.html(html);
-  return undefined;
+  return showHtml(latentExplorerHtml(spec));
 }
