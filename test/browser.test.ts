@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,7 +17,7 @@ import type { Browser, Page } from 'playwright-core';
 import { decodePng } from '../lib/png';
 import { FIGURES_MANIFEST, FigureEntry, INDEX_MAX_ROWS, fileSafeName, keyTable, launchChromium, waitForPlots } from '../scripts/report';
 import { PNG_SIGNATURE, PageWatch, browserTestSkip, screenshot } from './browser-helpers';
-import { projectRoot } from './helpers';
+import { projectRoot, scratchDir } from './helpers';
 
 const reproduceScript = path.join(projectRoot, 'build', 'scripts', 'reproduce.js');
 const notebooksDir = path.join(projectRoot, 'notebooks');
@@ -67,7 +66,7 @@ function plotNamesInHtml(html: string): (string | null)[] {
 const skip = browserTestSkip('the browser tests');
 
 describe('the report in headless Chromium', { skip }, () => {
-  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-report-'));
+  const reports = scratchDir('ae-report-');
   const { quick, withoutPreset } = skip ? { quick: [], withoutPreset: [] } : quickNotebooks();
   const names = quick.map((f) => f.replace(/\.ipynb$/, ''));
   let reproduced: { status: number | null; output: string } = { status: null, output: 'not run' };

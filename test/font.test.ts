@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { scratchDir } from './helpers';
 
 import {
   FontFormatError,
@@ -112,7 +113,7 @@ function assertFontError(source: string, file: string, line: number | null, reas
 
 let tmpDir: string | null = null;
 function tmpFile(name: string, text: string): string {
-  if (tmpDir === null) tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'font-test-'));
+  if (tmpDir === null) tmpDir = scratchDir('font-test-');
   const p = path.join(tmpDir, name);
   fs.writeFileSync(p, text);
   return p;

@@ -10,13 +10,12 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { FIGURES_MANIFEST, FigureEntry, launchChromium, waitForPlots } from '../scripts/report';
 import { Allowed, PageWatch, browserTestSkip, screenshot } from './browser-helpers';
-import { projectRoot } from './helpers';
+import { projectRoot, scratchDir } from './helpers';
 
 const NOTEBOOK = '01-layer-count';
 
@@ -59,7 +58,7 @@ function jupyterPython(): string {
 }
 
 describe('Jupyter Notebook 6 in headless Chromium', { skip }, () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-frontend-'));
+  const work = scratchDir('ae-frontend-');
   const reports = path.join(work, 'reports');
   const served = path.join(work, 'notebooks');
   const token = randomBytes(16).toString('hex');

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -23,6 +22,7 @@ import { glyphMosaicImage, glyphMosaicLayout, glyphMosaicPng } from '../lib/plot
 import { decodePng } from '../lib/png';
 import { silentProgress } from '../lib/progress';
 import { Vae } from '../lib/vae';
+import { scratchDir } from './helpers';
 
 before(async () => {
   await initEngine('wasm');
@@ -175,7 +175,7 @@ describe('the latent map with the hovered image', () => {
 });
 
 describe('the peer runner, against a stand-in script', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-peer-'));
+  const dir = scratchDir('ae-peer-');
   const mnistDir = path.join(dir, 'mnist');
   fs.mkdirSync(path.join(mnistDir, 'src', 'digits'), { recursive: true });
   fs.writeFileSync(path.join(mnistDir, 'src', 'digits', '0.json'), '{"data": []}');

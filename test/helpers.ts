@@ -1,5 +1,6 @@
 /** Shared by the tests: the project's paths and the course's files where ../shared exists. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** build/test -> the project root. */
@@ -10,3 +11,15 @@ export const courseFontPath = path.join(courseFontDir, 'font.h');
 export const skipWithoutCourseFont: string | false = fs.existsSync(courseFontPath)
   ? false
   : `../shared/datasets/course-font is absent (${courseFontDir}): course-font tests skipped`;
+
+const scratchDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed when the test process exits. */
+export function scratchDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}

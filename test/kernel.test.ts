@@ -5,17 +5,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { cellSource, injectParameters, NotebookDocument } from '../lib/overrides';
-import { projectRoot } from './helpers';
+import { projectRoot, scratchDir } from './helpers';
 
 interface StepResult { status: string; text: string; interrupted: boolean }
 interface Step { code: string; interrupt_after?: number }
 
 const jupyterPath = path.join(projectRoot, '.jupyter', 'share', 'jupyter');
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-kernel-'));
+const scratch = scratchDir('ae-kernel-');
 const skip = fs.existsSync(path.join(jupyterPath, 'kernels', 'tslab'))
   ? false
   : 'the tslab kernel is not registered (run bash scripts/setup-jupyter.sh)';

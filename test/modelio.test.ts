@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -8,10 +7,10 @@ import {
   Autoencoder, AUTOENCODER_MODEL_FORMAT, checkModelPath, glyphBits, initEngine, loadAutoencoder, loadFont,
   modelFileHandler, ParameterError, saveAutoencoder, trainAutoencoder, weightsFileFor,
 } from '../lib';
-import { projectRoot } from './helpers';
+import { projectRoot, scratchDir } from './helpers';
 
 const glyphs = glyphBits(loadFont(path.join(projectRoot, 'data', 'font.h')));
-const temporaryDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'ae-modelio-'));
+const temporaryDir = (): string => scratchDir('ae-modelio-');
 
 before(async () => { await initEngine('wasm'); });
 

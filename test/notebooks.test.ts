@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { Autoencoder, glyphBits, glyphChar, initEngine, loadFont, saveAutoencoder, trainAutoencoder } from '../lib';
-import { projectRoot } from './helpers';
+import { projectRoot, scratchDir } from './helpers';
 
 const reproduceScript = path.join(projectRoot, 'build', 'scripts', 'reproduce.js');
 
@@ -26,7 +25,7 @@ interface RunRow {
 }
 
 describe('notebook 01, quick parameters', () => {
-  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-reports-'));
+  const reports = scratchDir('ae-reports-');
 
   test('runs headlessly and writes the executed copy, the HTML export and the results', () => {
     const savedModel = path.join(reports, 'models', '01-best.json');
@@ -119,7 +118,7 @@ interface SubsetRow {
 }
 
 describe('notebook 02, quick parameters', () => {
-  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-reports-'));
+  const reports = scratchDir('ae-reports-');
 
   test('trains every subset and seed, and records seen and unseen errors per run', () => {
     const { status, output } = reproduce(['--quick', '02', 'namedSubsets=["aeiou"]'], reports);
@@ -179,7 +178,7 @@ describe('notebook 02, quick parameters', () => {
 });
 
 describe('notebook 03, quick parameters', () => {
-  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-reports-'));
+  const reports = scratchDir('ae-reports-');
 
   interface NewLetterRow { name: string; x: number; y: number; nearestGlyph: string; distance: number; confidence: number; drawing: string }
 
@@ -275,7 +274,7 @@ describe('notebook 03, quick parameters', () => {
 });
 
 describe('notebook 05 (VAE on MNIST and on the glyphs), quick parameters', () => {
-  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-reports-05-'));
+  const reports = scratchDir('ae-reports-05-');
   type Row = Record<string, unknown>;
   const finite = (row: Row, field: string): number => {
     const v = row[field];
@@ -404,7 +403,7 @@ describe('notebook 05 (VAE on MNIST and on the glyphs), quick parameters', () =>
 });
 
 describe('notebook 04 (denoising), quick parameters', () => {
-  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-reports-04-'));
+  const reports = scratchDir('ae-reports-04-');
   interface SweepTableRow {
     model: string; group: string; role: string; noise: string; trainNoise: string | null; trainLevel: number | null; testLevel: number;
     meanWrongPixels: number; exactRate: number; within1Rate: number; exactRateSE: number; within1RateSE: number; draws: number;

@@ -5,10 +5,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import * as zlib from 'node:zlib';
+import { scratchDir } from './helpers';
 
 import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from '../lib/font';
 import { crc32, decodePng, encodePng, savePng, type PngFilter } from '../lib/png';
@@ -129,7 +129,7 @@ describe('PNG', () => {
   });
 
   test('savePng writes the bytes and leaves no temporary file', () => {
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'png-test-'));
+    const directory = scratchDir('png-test-');
     try {
       const target = path.join(directory, 'nested', 'image.png');
       const png = encodePng(2, 1, Uint8Array.of(0, 0, 0, 255, 255, 255, 255, 255));

@@ -5,19 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { encodePng } from '../lib/png';
 import { plotHtml, showGlyphMosaic, showPlot, lineChart } from '../lib/plots';
 import { GLYPH_PIXELS } from '../lib/font';
+import { scratchDir } from './helpers';
 import {
   FIGURES_MANIFEST, FigureEntry, FigureExporter, INDEX_MAX_ROWS, fileSafeName, indexHtml, keyTable,
   notebookImages, replaceFolder, writeIndex,
 } from '../scripts/report';
 
 function temporaryDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return scratchDir(prefix);
 }
 
 /** Runs `work` with a fake tslab whose display records outputs as an executed notebook would hold them. */

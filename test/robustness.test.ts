@@ -5,13 +5,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { projectRoot } from './helpers';
+import { projectRoot, scratchDir } from './helpers';
 
 test('an interrupted reproduce exits 130 and keeps the last good report', async () => {
-  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-interrupt-'));
+  const reports = scratchDir('ae-interrupt-');
   const lastGood = '{"notebook": "01-layer-count", "marker": "last good"}\n';
   fs.writeFileSync(path.join(reports, '01-layer-count.json'), lastGood);
   const child = spawn(process.execPath, [path.join(projectRoot, 'build', 'scripts', 'reproduce.js'), '01', 'tunedEpochs=10000000', 'reportEpochs=10000000', 'checkEvery=1000000'], {
@@ -35,7 +34,7 @@ test('an interrupted reproduce exits 130 and keeps the last good report', async 
 test('a failing notebook does not stop the others; the summary names it, its cell and its error', () => {
   // The folder sits in the project's root so that the notebooks' ../build/lib and ../data resolve.
   const notebooks = fs.mkdtempSync(path.join(projectRoot, '.test-notebooks-'));
-  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-failing-'));
+  const reports = scratchDir('ae-failing-');
   try {
     const broken = {
       cells: [
