@@ -72,19 +72,23 @@ describe('the tslab kernel', { skip }, () => {
     assert.equal(second.tensors, first.tensors, 're-running a training cell does not leak');
   });
 
-  test('notebook 01: running every cell again leaves the tensor count where the first run left it', () => {
-    const file = path.join(projectRoot, 'notebooks', '01-layer-count.ipynb');
-    const source = JSON.parse(fs.readFileSync(file, 'utf8')) as NotebookDocument;
-    const quick = (source.metadata?.autoencoder as { quick: Record<string, never> }).quick;
-    const cells = injectParameters(source, { ...quick, seeds: [0], tunedEpochs: 500, reportEpochs: 50 }, file).cells
-      .filter((c) => c.cell_type === 'code').map(cellSource);
-    const count = { code: 'console.log(JSON.stringify({ tensors: (await import("@tensorflow/tfjs")).memory().numTensors }));' };
-    const afterParameters = cells.slice(2); // everything after the parameters and injected cells
-    const results = session([...cells.map((code) => ({ code })), count, ...afterParameters.map((code) => ({ code })), count]);
-    results.forEach((r, i) => assert.equal(r.status, 'ok', `step ${i} failed: ${r.text.slice(-500)}`));
-    const first = printed<{ tensors: number }>(results[cells.length]);
-    const second = printed<{ tensors: number }>(results[results.length - 1]);
-    assert.ok(first.tensors > 0);
-    assert.equal(second.tensors, first.tensors);
-  });
+  // Every notebook, with its quick preset: run all cells, then every cell after the parameters
+  // again (as a person re-running cells does), and compare the tensor counts.
+  const notebookFiles = fs.readdirSync(path.join(projectRoot, 'notebooks')).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+  for (const name of notebookFiles) {
+    test(`${name}: running every cell again leaves the tensor count where the first run left it`, () => {
+      const file = path.join(projectRoot, 'notebooks', name);
+      const source = JSON.parse(fs.readFileSync(file, 'utf8')) as NotebookDocument;
+      const quick = (source.metadata?.autoencoder as { quick?: Record<string, never> } | undefined)?.quick ?? {};
+      const cells = injectParameters(source, quick, file).cells.filter((c) => c.cell_type === 'code').map(cellSource);
+      const count = { code: 'console.log(JSON.stringify({ tensors: (await import("@tensorflow/tfjs")).memory().numTensors }));' };
+      const afterParameters = cells.slice(Object.keys(quick).length ? 2 : 1); // after the parameters (and injected) cells
+      const results = session([...cells.map((code) => ({ code })), count, ...afterParameters.map((code) => ({ code })), count]);
+      results.forEach((r, i) => assert.equal(r.status, 'ok', `step ${i} failed: ${r.text.slice(-500)}`));
+      const first = printed<{ tensors: number }>(results[cells.length]);
+      const second = printed<{ tensors: number }>(results[results.length - 1]);
+      assert.ok(first.tensors > 0);
+      assert.equal(second.tensors, first.tensors);
+    });
+  }
 });
