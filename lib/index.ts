@@ -11,6 +11,7 @@ export * from './plots';
 export * from './mnist';
 export * from './vae';
 export * from './params';
+export * from './summarize';
 export * from './overrides';
 export * from './notebook';
 export * from './modelio';

@@ -67,8 +67,8 @@ export class NotebookRun {
   }
 
   /** Records a table (rows with camelCase keys) for the results file; re-running replaces it. */
-  table(name: string, rows: Record<string, unknown>[]): Record<string, unknown>[] {
-    const clean = rows.map(camelCaseKeys);
+  table<Row extends object>(name: string, rows: readonly Row[]): Row[] {
+    const clean = rows.map((row) => camelCaseKeys(row as Record<string, unknown>) as Row);
     this.results.tables[name] = JSON.parse(JSON.stringify(clean));
     return clean;
   }
@@ -105,11 +105,11 @@ function formatCell(value: unknown): string {
  * Shows rows as a table built with danfojs (so the user can keep working with the DataFrame it
  * returns), as HTML in a notebook and as text elsewhere.
  */
-export function showTable(rows: Record<string, unknown>[], caption?: string): unknown {
+export function showTable(rows: readonly object[], caption?: string): unknown {
   // Loaded on first use: danfojs takes a moment to load and most of the library does not need it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dfd = require('danfojs-node') as { DataFrame: new (data: unknown) => { columns: string[]; values: unknown[][] } };
-  const flat = rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Array.isArray(v) ? formatCell(v) : v ?? null])));
+  const flat = rows.map((row) => Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? formatCell(v) : v ?? null])));
   const frame = new dfd.DataFrame(flat);
   const display = notebookDisplay();
   const header = frame.columns;
@@ -126,6 +126,29 @@ export function showTable(rows: Record<string, unknown>[], caption?: string): un
     if (caption) console.log(caption);
   }
   return frame;
+}
+
+/** How a number reads in a sentence: whole numbers as they are, others to about 3 significant digits. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value)) return String(value);
+  if (Math.abs(value) >= 100) return value.toFixed(1);
+  return String(Number(value.toPrecision(3)));
+}
+
+/**
+ * Markdown with numbers bound from results: `` md`${reached} of ${seeds} seeds met it` ``. Numbers
+ * are rounded for reading (formatNumber), lists of numbers read as architectures (35-20-2-20-35),
+ * null reads as "—". Show it with `showMarkdown`.
+ */
+export function md(strings: TemplateStringsArray, ...values: unknown[]): string {
+  const shown = (v: unknown): string => {
+    if (v === null || v === undefined) return '—';
+    if (typeof v === 'number') return formatNumber(v);
+    if (Array.isArray(v)) return v.every((x) => typeof x === 'number') ? v.join('-') : v.map(shown).join(', ');
+    return String(v);
+  };
+  return strings.reduce((text, part, i) => text + part + (i < values.length ? shown(values[i]) : ''), '');
 }
 
 /** Shows markdown computed from results (conclusions are never typed-in numbers). */

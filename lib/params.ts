@@ -89,3 +89,85 @@ export function checkDirectory(name: string, value: unknown): string {
   if (!fs.statSync(resolved).isDirectory()) fail(name, value, `${resolved} is not a folder`);
   return resolved;
 }
+
+/**
+ * One knob of a notebook: its default and the check that turns a value into a typed one (or
+ * throws a ParameterError naming the parameter). A notebook declares its knobs once, in one object
+ * (see `declareParameters`); its parameters cell holds the same names as plain `let` lines.
+ */
+export interface Knob<T> {
+  readonly default: T;
+  readonly check: (name: string, value: unknown) => T;
+}
+
+/** The typed values of a declaration. */
+export type ParameterValues<D extends Record<string, Knob<unknown>>> = { [K in keyof D]: D[K] extends Knob<infer T> ? T : never };
+
+type Range = { min?: number; max?: number };
+
+/** Builders of knobs, one per kind of value. */
+export const knob = {
+  number: (value: number, range: Range & { exclusiveMin?: boolean } = {}): Knob<number> =>
+    ({ default: value, check: (name, v) => checkNumber(name, v, range) }),
+  integer: (value: number, range: Range = {}): Knob<number> =>
+    ({ default: value, check: (name, v) => checkInteger(name, v, range) }),
+  oneOf: <T extends string>(allowed: readonly T[], value: T): Knob<T> =>
+    ({ default: value, check: (name, v) => checkOneOf(name, v, allowed) }),
+  boolean: (value: boolean): Knob<boolean> => ({ default: value, check: checkBoolean }),
+  /** A list whose every item passes `item` (a knob's check), e.g. `knob.list(knob.integer(0, { min: 0 }).check, [0, 1, 2])`. */
+  list: <T>(item: (name: string, v: unknown) => T, value: T[], size: { min?: number } = {}): Knob<T[]> =>
+    ({ default: value, check: (name, v) => checkList(name, v, item, size) }),
+  /** `null` or what `inner` accepts. */
+  nullable: <T>(inner: Knob<T> | ((name: string, v: unknown) => T), value: T | null = null): Knob<T | null> => {
+    const check = typeof inner === 'function' ? inner : inner.check;
+    return { default: value, check: (name, v) => (v === null ? null : check(name, v)) };
+  },
+  /** A file that must exist (the value is kept as written; `checkFile` resolves it where it is read). */
+  file: (value: string): Knob<string> => ({ default: value, check: (name, v) => (checkFile(name, v), v as string) }),
+  /** Any non-empty text, e.g. a folder that is created when missing. */
+  text: (value: string, what = 'a non-empty text in quotes'): Knob<string> => ({
+    default: value,
+    check: (name, v) => (typeof v === 'string' && v.trim() !== '' ? v : fail(name, v, `it must be ${what}`)),
+  }),
+  /** An autoencoder's layer list for inputs of `inputSize` values. */
+  layers: (value: number[], inputSize: number): Knob<number[]> =>
+    ({ default: value, check: (name, v) => checkLayers(name, v, inputSize) }),
+  /** Anything else: a default and a check of your own (throw a ParameterError). */
+  custom: <T>(value: T, check: (name: string, v: unknown) => T): Knob<T> => ({ default: value, check }),
+};
+
+/** Names the knobs of a notebook once; `readParameters` then reads and checks them. */
+export function declareParameters<D extends Record<string, Knob<unknown>>>(knobs: D): D {
+  return knobs;
+}
+
+/** The top-level declarations of the running tslab kernel's cells, where there is one. */
+function kernelLocals(): Record<string, unknown> | null {
+  const tslab = (globalThis as { __tslab__?: { exports?: Record<string, unknown> } }).__tslab__;
+  return tslab?.exports ?? null;
+}
+
+/**
+ * The checked, typed values of a notebook's knobs. Values come from `values` when given, else from
+ * the notebook's own `let` lines (the tslab kernel's top-level declarations, which include the
+ * injected-parameters cell of a headless run); a knob that is not declared there takes its default.
+ */
+export function readParameters<D extends Record<string, Knob<unknown>>>(declaration: D, values?: Record<string, unknown>): ParameterValues<D> {
+  const source = values ?? kernelLocals() ?? {};
+  if (values) {
+    const unknown = Object.keys(values).filter((k) => !(k in declaration));
+    if (unknown.length) {
+      throw new ParameterError(`Unknown parameter(s) ${unknown.join(', ')}; this notebook's parameters are: ${Object.keys(declaration).join(', ')}.`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, k] of Object.entries(declaration)) {
+    out[name] = k.check(name, name in source && source[name] !== undefined ? source[name] : k.default);
+  }
+  return out as ParameterValues<D>;
+}
+
+/** The default values of a declaration (what a fresh parameters cell holds). */
+export function parameterDefaults<D extends Record<string, Knob<unknown>>>(declaration: D): ParameterValues<D> {
+  return Object.fromEntries(Object.entries(declaration).map(([name, k]) => [name, k.default])) as ParameterValues<D>;
+}
