@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Activation, Autoencoder } from './autoencoder';
+import { pixelDistance } from './metrics';
 import { PlotlyFigure, PlotlyTrace } from './plots';
 import { ProgressLine } from './progress';
 import { seededRandom } from './random';
@@ -255,11 +256,7 @@ export function posteriorDenoiser(glyphs: number[][], options: { noise: NoiseKin
     const p = spec.kind === 'bit-flip' ? spec.level : spec.level / 2;
     const perWrong = Math.log(p) - Math.log1p(-p);
     logLikelihood = (y, out) => {
-      for (let g = 0; g < count; g++) {
-        let d = 0;
-        for (let i = 0; i < width; i++) if ((y[i] >= 0.5) !== (rows[g][i] >= 0.5)) d++;
-        out[g] = d * perWrong;
-      }
+      for (let g = 0; g < count; g++) out[g] = pixelDistance(y, rows[g]) * perWrong;
     };
   }
   return (noisy) => {
@@ -348,11 +345,6 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
   const perExact = new Array<number>(count).fill(0);
   const perWithin1 = new Array<number>(count).fill(0);
   const perWrong = new Array<number>(count).fill(0);
-  const wrongPixels = (row: ArrayLike<number>, clean: ArrayLike<number>): number => {
-    let w = 0;
-    for (let i = 0; i < width; i++) if ((row[i] >= 0.5) !== (clean[i] >= 0.5)) w++;
-    return w;
-  };
 
   for (let start = 0; start < draws; start += batchRows) {
     const n = Math.min(batchRows, draws - start);
@@ -366,7 +358,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
       const g = (start + r) % count;
       const clean = glyphs[g];
       if (denoised[r].length !== width) throw new Error(`denoise returned a row of ${denoised[r].length} pixels; the glyphs have ${width}.`);
-      const w = wrongPixels(denoised[r], clean);
+      const w = pixelDistance(denoised[r], clean);
       wrongTotal += w;
       wrongSquares += w * w;
       if (w === 0) exact++;
@@ -375,7 +367,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
       perWrong[g] += w;
       if (w === 0) perExact[g]++;
       if (w <= 1) perWithin1[g]++;
-      const nw = wrongPixels(noisy[r], clean);
+      const nw = pixelDistance(noisy[r], clean);
       noisyWrong += nw;
       if (nw === 0) noisyExact++;
       if (nw <= 1) noisyWithin1++;
