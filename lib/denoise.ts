@@ -9,12 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { Activation, Autoencoder } from './autoencoder';
 import { pixelDistance } from './metrics';
+import { logNormalCdf } from './normal';
 import { PlotlyFigure, PlotlyTrace } from './plots';
 import { ProgressLine } from './progress';
 import { seededRandom } from './random';
 import { LossName, OptimizerName, TrainHistory, trainAutoencoder } from './train';
 import {
-  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, logNormalCdf, NoiseKind, noiseSampler, NoiseSpec,
+  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, NoiseKind, noiseSampler, NoiseSpec,
 } from './noise';
 
 /** Noisy glyphs (rows of pixels) to denoised glyphs (same shape; read at the threshold 0.5). */
