@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Activation, Autoencoder } from './autoencoder';
 import { pixelDistance } from './metrics';
 import { logNormalCdf } from './normal';
+import { checkInteger } from './params';
 import { PlotlyFigure, PlotlyTrace } from './plots';
 import { ProgressLine } from './progress';
 import { seededRandom } from './random';
@@ -34,13 +35,6 @@ function checkGlyphs(glyphs: unknown, parameter = 'glyphs'): number[][] {
     throw new Error(`${parameter}: every glyph must have the same, non-zero number of pixels (the first has ${width}).`);
   }
   return rows;
-}
-
-function checkPositiveInteger(value: unknown, parameter: string): number {
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
-    throw new Error(`${parameter} is ${String(value)}; it must be a whole number of at least 1.`);
-  }
-  return value;
 }
 
 /**
@@ -96,7 +90,7 @@ export interface AutoencoderDenoiserOptions {
  */
 export function autoencoderDenoiser(model: Autoencoder, options: AutoencoderDenoiserOptions = {}): Denoiser {
   const threshold = options.threshold === undefined ? 0.5 : options.threshold;
-  const batchRows = checkPositiveInteger(options.batchRows ?? 8192, 'batchRows');
+  const batchRows = checkInteger('batchRows', options.batchRows ?? 8192, { min: 1 });
   const width = model.inputSize;
   return (noisy) => {
     const out: number[][] = [];
@@ -329,8 +323,8 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
   const glyphs = checkGlyphs(options.glyphs);
   if (typeof options.denoise !== 'function') throw new Error('denoise must be a function from noisy glyphs to denoised glyphs.');
   const spec = resolveNoise(options.noise, options.level);
-  const draws = checkPositiveInteger(options.draws, 'draws');
-  const batchRows = checkPositiveInteger(options.batchRows ?? 8192, 'batchRows');
+  const draws = checkInteger('draws', options.draws, { min: 1 });
+  const batchRows = checkInteger('batchRows', options.batchRows ?? 8192, { min: 1 });
   const width = glyphs[0].length;
   const count = glyphs.length;
   const sample = noiseSampler(spec, seededRandom(deriveSeed(options.seed ?? 0, -1)));
@@ -481,7 +475,7 @@ function survivors(search: ExactSearch, k: number, distance: Int32Array, alive: 
 export function estimateExactIdealCost(glyphs: number[][], options: { probes?: number; seed?: number } = {}): number {
   const rows = checkGlyphs(glyphs);
   const search = exactSearch(rows);
-  const probes = checkPositiveInteger(options.probes ?? 1000, 'probes');
+  const probes = checkInteger('probes', options.probes ?? 1000, { min: 1 });
   const random = seededRandom(options.seed ?? 0);
   const { count, pixels, columns } = search;
   const distance = new Int32Array(count);
@@ -650,7 +644,7 @@ export function sweep(options: SweepOptions): SweepRow[] {
   const seed = options.seed ?? 0;
   if (!Array.isArray(options.testLevels) || options.testLevels.length === 0) throw new Error('testLevels must list at least one noise level.');
   options.testLevels.forEach((level, i) => checkNoiseLevel(kind, level, `testLevels[${i}]`));
-  checkPositiveInteger(options.draws, 'draws');
+  checkInteger('draws', options.draws, { min: 1 });
   const models: SweepModel[] = [];
   if (options.noisy ?? true) models.push({ name: 'noisy', denoise: identityDenoiser(), trainLevel: null });
   if (options.ideal ?? true) {
@@ -791,17 +785,17 @@ export async function trainDenoiser(layers: readonly number[], glyphs: number[][
   const clean = checkGlyphs(glyphs);
   const kind = checkNoiseKind(options.noise ?? DENOISER_RECIPE.noise);
   const noise: NoiseSpec = { kind, level: checkNoiseLevel(kind, options.trainLevel ?? DENOISER_RECIPE.trainLevel, 'trainLevel') };
-  const copies = checkPositiveInteger(options.copies ?? DENOISER_RECIPE.copies, 'copies');
+  const copies = checkInteger('copies', options.copies ?? DENOISER_RECIPE.copies, { min: 1 });
   const seed = options.seed ?? 0;
   const validateEvery = options.validateEvery ?? null;
-  if (validateEvery !== null) checkPositiveInteger(validateEvery, 'validateEvery');
+  if (validateEvery !== null) checkInteger('validateEvery', validateEvery, { min: 1 });
   if ((options.keepBest || (options.patience ?? null) !== null) && validateEvery === null) {
     throw new Error('keepBest and patience need validateEvery (epochs between validations), e.g. validateEvery: 100.');
   }
   const patience = options.patience ?? null;
-  if (patience !== null) checkPositiveInteger(patience, 'patience');
+  if (patience !== null) checkInteger('patience', patience, { min: 1 });
   const validationLevel = options.validationLevel === undefined ? noise.level : checkNoiseLevel(kind, options.validationLevel, 'validationLevel');
-  const validationDraws = checkPositiveInteger(options.validationDraws ?? 32 * clean.length, 'validationDraws');
+  const validationDraws = checkInteger('validationDraws', options.validationDraws ?? 32 * clean.length, { min: 1 });
 
   const model = new Autoencoder({
     layers: [...layers],

@@ -16,6 +16,7 @@ import { DecodedGlyph, describeDecoded, LatentBox, latentGrid } from './latent';
 import { median, pixelDistance } from './metrics';
 import { ImageDataset } from './mnist';
 import { normalQuantileGrid } from './normal';
+import { checkInteger } from './params';
 import { PlotlyFigure, plotHtml, scriptSafeJson } from './plots';
 import { normalFrom, seededRandom } from './random';
 import { Vae } from './vae';
@@ -72,7 +73,7 @@ export function decodeQuantileGrid(decode: LatentDecoder, n: number, pMin?: numb
 
 /** `count` codes drawn from N(0, I) in `latentSize` dimensions, from `seed`. */
 export function priorSamples(count: number, latentSize: number, seed: number): number[][] {
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`priorSamples: count is ${count}; it must be a whole number of at least 1.`);
+  checkInteger('count', count, { min: 1 });
   const normal = normalFrom(seededRandom(seed));
   return Array.from({ length: count }, () => Array.from({ length: latentSize }, () => normal()));
 }
