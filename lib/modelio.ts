@@ -80,7 +80,7 @@ export function modelFileHandler(modelJsonPath: string): tf.io.IOHandler {
         for (const shard of group.paths) buffers.push(readOrExplain(path.resolve(path.dirname(jsonPath), shard), 'weights file'));
       }
       const joined = Buffer.concat(buffers);
-      const expected = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * bytesPerValue(s.dtype), 0);
+      const expected = specs.reduce((sum, s) => sum + tf.util.sizeFromShape(s.shape) * tf.util.bytesPerElement(s.dtype), 0);
       if (joined.byteLength !== expected) {
         throw new Error(`The weights of ${jsonPath} hold ${joined.byteLength} bytes but its manifest describes ${expected}: the files do not belong together.`);
       }
@@ -96,13 +96,6 @@ export function modelFileHandler(modelJsonPath: string): tf.io.IOHandler {
       };
     },
   };
-}
-
-function bytesPerValue(dtype: string): number {
-  if (dtype === 'float32' || dtype === 'int32') return 4;
-  if (dtype === 'bool' || dtype === 'uint8') return 1;
-  if (dtype === 'float16' || dtype === 'uint16' || dtype === 'int16') return 2;
-  throw new Error(`unsupported weight dtype ${dtype}`);
 }
 
 const weightName = (layer: number): string => `dense${layer}/kernel`;
