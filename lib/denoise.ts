@@ -41,7 +41,7 @@ function checkGlyphs(glyphs: unknown, parameter = 'glyphs'): number[][] {
  * A noise spec from either a spec or a kind plus a level. `levelParameter` names the level in errors.
  * A spec with a different `level` beside it is an error, not a silent choice.
  */
-export function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined, levelParameter = 'level'): NoiseSpec {
+function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined, levelParameter = 'level'): NoiseSpec {
   if (typeof noise === 'object' && noise !== null) {
     const spec = checkNoiseSpec(noise);
     if (level !== undefined && level !== spec.level) {
@@ -116,6 +116,29 @@ export function autoencoderDenoiser(model: Autoencoder, options: AutoencoderDeno
   };
 }
 
+/**
+ * For clipped gaussian noise of deviation `s`: writes into `scores[g]` the negative log-likelihood of
+ * the noisy row `y` under glyph g, up to a constant. A pixel strictly inside (0, 1) costs
+ * (y - x)^2 / (2 s^2); a pixel clipped to 0 costs -log Phi(-x / s), clipped to 1 -log Phi((x - 1) / s).
+ */
+function gaussianNegativeLogLikelihood(rows: number[][], s: number): (y: ArrayLike<number>, scores: Float64Array) => void {
+  const clippedWrong = -logNormalCdf(-1 / s); // -log P(clipped to 0 | x = 1) = -log P(clipped to 1 | x = 0)
+  const clippedRight = Math.LN2; // -log P(clipped to 0 | x = 0) = -log 1/2
+  return (y, scores) => {
+    scores.fill(0);
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i];
+      let cost0: number;
+      let cost1: number;
+      if (v <= 0) { cost0 = clippedRight; cost1 = clippedWrong; } else if (v >= 1) { cost0 = clippedWrong; cost1 = clippedRight; } else {
+        cost0 = (v * v) / (2 * s * s);
+        cost1 = ((1 - v) * (1 - v)) / (2 * s * s);
+      }
+      for (let g = 0; g < rows.length; g++) scores[g] += rows[g][i] >= 0.5 ? cost1 : cost0;
+    }
+  };
+}
+
 export interface IdealOptions {
   /**
    * The noise the inputs went through; the decoder maximizes its likelihood. Omitted: nearest glyph
@@ -162,24 +185,12 @@ export function idealDecoder(glyphs: number[][], options: IdealOptions = {}): (n
   };
 
   if (spec && spec.kind === 'gaussian' && spec.level > 0) {
-    const s = spec.level;
-    const clippedWrong = -logNormalCdf(-1 / s); // -log P(clipped to 0 | x = 1) = -log P(clipped to 1 | x = 0)
-    const clippedRight = Math.LN2; // -log P(clipped to 0 | x = 0) = -log 1/2
+    const negativeLogLikelihood = gaussianNegativeLogLikelihood(rows, spec.level);
     return (noisy) => {
       const scores = new Float64Array(count);
       return noisy.map((y) => {
         if (y.length !== width) throw new Error(`idealDecoder: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`);
-        scores.fill(0);
-        for (let i = 0; i < width; i++) {
-          const v = y[i];
-          let cost0: number;
-          let cost1: number;
-          if (v <= 0) { cost0 = clippedRight; cost1 = clippedWrong; } else if (v >= 1) { cost0 = clippedWrong; cost1 = clippedRight; } else {
-            cost0 = (v * v) / (2 * s * s);
-            cost1 = ((1 - v) * (1 - v)) / (2 * s * s);
-          }
-          for (let g = 0; g < count; g++) scores[g] += rows[g][i] >= 0.5 ? cost1 : cost0;
-        }
+        negativeLogLikelihood(y, scores);
         return pick(scores, 1);
       });
     };
@@ -232,20 +243,10 @@ export function posteriorDenoiser(glyphs: number[][], options: { noise: NoiseKin
   // Log-likelihood of the noisy input per glyph, up to a constant.
   let logLikelihood: (y: ArrayLike<number>, out: Float64Array) => void;
   if (spec.kind === 'gaussian') {
-    const s = spec.level;
-    const clippedWrong = -logNormalCdf(-1 / s);
+    const negativeLogLikelihood = gaussianNegativeLogLikelihood(rows, spec.level);
     logLikelihood = (y, out) => {
-      out.fill(0);
-      for (let i = 0; i < width; i++) {
-        const v = y[i];
-        let cost0: number;
-        let cost1: number;
-        if (v <= 0) { cost0 = Math.LN2; cost1 = clippedWrong; } else if (v >= 1) { cost0 = clippedWrong; cost1 = Math.LN2; } else {
-          cost0 = (v * v) / (2 * s * s);
-          cost1 = ((1 - v) * (1 - v)) / (2 * s * s);
-        }
-        for (let g = 0; g < count; g++) out[g] -= rows[g][i] >= 0.5 ? cost1 : cost0;
-      }
+      negativeLogLikelihood(y, out);
+      for (let g = 0; g < count; g++) out[g] = -out[g];
     };
   } else {
     const p = spec.kind === 'bit-flip' ? spec.level : spec.level / 2;
