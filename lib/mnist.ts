@@ -299,25 +299,25 @@ export function fashionMnistDir(dir = FASHION_MNIST_DEBIAN_DIR): string | null {
   }
 }
 
-/** Encodes an images file (for tests and for saving subsets): pixels are bytes 0..255. */
-export function encodeIdxImages(pixels: ArrayLike<number>, count: number, rows: number, cols: number): Uint8Array {
-  const out = new Uint8Array(16 + count * rows * cols);
+function encodeIdx(magic: number, dimensions: number[], values: ArrayLike<number>): Uint8Array {
+  const header = 4 + 4 * dimensions.length;
+  const out = new Uint8Array(header + values.length);
   const dv = view(out);
-  dv.setUint32(0, IDX_IMAGES_MAGIC);
-  dv.setUint32(4, count);
-  dv.setUint32(8, rows);
-  dv.setUint32(12, cols);
-  out.set(Uint8Array.from(pixels), 16);
+  dv.setUint32(0, magic);
+  dimensions.forEach((size, i) => dv.setUint32(4 + 4 * i, size));
+  out.set(Uint8Array.from(values), header);
   return out;
 }
 
+/** Encodes an images file (for tests and for saving subsets): pixels are bytes 0..255. */
+export function encodeIdxImages(pixels: ArrayLike<number>, count: number, rows: number, cols: number): Uint8Array {
+  if (pixels.length !== count * rows * cols) throw new RangeError(`encodeIdxImages: ${pixels.length} pixels for ${count} images of ${rows}x${cols}.`);
+  return encodeIdx(IDX_IMAGES_MAGIC, [count, rows, cols], pixels);
+}
+
+/** Encodes a labels file. */
 export function encodeIdxLabels(labels: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(8 + labels.length);
-  const dv = view(out);
-  dv.setUint32(0, IDX_LABELS_MAGIC);
-  dv.setUint32(4, labels.length);
-  out.set(Uint8Array.from(labels), 8);
-  return out;
+  return encodeIdx(IDX_LABELS_MAGIC, [labels.length], labels);
 }
 
 // ---------------------------------------------------------------------------------------------
