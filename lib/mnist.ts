@@ -17,6 +17,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { gunzipSync } from 'node:zlib';
+import { readFileOrExplain } from './files';
 
 /** A set of grey images, row-major, one image after another. */
 export interface ImageDataset {
@@ -238,13 +239,7 @@ function findIdxFile(dir: string, base: string): string {
 
 /** Reads a file (plain or gzipped); errors name it. */
 function readIdxBytes(path: string): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new Error(`${path}: cannot read (${(err as Error).message}).`);
-  }
-  return maybeGunzip(bytes, path);
+  return maybeGunzip(readFileOrExplain(path, 'IDX file'), path);
 }
 
 /** Pairs an images file with its labels file into a data set, checking that the counts agree. */

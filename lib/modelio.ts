@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, AutoencoderConfig, ResolvedAutoencoderConfig } from './autoencoder';
-import { writeFileAtomic } from './files';
+import { readFileOrExplain, writeFileAtomic } from './files';
 import { ParameterError } from './params';
 
 /** The `format` field of our model files: other tfjs models are refused with a clear message. */
@@ -24,15 +24,6 @@ export type ModelMetadata = Record<string, unknown>;
 export function weightsFileFor(modelJsonPath: string): string {
   const base = path.basename(modelJsonPath).replace(/\.json$/i, '');
   return path.join(path.dirname(modelJsonPath), `${base}.weights.bin`);
-}
-
-function readOrExplain(file: string, what: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`Cannot read the ${what} ${file}${code === 'ENOENT' ? ': no such file' : `: ${(err as Error).message}`}.`);
-  }
 }
 
 /**
@@ -65,7 +56,7 @@ export function modelFileHandler(modelJsonPath: string): tf.io.IOHandler {
     async load(): Promise<tf.io.ModelArtifacts> {
       let modelJson: tf.io.ModelJSON;
       try {
-        modelJson = JSON.parse(readOrExplain(jsonPath, 'model file').toString('utf8'));
+        modelJson = JSON.parse(readFileOrExplain(jsonPath, 'model file').toString('utf8'));
       } catch (err) {
         if (err instanceof SyntaxError) throw new Error(`The model file ${jsonPath} is not valid JSON (${err.message}).`);
         throw err;
@@ -77,7 +68,7 @@ export function modelFileHandler(modelJsonPath: string): tf.io.IOHandler {
       const buffers: Buffer[] = [];
       for (const group of modelJson.weightsManifest) {
         specs.push(...group.weights);
-        for (const shard of group.paths) buffers.push(readOrExplain(path.resolve(path.dirname(jsonPath), shard), 'weights file'));
+        for (const shard of group.paths) buffers.push(readFileOrExplain(path.resolve(path.dirname(jsonPath), shard), 'weights file'));
       }
       const joined = Buffer.concat(buffers);
       const expected = specs.reduce((sum, s) => sum + tf.util.sizeFromShape(s.shape) * tf.util.bytesPerElement(s.dtype), 0);

@@ -1,7 +1,7 @@
 /**
- * The standard normal distribution's CDF and its inverse, and grids of latent points at regular
- * quantiles of N(0, I): Kingma and Welling's manifold figure ("linearly spaced coordinates on the unit
- * square were transformed through the inverse CDF of the Gaussian").
+ * The standard normal distribution's CDF, its log and its inverse, and grids of latent points at
+ * regular quantiles of N(0, I): Kingma and Welling's manifold figure ("linearly spaced coordinates on
+ * the unit square were transformed through the inverse CDF of the Gaussian").
  */
 
 // Peter J. Acklam's rational approximations of the inverse normal CDF (relative error below
