@@ -8,12 +8,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Activation, Autoencoder } from './autoencoder';
+import { pixelDistance } from './metrics';
+import { logNormalCdf } from './normal';
+import { checkInteger } from './params';
 import { PlotlyFigure, PlotlyTrace } from './plots';
 import { ProgressLine } from './progress';
 import { seededRandom } from './random';
 import { LossName, OptimizerName, TrainHistory, trainAutoencoder } from './train';
 import {
-  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, logNormalCdf, NoiseKind, noiseSampler, NoiseSpec,
+  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, NoiseKind, noiseSampler, NoiseSpec,
 } from './noise';
 
 /** Noisy glyphs (rows of pixels) to denoised glyphs (same shape; read at the threshold 0.5). */
@@ -34,18 +37,11 @@ function checkGlyphs(glyphs: unknown, parameter = 'glyphs'): number[][] {
   return rows;
 }
 
-function checkPositiveInteger(value: unknown, parameter: string): number {
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
-    throw new Error(`${parameter} is ${String(value)}; it must be a whole number of at least 1.`);
-  }
-  return value;
-}
-
 /**
  * A noise spec from either a spec or a kind plus a level. `levelParameter` names the level in errors.
  * A spec with a different `level` beside it is an error, not a silent choice.
  */
-export function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined, levelParameter = 'level'): NoiseSpec {
+function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined, levelParameter = 'level'): NoiseSpec {
   if (typeof noise === 'object' && noise !== null) {
     const spec = checkNoiseSpec(noise);
     if (level !== undefined && level !== spec.level) {
@@ -94,7 +90,7 @@ export interface AutoencoderDenoiserOptions {
  */
 export function autoencoderDenoiser(model: Autoencoder, options: AutoencoderDenoiserOptions = {}): Denoiser {
   const threshold = options.threshold === undefined ? 0.5 : options.threshold;
-  const batchRows = checkPositiveInteger(options.batchRows ?? 8192, 'batchRows');
+  const batchRows = checkInteger('batchRows', options.batchRows ?? 8192, { min: 1 });
   const width = model.inputSize;
   return (noisy) => {
     const out: number[][] = [];
@@ -117,6 +113,29 @@ export function autoencoderDenoiser(model: Autoencoder, options: AutoencoderDeno
       }
     }
     return out;
+  };
+}
+
+/**
+ * For clipped gaussian noise of deviation `s`: writes into `scores[g]` the negative log-likelihood of
+ * the noisy row `y` under glyph g, up to a constant. A pixel strictly inside (0, 1) costs
+ * (y - x)^2 / (2 s^2); a pixel clipped to 0 costs -log Phi(-x / s), clipped to 1 -log Phi((x - 1) / s).
+ */
+function gaussianNegativeLogLikelihood(rows: number[][], s: number): (y: ArrayLike<number>, scores: Float64Array) => void {
+  const clippedWrong = -logNormalCdf(-1 / s); // -log P(clipped to 0 | x = 1) = -log P(clipped to 1 | x = 0)
+  const clippedRight = Math.LN2; // -log P(clipped to 0 | x = 0) = -log 1/2
+  return (y, scores) => {
+    scores.fill(0);
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i];
+      let cost0: number;
+      let cost1: number;
+      if (v <= 0) { cost0 = clippedRight; cost1 = clippedWrong; } else if (v >= 1) { cost0 = clippedWrong; cost1 = clippedRight; } else {
+        cost0 = (v * v) / (2 * s * s);
+        cost1 = ((1 - v) * (1 - v)) / (2 * s * s);
+      }
+      for (let g = 0; g < rows.length; g++) scores[g] += rows[g][i] >= 0.5 ? cost1 : cost0;
+    }
   };
 }
 
@@ -166,24 +185,12 @@ export function idealDecoder(glyphs: number[][], options: IdealOptions = {}): (n
   };
 
   if (spec && spec.kind === 'gaussian' && spec.level > 0) {
-    const s = spec.level;
-    const clippedWrong = -logNormalCdf(-1 / s); // -log P(clipped to 0 | x = 1) = -log P(clipped to 1 | x = 0)
-    const clippedRight = Math.LN2; // -log P(clipped to 0 | x = 0) = -log 1/2
+    const negativeLogLikelihood = gaussianNegativeLogLikelihood(rows, spec.level);
     return (noisy) => {
       const scores = new Float64Array(count);
       return noisy.map((y) => {
         if (y.length !== width) throw new Error(`idealDecoder: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`);
-        scores.fill(0);
-        for (let i = 0; i < width; i++) {
-          const v = y[i];
-          let cost0: number;
-          let cost1: number;
-          if (v <= 0) { cost0 = clippedRight; cost1 = clippedWrong; } else if (v >= 1) { cost0 = clippedWrong; cost1 = clippedRight; } else {
-            cost0 = (v * v) / (2 * s * s);
-            cost1 = ((1 - v) * (1 - v)) / (2 * s * s);
-          }
-          for (let g = 0; g < count; g++) scores[g] += rows[g][i] >= 0.5 ? cost1 : cost0;
-        }
+        negativeLogLikelihood(y, scores);
         return pick(scores, 1);
       });
     };
@@ -236,30 +243,16 @@ export function posteriorDenoiser(glyphs: number[][], options: { noise: NoiseKin
   // Log-likelihood of the noisy input per glyph, up to a constant.
   let logLikelihood: (y: ArrayLike<number>, out: Float64Array) => void;
   if (spec.kind === 'gaussian') {
-    const s = spec.level;
-    const clippedWrong = -logNormalCdf(-1 / s);
+    const negativeLogLikelihood = gaussianNegativeLogLikelihood(rows, spec.level);
     logLikelihood = (y, out) => {
-      out.fill(0);
-      for (let i = 0; i < width; i++) {
-        const v = y[i];
-        let cost0: number;
-        let cost1: number;
-        if (v <= 0) { cost0 = Math.LN2; cost1 = clippedWrong; } else if (v >= 1) { cost0 = clippedWrong; cost1 = Math.LN2; } else {
-          cost0 = (v * v) / (2 * s * s);
-          cost1 = ((1 - v) * (1 - v)) / (2 * s * s);
-        }
-        for (let g = 0; g < count; g++) out[g] -= rows[g][i] >= 0.5 ? cost1 : cost0;
-      }
+      negativeLogLikelihood(y, out);
+      for (let g = 0; g < count; g++) out[g] = -out[g];
     };
   } else {
     const p = spec.kind === 'bit-flip' ? spec.level : spec.level / 2;
     const perWrong = Math.log(p) - Math.log1p(-p);
     logLikelihood = (y, out) => {
-      for (let g = 0; g < count; g++) {
-        let d = 0;
-        for (let i = 0; i < width; i++) if ((y[i] >= 0.5) !== (rows[g][i] >= 0.5)) d++;
-        out[g] = d * perWrong;
-      }
+      for (let g = 0; g < count; g++) out[g] = pixelDistance(y, rows[g]) * perWrong;
     };
   }
   return (noisy) => {
@@ -331,8 +324,8 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
   const glyphs = checkGlyphs(options.glyphs);
   if (typeof options.denoise !== 'function') throw new Error('denoise must be a function from noisy glyphs to denoised glyphs.');
   const spec = resolveNoise(options.noise, options.level);
-  const draws = checkPositiveInteger(options.draws, 'draws');
-  const batchRows = checkPositiveInteger(options.batchRows ?? 8192, 'batchRows');
+  const draws = checkInteger('draws', options.draws, { min: 1 });
+  const batchRows = checkInteger('batchRows', options.batchRows ?? 8192, { min: 1 });
   const width = glyphs[0].length;
   const count = glyphs.length;
   const sample = noiseSampler(spec, seededRandom(deriveSeed(options.seed ?? 0, -1)));
@@ -348,11 +341,6 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
   const perExact = new Array<number>(count).fill(0);
   const perWithin1 = new Array<number>(count).fill(0);
   const perWrong = new Array<number>(count).fill(0);
-  const wrongPixels = (row: ArrayLike<number>, clean: ArrayLike<number>): number => {
-    let w = 0;
-    for (let i = 0; i < width; i++) if ((row[i] >= 0.5) !== (clean[i] >= 0.5)) w++;
-    return w;
-  };
 
   for (let start = 0; start < draws; start += batchRows) {
     const n = Math.min(batchRows, draws - start);
@@ -366,7 +354,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
       const g = (start + r) % count;
       const clean = glyphs[g];
       if (denoised[r].length !== width) throw new Error(`denoise returned a row of ${denoised[r].length} pixels; the glyphs have ${width}.`);
-      const w = wrongPixels(denoised[r], clean);
+      const w = pixelDistance(denoised[r], clean);
       wrongTotal += w;
       wrongSquares += w * w;
       if (w === 0) exact++;
@@ -375,7 +363,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
       perWrong[g] += w;
       if (w === 0) perExact[g]++;
       if (w <= 1) perWithin1[g]++;
-      const nw = wrongPixels(noisy[r], clean);
+      const nw = pixelDistance(noisy[r], clean);
       noisyWrong += nw;
       if (nw === 0) noisyExact++;
       if (nw <= 1) noisyWithin1++;
@@ -488,7 +476,7 @@ function survivors(search: ExactSearch, k: number, distance: Int32Array, alive: 
 export function estimateExactIdealCost(glyphs: number[][], options: { probes?: number; seed?: number } = {}): number {
   const rows = checkGlyphs(glyphs);
   const search = exactSearch(rows);
-  const probes = checkPositiveInteger(options.probes ?? 1000, 'probes');
+  const probes = checkInteger('probes', options.probes ?? 1000, { min: 1 });
   const random = seededRandom(options.seed ?? 0);
   const { count, pixels, columns } = search;
   const distance = new Int32Array(count);
@@ -657,7 +645,7 @@ export function sweep(options: SweepOptions): SweepRow[] {
   const seed = options.seed ?? 0;
   if (!Array.isArray(options.testLevels) || options.testLevels.length === 0) throw new Error('testLevels must list at least one noise level.');
   options.testLevels.forEach((level, i) => checkNoiseLevel(kind, level, `testLevels[${i}]`));
-  checkPositiveInteger(options.draws, 'draws');
+  checkInteger('draws', options.draws, { min: 1 });
   const models: SweepModel[] = [];
   if (options.noisy ?? true) models.push({ name: 'noisy', denoise: identityDenoiser(), trainLevel: null });
   if (options.ideal ?? true) {
@@ -798,17 +786,17 @@ export async function trainDenoiser(layers: readonly number[], glyphs: number[][
   const clean = checkGlyphs(glyphs);
   const kind = checkNoiseKind(options.noise ?? DENOISER_RECIPE.noise);
   const noise: NoiseSpec = { kind, level: checkNoiseLevel(kind, options.trainLevel ?? DENOISER_RECIPE.trainLevel, 'trainLevel') };
-  const copies = checkPositiveInteger(options.copies ?? DENOISER_RECIPE.copies, 'copies');
+  const copies = checkInteger('copies', options.copies ?? DENOISER_RECIPE.copies, { min: 1 });
   const seed = options.seed ?? 0;
   const validateEvery = options.validateEvery ?? null;
-  if (validateEvery !== null) checkPositiveInteger(validateEvery, 'validateEvery');
+  if (validateEvery !== null) checkInteger('validateEvery', validateEvery, { min: 1 });
   if ((options.keepBest || (options.patience ?? null) !== null) && validateEvery === null) {
     throw new Error('keepBest and patience need validateEvery (epochs between validations), e.g. validateEvery: 100.');
   }
   const patience = options.patience ?? null;
-  if (patience !== null) checkPositiveInteger(patience, 'patience');
+  if (patience !== null) checkInteger('patience', patience, { min: 1 });
   const validationLevel = options.validationLevel === undefined ? noise.level : checkNoiseLevel(kind, options.validationLevel, 'validationLevel');
-  const validationDraws = checkPositiveInteger(options.validationDraws ?? 32 * clean.length, 'validationDraws');
+  const validationDraws = checkInteger('validationDraws', options.validationDraws ?? 32 * clean.length, { min: 1 });
 
   const model = new Autoencoder({
     layers: [...layers],

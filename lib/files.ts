@@ -1,4 +1,4 @@
-/** Files written whole or not at all, so an interrupted run never leaves half a file behind. */
+/** Files written whole or not at all, so an interrupted run never leaves half a file behind; files read with errors that say which. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -12,5 +12,15 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   } catch (err) {
     fs.rmSync(temporary, { force: true });
     throw err;
+  }
+}
+
+/** Reads a file; an error names the file and what it was for (`what`, e.g. "model file"). */
+export function readFileOrExplain(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`Cannot read the ${what} ${file}${code === 'ENOENT' ? ': no such file' : `: ${(err as Error).message}`}.`);
   }
 }

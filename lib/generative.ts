@@ -13,8 +13,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from './autoencoder';
 import { GLYPH_COLUMNS, GLYPH_ROWS } from './font';
 import { DecodedGlyph, describeDecoded, LatentBox, latentGrid } from './latent';
+import { median, pixelDistance } from './metrics';
 import { ImageDataset } from './mnist';
 import { normalQuantileGrid } from './normal';
+import { checkInteger } from './params';
 import { PlotlyFigure, plotHtml, scriptSafeJson } from './plots';
 import { normalFrom, seededRandom } from './random';
 import { Vae } from './vae';
@@ -71,7 +73,7 @@ export function decodeQuantileGrid(decode: LatentDecoder, n: number, pMin?: numb
 
 /** `count` codes drawn from N(0, I) in `latentSize` dimensions, from `seed`. */
 export function priorSamples(count: number, latentSize: number, seed: number): number[][] {
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`priorSamples: count is ${count}; it must be a whole number of at least 1.`);
+  checkInteger('count', count, { min: 1 });
   const normal = normalFrom(seededRandom(seed));
   return Array.from({ length: count }, () => Array.from({ length: latentSize }, () => normal()));
 }
@@ -88,11 +90,9 @@ export function gridNeighbourChange(images: ReadonlyArray<ArrayLike<number>>, n:
   let pairs = 0;
   const compare = (a: ArrayLike<number>, b: ArrayLike<number>): void => {
     let s = 0;
-    for (let p = 0; p < a.length; p++) {
-      s += Math.abs(a[p] - b[p]);
-      if ((a[p] >= 0.5) !== (b[p] >= 0.5)) flips++;
-    }
+    for (let p = 0; p < a.length; p++) s += Math.abs(a[p] - b[p]);
     abs += s / a.length;
+    flips += pixelDistance(a, b);
     pairs++;
   };
   for (let row = 0; row < n; row++) {
@@ -127,7 +127,7 @@ export interface NearestGlyphSummary {
 export function summarizeNearestGlyphs(decoded: readonly DecodedGlyph[], options: { reproduceMax?: number; newMin?: number; letterLike?: (d: DecodedGlyph) => boolean } = {}): NearestGlyphSummary {
   const reproduceMax = options.reproduceMax ?? 1;
   const newMin = options.newMin ?? 3;
-  const distances = decoded.map((d) => d.nearest.distance).sort((a, b) => a - b);
+  const distances = decoded.map((d) => d.nearest.distance);
   const fresh = decoded.filter((d) => d.nearest.distance >= newMin);
   const count = decoded.length;
   return {
@@ -136,8 +136,8 @@ export function summarizeNearestGlyphs(decoded: readonly DecodedGlyph[], options
     newGlyphs: fresh.length,
     newLetterLike: options.letterLike ? fresh.filter(options.letterLike).length : null,
     meanDistance: count ? distances.reduce((a, b) => a + b, 0) / count : NaN,
-    medianDistance: count ? (distances[Math.floor((count - 1) / 2)] + distances[Math.ceil((count - 1) / 2)]) / 2 : NaN,
-    maxDistance: count ? distances[count - 1] : NaN,
+    medianDistance: median(distances),
+    maxDistance: count ? distances.reduce((a, b) => Math.max(a, b)) : NaN,
     meanConfidence: count ? decoded.reduce((a, d) => a + d.confidence, 0) / count : NaN,
   };
 }

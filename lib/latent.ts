@@ -9,6 +9,7 @@ import { Autoencoder, Activation } from './autoencoder';
 import { showHtml } from './display';
 import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from './font';
 import { pixelDistance } from './metrics';
+import { checkInteger } from './params';
 import { PlotlyFigure, scatterChart, scriptSafeJson } from './plots';
 import { seededRandom } from './random';
 
@@ -48,7 +49,7 @@ export function latentBox(codes: ReadonlyArray<ArrayLike<number>>, margin = 0.1)
  * mosaic of n columns, the glyphs sit where their points sit on a plot of the plane.
  */
 export function latentGrid(box: LatentBox, n: number): number[][] {
-  if (!Number.isInteger(n) || n < 2) throw new Error(`latentGrid: n is ${n}; it must be a whole number of at least 2.`);
+  checkInteger('n', n, { min: 2 });
   const points: number[][] = [];
   for (let row = 0; row < n; row++) {
     const y = box.yMax - (row * (box.yMax - box.yMin)) / (n - 1);
@@ -59,7 +60,7 @@ export function latentGrid(box: LatentBox, n: number): number[][] {
 
 /** `steps` evenly spaced points on the segment from `from` to `to`, both ends included. */
 export function interpolateLatent(from: ArrayLike<number>, to: ArrayLike<number>, steps: number): number[][] {
-  if (!Number.isInteger(steps) || steps < 2) throw new Error(`interpolateLatent: steps is ${steps}; it must be a whole number of at least 2.`);
+  checkInteger('steps', steps, { min: 2 });
   if (from.length !== to.length) throw new Error(`interpolateLatent: the ends have ${from.length} and ${to.length} dimensions.`);
   return Array.from({ length: steps }, (_, i) => {
     const t = i / (steps - 1);

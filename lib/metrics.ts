@@ -1,16 +1,24 @@
 /** How far a reconstruction is from its glyph, in the course's terms. */
 
-/** Pixels whose value, thresholded at `threshold`, differs from the target's; one count per glyph. */
+/**
+ * The Hamming distance of two pixel rows read as bits: the pixels on different sides of `threshold`.
+ * The one pixel count of the library: wrong pixels, distances between glyphs, flips between images.
+ */
+export function pixelDistance(a: ArrayLike<number>, b: ArrayLike<number>, threshold = 0.5): number {
+  if (a.length !== b.length) throw new Error(`pixelDistance: ${a.length} pixels against ${b.length}`);
+  let d = 0;
+  for (let p = 0; p < a.length; p++) if ((a[p] >= threshold) !== (b[p] >= threshold)) d++;
+  return d;
+}
+
+/** Wrong pixels of each output against its (0/1) target glyph, both read at `threshold`. */
 export function wrongPixelsPerGlyph(outputs: ArrayLike<number>[], targets: ArrayLike<number>[], threshold = 0.5): number[] {
   if (outputs.length !== targets.length) {
     throw new Error(`wrongPixelsPerGlyph: ${outputs.length} outputs for ${targets.length} targets`);
   }
   return outputs.map((out, g) => {
-    const target = targets[g];
-    if (out.length !== target.length) throw new Error(`wrongPixelsPerGlyph: glyph ${g} has ${out.length} outputs for ${target.length} pixels`);
-    let wrong = 0;
-    for (let p = 0; p < out.length; p++) if ((out[p] >= threshold ? 1 : 0) !== (target[p] >= 0.5 ? 1 : 0)) wrong++;
-    return wrong;
+    if (out.length !== targets[g].length) throw new Error(`wrongPixelsPerGlyph: glyph ${g} has ${out.length} outputs for ${targets[g].length} pixels`);
+    return pixelDistance(out, targets[g], threshold);
   });
 }
 
@@ -45,16 +53,17 @@ export function reportError(outputs: ArrayLike<number>[], targets: ArrayLike<num
   return sum / 2;
 }
 
-/** Hamming distance between two binary pixel vectors (after thresholding at 0.5). */
-export function pixelDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  for (let p = 0; p < a.length; p++) if ((a[p] >= 0.5) !== (b[p] >= 0.5)) d++;
-  return d;
-}
-
 export function meanAndStd(values: number[]): { mean: number; std: number } {
   if (values.length === 0) return { mean: NaN, std: NaN };
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length;
   return { mean, std: Math.sqrt(variance) };
+}
+
+/** The median: the middle value, or the mean of the two middle values of an even count; NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }

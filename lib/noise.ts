@@ -17,6 +17,7 @@
  * Every function draws from a `Random` (see random.ts) or a seed, so a seed names one noisy data set.
  */
 import * as tf from '@tensorflow/tfjs';
+import { normalCdf } from './normal';
 import { ParameterError } from './params';
 import { normalFrom, Random, seededRandom } from './random';
 
@@ -108,24 +109,6 @@ export function noiseSpec(kind: NoiseKind, level: number, parameter = 'level'): 
 }
 
 /**
- * log of the standard normal cumulative distribution, accurate in the far tail too (erfc of
- * Numerical Recipes' erfcc, relative error < 1.2e-7 everywhere, taken in logs so it never underflows).
- */
-export function logNormalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * z);
-  const logErfc = Math.log(t) - z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  // Phi(x) = erfc(-x / sqrt 2) / 2.
-  return x <= 0 ? logErfc - Math.LN2 : Math.log1p(-Math.exp(logErfc) / 2);
-}
-
-/** Standard normal cumulative distribution Phi(x), relative error < 1.2e-7. */
-function phi(x: number): number {
-  return Math.exp(logNormalCdf(x));
-}
-
-/**
  * Probability that one binary pixel reads wrong at the threshold 0.5 after the noise: p for
  * bit-flip, v / 2 for salt-pepper, Phi(-0.5 / s) for gaussian. Times 35: the noisy input's expected
  * wrong pixels per glyph.
@@ -134,7 +117,7 @@ export function effectiveFlipRate(spec: NoiseSpec): number {
   const { kind, level } = checkNoiseSpec(spec);
   if (kind === 'bit-flip') return level;
   if (kind === 'salt-pepper') return level / 2;
-  return level === 0 ? 0 : phi(-0.5 / level);
+  return level === 0 ? 0 : normalCdf(-0.5 / level);
 }
 
 /** Corrupts one row of pixels at a time, drawing from one stream (see `noiseSampler`). */

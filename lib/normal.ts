@@ -1,7 +1,7 @@
 /**
- * The standard normal distribution's CDF and its inverse, and grids of latent points at regular
- * quantiles of N(0, I): Kingma and Welling's manifold figure ("linearly spaced coordinates on the unit
- * square were transformed through the inverse CDF of the Gaussian").
+ * The standard normal distribution's CDF, its log and its inverse, and grids of latent points at
+ * regular quantiles of N(0, I): Kingma and Welling's manifold figure ("linearly spaced coordinates on
+ * the unit square were transformed through the inverse CDF of the Gaussian").
  */
 
 // Peter J. Acklam's rational approximations of the inverse normal CDF (relative error below
@@ -45,22 +45,11 @@ export function normalQuantile(p: number): number {
   return Number.isFinite(refined) ? refined : x;
 }
 
-/** erfc(x) for x >= 0: a Taylor series of erf near 0, a continued fraction (Lentz) beyond. */
-function erfcNonNegative(x: number): number {
-  if (x < 2.5) {
-    // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1)); at x < 2.5 it converges to ~1e-15.
-    let term = x;
-    let sum = x;
-    const x2 = x * x;
-    for (let n = 1; n < 200; n++) {
-      term *= -x2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))), by modified Lentz.
+/**
+ * The continued fraction f(x) with erfc(x) = exp(-x^2) / (sqrt(pi) f(x)), for x >= 2.5:
+ * f = x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...)))), by modified Lentz.
+ */
+function erfcContinuedFraction(x: number): number {
   const tiny = 1e-300;
   let f = x;
   let c = x;
@@ -76,7 +65,28 @@ function erfcNonNegative(x: number): number {
     f *= delta;
     if (Math.abs(delta - 1) < 1e-16) break;
   }
-  return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
+  return f;
+}
+
+/** Below this, erfc comes from erf's Taylor series; above, from the continued fraction. */
+const SERIES_LIMIT = 2.5;
+
+/** erfc(x) for x >= 0: a Taylor series of erf near 0, a continued fraction beyond. */
+function erfcNonNegative(x: number): number {
+  if (x < SERIES_LIMIT) {
+    // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1)); at x < 2.5 it converges to ~1e-15.
+    let term = x;
+    let sum = x;
+    const x2 = x * x;
+    for (let n = 1; n < 200; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  return Math.exp(-x * x) / (Math.sqrt(Math.PI) * erfcContinuedFraction(x));
 }
 
 /** Φ(x) = P(Z <= x) for Z ~ N(0, 1), to about 1e-15 relative accuracy (also far in the tails). */
@@ -87,6 +97,16 @@ export function normalCdf(x: number): number {
   const t = Math.abs(x) / Math.SQRT2;
   const upper = 0.5 * erfcNonNegative(t); // P(Z > |x|)
   return x < 0 ? upper : 1 - upper;
+}
+
+/**
+ * log Φ(x), as accurate as `normalCdf` and finite far in the lower tail, where Φ(x) itself
+ * underflows (log Φ(-100) is about -5005.5).
+ */
+export function logNormalCdf(x: number): number {
+  const t = Math.abs(x) / Math.SQRT2;
+  if (x < 0 && t >= SERIES_LIMIT) return -t * t - Math.log(2 * Math.sqrt(Math.PI) * erfcContinuedFraction(t));
+  return x < 0 ? Math.log(normalCdf(x)) : Math.log1p(-normalCdf(-x));
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { Autoencoder } from './autoencoder';
 import { Glyph } from './font';
-import { meanAndStd, pixelDistance, wrongPixelsPerGlyph } from './metrics';
+import { meanAndStd, median, pixelDistance, wrongPixelsPerGlyph } from './metrics';
 import { ParameterError } from './params';
 import { PlotlyFigure } from './plots';
 import { seededRandom, shuffledIndices } from './random';
@@ -185,7 +185,7 @@ export function summarizeBySize(rows: SubsetRunRow[]): SizeSummary[] {
   const keys = [...new Set(rows.map((r) => `${r.kind}:${r.kind === 'named' ? r.letters : r.size}`))];
   return keys.map((key) => {
     const group = rows.filter((r) => `${r.kind}:${r.kind === 'named' ? r.letters : r.size}` === key);
-    const epochs = group.map((r) => r.epochsToCriterion).filter((e): e is number => e !== null).sort((a, b) => a - b);
+    const epochs = group.map((r) => r.epochsToCriterion).filter((e): e is number => e !== null);
     return {
       size: group[0].size,
       kind: group[0].kind,
@@ -198,7 +198,7 @@ export function summarizeBySize(rows: SubsetRunRow[]): SizeSummary[] {
       testNearestSeenDistance: spreadOf(group.map((r) => r.testNearestSeenDistance))?.mean ?? null,
       testEmptyOutputError: spreadOf(group.map((r) => r.testEmptyOutputError))?.mean ?? null,
       testSnappedToSeenFraction: spreadOf(group.map((r) => r.testSnappedToSeenFraction))?.mean ?? null,
-      medianEpochsToCriterion: epochs.length ? epochs[Math.floor((epochs.length - 1) / 2)] : null,
+      medianEpochsToCriterion: epochs.length ? median(epochs) : null,
     };
   });
 }

@@ -7,7 +7,7 @@ import { glyphBits, loadFont } from '../lib/font';
 import { seededRandom } from '../lib/random';
 import {
   addNoise, checkNoiseLevel, checkNoiseLevelTable, corruptor, corruptTensor, corruptValues, deriveSeed, effectiveFlipRate, flipBits, gaussianNoise,
-  logNormalCdf, NoiseSpec, noiseSpec, saltAndPepper,
+  NoiseSpec, noiseSpec, saltAndPepper,
 } from '../lib/noise';
 import { projectRoot } from './helpers';
 
@@ -102,13 +102,9 @@ describe('gaussian noise', () => {
     assertRate(wrong / values.length, flip, values.length, 'wrong at threshold 0.5');
   });
 
-  test('s = 0 changes nothing; logNormalCdf is accurate far in the tail', () => {
+  test('s = 0 changes nothing', () => {
     assert.deepEqual(gaussianNoise(glyphs, 0, seededRandom(1)), glyphs);
     assert.equal(effectiveFlipRate({ kind: 'gaussian', level: 0 }), 0);
-    assert.ok(Math.abs(Math.exp(logNormalCdf(-1)) / 0.15865525393145705 - 1) < 2e-7);
-    assert.ok(Math.abs(Math.exp(logNormalCdf(-10)) / 7.619853024160527e-24 - 1) < 2e-7);
-    assert.ok(Math.abs(logNormalCdf(-100) - -5005.524208) < 1e-3, `${logNormalCdf(-100)}`); // no underflow
-    assert.ok(Math.abs(Math.exp(logNormalCdf(1)) - 0.8413447460685429) < 2e-7);
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { normalCdf, normalQuantile, normalQuantileGrid, quantileLevels } from '../lib/normal';
+import { logNormalCdf, normalCdf, normalQuantile, normalQuantileGrid, quantileLevels } from '../lib/normal';
 
 const close = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tolerance ${tol})`);
 
@@ -36,6 +36,14 @@ describe('the standard normal CDF and its inverse', () => {
     assert.equal(normalCdf(-Infinity), 0);
     assert.equal(normalCdf(Infinity), 1);
     assert.ok(Number.isNaN(normalCdf(NaN)));
+  });
+
+  test('log Φ is accurate far in the tail, where Φ underflows', () => {
+    assert.ok(Math.abs(Math.exp(logNormalCdf(-1)) / 0.15865525393145705 - 1) < 2e-7);
+    assert.ok(Math.abs(Math.exp(logNormalCdf(-10)) / 7.619853024160527e-24 - 1) < 2e-7);
+    assert.ok(Math.abs(logNormalCdf(-100) - -5005.524208) < 1e-3, `${logNormalCdf(-100)}`); // no underflow
+    assert.ok(Math.abs(Math.exp(logNormalCdf(1)) - 0.8413447460685429) < 2e-7);
+    for (const x of [-20, -3.6, -3.5, -1, 0, 0.5, 2.5, 8]) close(logNormalCdf(x), Math.log(normalCdf(x)), 1e-13 * Math.max(1, Math.abs(Math.log(normalCdf(x)))), `log Φ(${x})`);
   });
 
   test('round trips, symmetry and monotonicity over the whole range', () => {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import {
   Autoencoder, checkLetters, evaluateSubset, generalizationChart, generalizationConclusion, glyphBits, glyphChar,
-  initEngine, loadFont, namedSubset, ParameterError, pixelDistance, randomSubset, sizeSummaryRow, SubsetRunRow,
+  initEngine, loadFont, median, namedSubset, ParameterError, pixelDistance, randomSubset, sizeSummaryRow, SubsetRunRow,
   subsetRunRow, summarizeBySize, trainAutoencoder, unseenIndices,
 } from '../lib';
 import { projectRoot } from './helpers';
@@ -108,6 +108,17 @@ describe('summaries and the computed conclusion', () => {
     assert.deepEqual(chart.data[0].x, [4, 32], 'seen glyphs at every size');
     assert.deepEqual(chart.data[1].x, [4], 'unseen glyphs only where some were left out');
     assert.deepEqual((chart.data[1].error_y as { array: number[] }).array, [1]);
+  });
+
+  test('the median epochs to the criterion: the middle run, or the mean of the two middle runs', () => {
+    assert.equal(median([300, 100, 200]), 200);
+    assert.equal(median([400, 100, 300, 200]), 250);
+    assert.ok(Number.isNaN(median([])));
+    const reached = (size: number, seed: number, epochs: number | null): SubsetRunRow => ({ ...row(size, seed, 0, 10, epochs !== null), epochsToCriterion: epochs });
+    const [three, two] = summarizeBySize([reached(4, 0, 500), reached(4, 1, 100), reached(4, 2, 300), reached(8, 0, 200), reached(8, 1, 600), reached(8, 2, null)]);
+    assert.equal(three.medianEpochsToCriterion, 300);
+    assert.equal(two.medianEpochsToCriterion, 400, 'two of three runs reached it');
+    assert.equal(summarizeBySize([reached(4, 0, null)])[0].medianEpochsToCriterion, null);
   });
 
   test('the conclusion says where the criterion holds and calls memorization by the numbers', () => {
