@@ -14,6 +14,7 @@ import { seededRandom } from './random';
 /** An axis-aligned box of the latent plane. */
 export interface LatentBox { xMin: number; xMax: number; yMin: number; yMax: number }
 
+/** Throws unless every code has 2 dimensions; `what` names them in the message (e.g. 'The codes'). */
 export function checkPlanar(codes: ReadonlyArray<ArrayLike<number>>, what: string): void {
   const bad = codes.find((c) => c.length !== 2);
   if (bad) throw new Error(`${what} have ${bad.length} dimension(s); the latent plane needs 2-D codes (a latent layer of size 2).`);
