@@ -55,3 +55,11 @@ export function showHtml(html: string): string | undefined {
   display.html(html);
   return undefined;
 }
+
+/**
+ * Text made safe for HTML, in element content and in quoted attributes alike: the five characters
+ * with a meaning in HTML become numeric character references, which Plotly's hover text decodes too.
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

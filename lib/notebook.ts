@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineInfo, EngineName, initEngine } from './engine';
-import { notebookDisplay } from './display';
+import { escapeHtml, notebookDisplay } from './display';
 import { writeFileAtomic } from './files';
 
 export { writeFileAtomic } from './files';
@@ -91,8 +91,6 @@ export async function startNotebook(notebook: string, params: Record<string, unk
   console.log(`Engine: ${info.name} — ${info.description}${info.skipped.length ? ` (passed over: ${info.skipped.join('; ')})` : ''}`);
   return new NotebookRun(notebook, params, info);
 }
-
-const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 
 function formatCell(value: unknown): string {
   if (value === null || value === undefined) return '—';

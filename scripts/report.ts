@@ -126,7 +126,7 @@ export interface NotebookImage { name: string | null; caption: string; cell: num
 
 /**
  * The PNG outputs of an executed notebook, in order, with the names and captions that the output
- * after each carries (see displayPng in lib/plots.ts).
+ * after each carries (see displayPng in lib/figures/mosaic.ts).
  */
 export function notebookImages(ipynb: string): NotebookImage[] {
   const notebook = JSON.parse(fs.readFileSync(ipynb, 'utf8')) as { cells?: NotebookCell[] };

@@ -7,9 +7,10 @@ import { initEngine } from '../lib/engine';
 import { glyphBits, loadFont } from '../lib/font';
 import { seededRandom } from '../lib/random';
 import {
-  autoencoderDenoiser, DENOISER_RECIPE, denoisingCurvesFigure, evaluateDenoising, exactIdealRecovery, idealDecoder, idealDenoiser, idealRecovery,
-  identityDenoiser, posteriorDenoiser, sweep, sweepHeatmapFigure, trainDenoiser,
+  autoencoderDenoiser, DENOISER_RECIPE, evaluateDenoising, exactIdealRecovery, idealDecoder, idealDenoiser, idealRecovery,
+  identityDenoiser, posteriorDenoiser, sweep, trainDenoiser,
 } from '../lib/denoise';
+import { denoisingCurvesFigure, sweepHeatmapFigure } from '../lib/figures';
 import { courseFontPath, projectRoot, skipWithoutCourseFont } from './helpers';
 
 const glyphs = glyphBits(loadFont(path.join(projectRoot, 'data', 'font.h')));

@@ -12,13 +12,14 @@ import { Autoencoder } from '../lib/autoencoder';
 import { initEngine } from '../lib/engine';
 import { GLYPH_PIXELS } from '../lib/font';
 import {
-  autoencoderDecoder, decodeAndDescribe, decodeGridOverBox, decodeQuantileGrid, glyphDataset, gridNeighbourChange, imageMapFigure,
-  imageMapHtml, imagesToBase64, priorSamples, splitImages, spreadIndices, summarizeNearestGlyphs, tensorCount, vaeDecoder,
+  autoencoderDecoder, decodeAndDescribe, decodeGridOverBox, decodeQuantileGrid, glyphDataset, gridNeighbourChange,
+  priorSamples, splitImages, spreadIndices, summarizeNearestGlyphs, tensorCount, vaeDecoder,
 } from '../lib/generative';
 import { describeDecoded, latentGrid } from '../lib/latent';
 import { normalQuantileGrid } from '../lib/normal';
 import { peerUnavailable, runPeer } from '../lib/peer';
-import { glyphMosaicImage, glyphMosaicLayout, glyphMosaicPng } from '../lib/plots';
+import { glyphMosaicImage, glyphMosaicLayout, glyphMosaicPng, imageMapFigure } from '../lib/figures';
+import { imageMapHtml, imagesToBase64 } from '../lib/pages';
 import { decodePng } from '../lib/png';
 import { silentProgress } from '../lib/progress';
 import { Vae } from '../lib/vae';

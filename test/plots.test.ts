@@ -16,7 +16,7 @@ import {
   MOSAIC_COLOURS, clearShownFigures, displayPng, ensurePlotly, glyphMosaicCaption, glyphMosaicLayout,
   glyphMosaicPng, heatmap, lineChart, plotHtml, plotlyLoaderHtml, plotlySource, scatterChart,
   scriptSafeJson, showPlot, shownFigures, type GlyphImageRow, type Rgb,
-} from '../lib/plots';
+} from '../lib/figures';
 
 /** Deterministic bytes, so a failure reproduces. */
 function pseudoRandomBytes(length: number, seed: number): Uint8Array {

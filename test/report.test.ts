@@ -1,5 +1,5 @@
 /**
- * The report's parts that need no browser: how figures carry their names (lib/plots.ts) and how the
+ * The report's parts that need no browser: how figures carry their names (lib/figures) and how the
  * exporter reads them back from an executed notebook, file names, the figures folder without
  * Chromium, and the index page. The browser checks are in browser.test.ts.
  */
@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { encodePng } from '../lib/png';
-import { plotHtml, showGlyphMosaic, showPlot, lineChart } from '../lib/plots';
+import { plotHtml, showGlyphMosaic, showPlot, lineChart } from '../lib/figures';
 import { GLYPH_PIXELS } from '../lib/font';
 import { scratchDir } from './helpers';
 import {

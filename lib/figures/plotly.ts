@@ -1,0 +1,201 @@
+/**
+ * Plotly figures that work offline (Notebook 6, JupyterLab, VS Code and nbconvert's HTML export) by
+ * shipping plotly.js in an output; and the registry of shown figures that report exporters read.
+ */
+import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { escapeHtml, notebookDisplay } from '../display';
+import { CAPTION_STYLE, captionHtml } from './caption';
+
+export type PlotlyTrace = Record<string, unknown>;
+export type PlotlyLayout = Record<string, unknown>;
+export type PlotlyConfig = Record<string, unknown>;
+
+export interface PlotlyFigure {
+  data: PlotlyTrace[];
+  layout?: PlotlyLayout;
+  config?: PlotlyConfig;
+}
+
+export interface ShowPlotOptions {
+  /** One line saying what to look at, shown under the figure. */
+  caption?: string;
+  /** Name under which a report exporter finds the figure; default `figure-N`. */
+  name?: string;
+  /** Height of the plot in CSS pixels; default the layout's height, else 420. */
+  height?: number;
+}
+
+/** How long a figure waits for window.Plotly before saying so in its place. */
+const PLOTLY_WAIT_MS = 10_000;
+const PLOTLY_POLL_MS = 50;
+
+let plotlySourceCache: string | undefined;
+
+/** The full plotly.js bundle shipped with plotly.js-dist (about 10 MB, unminified). */
+export function plotlySource(): string {
+  plotlySourceCache ??= fs.readFileSync(require.resolve('plotly.js-dist'), 'utf8');
+  return plotlySourceCache;
+}
+
+/**
+ * Serialises for embedding inside a <script>: typed arrays become plain arrays (JSON.stringify would
+ * turn them into {"0": ...} objects), `<` is escaped so that neither `</script>` nor `<!--` in a string
+ * can end or confuse the script element, and U+2028/U+2029 are escaped for pre-ES2019 engines.
+ */
+export function scriptSafeJson(value: unknown): string {
+  const json = JSON.stringify(value, (_key, v: unknown) =>
+    ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v);
+  if (json === undefined) throw new TypeError('value is not JSON-serialisable');
+  return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * The output that makes window.Plotly available. plotly's UMD header prefers CommonJS and AMD over
+ * a global, and classic Notebook (and nbconvert's HTML) load RequireJS, whose `define` would swallow
+ * Plotly as an anonymous module (or fail with "Mismatched anonymous define()"). So the script hides
+ * define/module/exports while plotly runs and restores them afterwards, even if plotly throws.
+ * An existing window.Plotly (another output, a Plotly extension) is kept rather than replaced.
+ */
+export function plotlyLoaderHtml(source: string = plotlySource()): string {
+  // Inside strings and regexes `<\/` means `</`; only a literal `</script` could end the element.
+  const safeSource = source.replace(/<\/(script)/gi, '<\\/$1');
+  return [
+    '<script type="text/javascript">',
+    '(function () {',
+    '  if (typeof window.Plotly !== "undefined") return;',
+    '  var names = ["define", "module", "exports"], hidden = {};',
+    '  names.forEach(function (name) {',
+    '    hidden[name] = { present: name in window, value: window[name] };',
+    '    window[name] = undefined;',
+    '  });',
+    '  try {',
+    safeSource,
+    '  } finally {',
+    '    names.forEach(function (name) {',
+    // A global that was absent is deleted again, so `name in window` checks elsewhere stay false.
+    '      if (hidden[name].present) window[name] = hidden[name].value; else delete window[name];',
+    '    });',
+    '  }',
+    '})();',
+    '</script>',
+  ].join('\n');
+}
+
+let plotlyInjected = false;
+
+/**
+ * Shows the plotly.js loader once per kernel: the flag lives in this module, so re-running a cell
+ * does not emit another 10 MB output, while a new kernel (new process) emits it again.
+ *
+ * Call it in an early cell of its own. If it is only triggered by the first showPlot, re-running that
+ * cell clears the loader output; the live page keeps window.Plotly, but a saved or exported notebook
+ * would no longer contain plotly.js. Restart & Run All (or nbconvert --execute) always re-creates it;
+ * `force` re-emits it in the current kernel. Outside tslab this does nothing.
+ */
+export function ensurePlotly(options: { force?: boolean } = {}): void {
+  if (plotlyInjected && !options.force) return;
+  const display = notebookDisplay();
+  if (!display) return;
+  display.html(plotlyLoaderHtml());
+  plotlyInjected = true;
+}
+
+/** The loader as a string, for an exporter that writes its own HTML page; shows nothing. */
+export function plotlyScriptTag(): string {
+  return plotlyLoaderHtml();
+}
+
+/**
+ * The output for one figure: a div that says what is wrong until Plotly draws into it (if scripts do
+ * not run at all, e.g. in an untrusted notebook, that text stays visible), a caption, and a script that
+ * waits for window.Plotly. Waiting matters because outputs are not always rendered in order, and the
+ * div may not be attached to the page yet when the script runs.
+ *
+ * Jupyter runs these scripts only for trusted outputs: the executing session's outputs, and notebooks
+ * the user saved (signed). JupyterLab shows an untrusted notebook's scripts only after "Trust Notebook".
+ *
+ * `name` becomes the div's `data-figure-name`, which report exporters use to name the figure's files.
+ */
+export function plotHtml(figure: PlotlyFigure, id: string, caption?: string, height = 420, name?: string): string {
+  const payload = {
+    data: figure.data,
+    layout: figure.layout ?? {},
+    config: { responsive: true, displaylogo: false, ...figure.config },
+  };
+  const idJson = scriptSafeJson(id);
+  const waiting = 'Interactive figure: it needs JavaScript, plotly.js (run ensurePlotly() or Restart &amp; Run All) '
+    + 'and a trusted notebook (JupyterLab: Trust Notebook).';
+  return [
+    `<div id="${escapeHtml(id)}" class="ts-plotly"${name === undefined ? '' : ` data-figure-name="${escapeHtml(name)}"`}`
+      + ` style="width: 100%; height: ${Math.round(height)}px;">`,
+    `<p style="${CAPTION_STYLE} color: #a33;">${waiting}</p>`,
+    '</div>',
+    caption ? captionHtml(caption) : '',
+    '<script type="text/javascript">',
+    '(function () {',
+    `  var id = ${idJson};`,
+    `  var figure = ${scriptSafeJson(payload)};`,
+    '  var started = Date.now(), warned = false;',
+    '  function draw() {',
+    '    var div = document.getElementById(id);',
+    '    if (div && window.Plotly) {',
+    '      div.textContent = "";',
+    '      window.Plotly.newPlot(div, figure.data, figure.layout, figure.config);',
+    '      return;',
+    '    }',
+    '    var waited = Date.now() - started;',
+    `    if (div && !warned && waited > ${PLOTLY_WAIT_MS}) {`,
+    '      warned = true;',
+    '      div.firstElementChild && (div.firstElementChild.textContent = "plotly.js has not loaded: run the cell with ensurePlotly() (or Restart & Run All), then re-run this cell.");',
+    '    }',
+    // Keeps listening, slowly, in case the loader output renders late (e.g. a lazily rendered page).
+    `    if (waited < 300000) setTimeout(draw, warned ? 1000 : ${PLOTLY_POLL_MS});`,
+    '  }',
+    '  draw();',
+    '})();',
+    '</script>',
+  ].join('\n');
+}
+
+interface ShownFigure {
+  name: string;
+  figure: PlotlyFigure;
+}
+
+const figureRegistry: ShownFigure[] = [];
+let figureCounter = 0;
+/** Random per process: ids must not collide with outputs of an earlier kernel still on the page. */
+const sessionTag = randomBytes(4).toString('hex');
+
+/**
+ * Shows a figure in tslab (loading plotly.js first if this kernel has not) and records it for
+ * shownFigures(). Outside tslab it only records it, so scripts can export the same figures.
+ */
+export function showPlot(figure: PlotlyFigure, options: ShowPlotOptions = {}): void {
+  figureCounter++;
+  const name = options.name ?? `figure-${figureCounter}`;
+  // A copy as JSON sees it: later changes to the caller's arrays do not change what was shown.
+  const snapshot = JSON.parse(scriptSafeJson(figure)) as PlotlyFigure;
+  const existing = figureRegistry.findIndex((entry) => entry.name === name);
+  // Re-running a cell replaces its named figure instead of exporting both versions.
+  if (existing >= 0) figureRegistry[existing] = { name, figure: snapshot };
+  else figureRegistry.push({ name, figure: snapshot });
+
+  const display = notebookDisplay();
+  if (!display) return;
+  ensurePlotly();
+  const layoutHeight = typeof figure.layout?.height === 'number' ? figure.layout.height : undefined;
+  const id = `ts-plot-${sessionTag}-${figureCounter}`;
+  display.html(plotHtml(figure, id, options.caption, options.height ?? layoutHeight ?? 420, name));
+}
+
+/** Figures shown in this kernel, in order, as JSON-ready copies. */
+export function shownFigures(): { name: string; figure: PlotlyFigure }[] {
+  return figureRegistry.map((entry) => ({ name: entry.name, figure: entry.figure }));
+}
+
+/** Forgets the shown figures (e.g. before a fresh export run). */
+export function clearShownFigures(): void {
+  figureRegistry.length = 0;
+}

@@ -1,0 +1,60 @@
+/**
+ * The latent map's image panel in the page: once Plotly has drawn the map, draws the image of the
+ * hovered (or clicked, on touch screens) point on the canvas beside it. A plain browser script after
+ * widget.js (drawGreyImage, whenFound); imageMapHtml (lib/pages/imagemap) writes the page and calls
+ * startImageMap. Marks the panel with data-shown="<position>" (for tests).
+ */
+
+/** What imageMapHtml puts in the page. */
+interface ImageMapData {
+  /** Every image, one byte per pixel (255 = ink), in base64. */
+  images: string;
+  rows: number;
+  cols: number;
+  idPrefix: string;
+}
+
+/** The part of a Plotly point and a drawn Plotly div this script reads; customdata is [position, id]. */
+interface ImageMapPoint { x: number; y: number; customdata?: number[]; data: { name: string } }
+type ImageMapPlot = HTMLElement & {
+  on?: (event: string, listener: (event: { points?: ImageMapPoint[] }) => void) => void;
+  data?: { name: string; customdata?: number[][] }[];
+};
+
+/** Hooks the panel `panelId` to the Plotly figure `plotId` once Plotly has drawn it. */
+function startImageMap(plotId: string, panelId: string, data: ImageMapData): void {
+  const text = atob(data.images), bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  const size = data.rows * data.cols;
+
+  function show(panel: HTMLElement, position: number, caption: string): void {
+    const canvas = panel.querySelector('canvas') as HTMLCanvasElement, ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+    const image = Array.from(bytes.subarray(position * size, (position + 1) * size), (b) => b / 255);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    drawGreyImage(ctx, image, data.cols, canvas.width, canvas.height, 0);
+    (panel.querySelector('.ae-map-info') as HTMLElement).textContent = caption;
+    panel.setAttribute('data-shown', String(position));
+  }
+
+  whenFound(() => {
+    const div = document.getElementById(plotId) as ImageMapPlot | null, panel = document.getElementById(panelId);
+    return div && panel && typeof div.on === 'function' && div.data ? { div, panel } : null;
+  }, ({ div, panel }) => {
+    const onPoint = (event: { points?: ImageMapPoint[] }): void => {
+      const point = event && event.points && event.points[0];
+      if (!point || !point.customdata) return;
+      show(panel, point.customdata[0], point.data.name + ' · ' + data.idPrefix + point.customdata[1] +
+        ' · z = (' + point.x.toFixed(2) + ', ' + point.y.toFixed(2) + ')');
+    };
+    div.on!('plotly_hover', onPoint);
+    div.on!('plotly_click', onPoint);
+    // Plotly sized the figure while the panel beside it did not exist yet: fit it to its column now.
+    const plotly = (window as unknown as { Plotly?: { Plots?: { resize?: (div: HTMLElement) => void } } }).Plotly;
+    if (plotly && plotly.Plots && plotly.Plots.resize) plotly.Plots.resize(div);
+    const first = div.data![0];
+    if (first && first.customdata && first.customdata.length) {
+      show(panel, first.customdata[0][0], 'hover over a point · ' + first.name + ' · ' + data.idPrefix + first.customdata[0][1]);
+    }
+    panel.setAttribute('data-ready', 'true');
+  }, 300000, 100);
+}
