@@ -63,13 +63,16 @@ function checkActivation(value: unknown, parameter: string): Activation {
 
 /** A dense autoencoder: `encode`, `decode`, and the `loss` it is trained on. */
 export class Autoencoder {
+  /** The configuration with every default filled in. */
   readonly config: ResolvedAutoencoderConfig;
   /** Index in `layers` of the latent layer. */
   readonly latentIndex: number;
   /** weights[i]: layers[i] x layers[i+1]. */
   readonly weights: tf.Variable<tf.Rank.R2>[];
+  /** biases[i]: layers[i+1] values, added after weights[i]. */
   readonly biases: tf.Variable<tf.Rank.R1>[];
 
+  /** Makes the variables: Glorot-normal weights from `config.seed`, zero biases. Free them with dispose(). */
   constructor(config: AutoencoderConfig) {
     const layers = validateLayers(config.layers);
     this.config = {
@@ -95,8 +98,11 @@ export class Autoencoder {
     }
   }
 
+  /** Layer sizes from input to output. */
   get layers(): number[] { return this.config.layers; }
+  /** Values per example (the first layer's size). */
   get inputSize(): number { return this.config.layers[0]; }
+  /** Size of the latent code. */
   get latentSize(): number { return this.config.layers[this.latentIndex]; }
 
   /** Every trainable variable, weights then biases, layer by layer. */

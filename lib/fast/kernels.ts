@@ -38,8 +38,8 @@ export function directKernelsAvailable(): boolean {
 
 /**
  * Runs the active backend's kernels directly, as the engine would, but without its per-call
- * bookkeeping (op scope, kernel lookup, tape check, a Tensor object per output): about 2 us per
- * kernel on the wasm engine, as much as a small kernel itself. For fixed, gradient-free sequences
+ * bookkeeping (op scope, kernel lookup, tape check, a Tensor object per output), which on the
+ * wasm engine costs as much as a small kernel itself. For fixed, gradient-free sequences
  * (a training step written out): outputs are plain TensorInfos, freed by release() unless turned
  * into engine tensors with tensor(). The results are those of the same kernels through the engine.
  */

@@ -9,8 +9,8 @@ const PATCHED = Symbol.for('autoencoder-notebooks.transposeFirst');
 
 /**
  * The last two axes of a float32 tensor swapped by this file's WebAssembly module (blocked, on
- * the engine's memory): several times faster than the engine's generic Transpose kernel on large
- * matrices and without its call overhead on small ones. Null where the module is not available.
+ * the engine's memory): cache-friendly where the engine's generic Transpose kernel is not, and
+ * without its call overhead on small matrices. Null where the module is not available.
  */
 function wasmTransposeLastTwo(backend: WasmBackendLike, x: tf.TensorInfo): tf.TensorInfo | null {
   if (x.dtype !== 'float32' || x.shape.length < 2) return null;
@@ -32,8 +32,7 @@ const matMulShapes = new WeakMap<object, number>();
 /**
  * a (m x k) times b (k x n), both 2-D float32, through the wasm engine's own BatchMatMul export
  * (XNNPACK), called directly: the same computation as the BatchMatMul kernel without its
- * JavaScript wrapper (reshapes, typed-array shape copies onto the stack), about 2 us less per
- * call. Null where that does not apply; the caller then uses the kernel.
+ * JavaScript wrapper (reshapes, typed-array shape copies onto the stack). Null where that does not apply; the caller then uses the kernel.
  */
 function rawWasmMatMul(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
   const wasm = backend.wasm;
@@ -61,8 +60,8 @@ function rawWasmMatMul(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorI
  * case goes through XNNPACK. Gradients of a dense layer always ask for a transpose, so we wrap
  * `BatchMatMul` and `_FusedMatMul`: transpose the operand explicitly (this file's blocked wasm
  * transpose, else the engine's Transpose kernel) and multiply without flags (2-D BatchMatMul:
- * the engine's XNNPACK export called directly; otherwise the original kernel). 10-20x faster
- * backward passes on this machine; the products are the ones XNNPACK computes untransposed.
+ * the engine's XNNPACK export called directly; otherwise the original kernel). The products are
+ * the ones XNNPACK computes untransposed.
  */
 export function patchWasmMatMul(): void {
   for (const kernelName of ['BatchMatMul', '_FusedMatMul']) {
