@@ -4,8 +4,14 @@
  * decoder. Plain tfjs variables and ops, no tf.layers: the forward pass is spelled out below.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activate } from './activations';
 import { normalFrom, seededRandom } from './random';
+import type { LossName } from './train';
 
+export { activate, ACTIVATION_NAMES } from './activations';
+export type { ActivationName } from './activations';
+
+/** The activations an autoencoder layer may use (lib/fast's explicit gradients cover these). */
 export type Activation = 'tanh' | 'sigmoid' | 'relu' | 'linear';
 export const ACTIVATIONS: readonly Activation[] = ['tanh', 'sigmoid', 'relu', 'linear'];
 
@@ -55,15 +61,7 @@ function checkActivation(value: unknown, parameter: string): Activation {
   return value as Activation;
 }
 
-export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
-  switch (activation) {
-    case 'tanh': return tf.tanh(x);
-    case 'sigmoid': return tf.sigmoid(x);
-    case 'relu': return tf.relu(x);
-    case 'linear': return x;
-  }
-}
-
+/** A dense autoencoder: `encode`, `decode`, and the `loss` it is trained on. */
 export class Autoencoder {
   readonly config: ResolvedAutoencoderConfig;
   /** Index in `layers` of the latent layer. */
@@ -108,10 +106,6 @@ export class Autoencoder {
 
   /** The activation applied to layer `layer` (an index in `layers`, 1 or more). */
   activationOf(layer: number): Activation {
-    return this.activationAfter(layer);
-  }
-
-  private activationAfter(layer: number): Activation {
     if (layer === this.config.layers.length - 1) return this.config.outputActivation;
     if (layer === this.latentIndex) return this.config.latentActivation;
     return this.config.hiddenActivation;
@@ -123,7 +117,7 @@ export class Autoencoder {
     let pre = x;
     for (let i = from; i < to; i++) {
       pre = tf.add(tf.matMul(h, this.weights[i]), this.biases[i]);
-      h = activate(pre, this.activationAfter(i + 1)) as tf.Tensor2D;
+      h = activate(pre, this.activationOf(i + 1));
     }
     return { output: h, preActivation: pre };
   }
@@ -148,6 +142,23 @@ export class Autoencoder {
     return this.run(x, 0, this.config.layers.length - 1);
   }
 
+  /**
+   * The training loss of reconstructing `target` from `input` (the same tensor, or a corrupted
+   * copy when denoising), averaged over pixels and examples:
+   * - bce: -mean(x log y + (1 - x) log(1 - y)). With a sigmoid output y = sigmoid(z) this equals
+   *   mean(softplus(z) - x z), computed from the logits z: exact, and finite where the sigmoid
+   *   saturates. Other outputs are clipped to [1e-7, 1 - 1e-7] first.
+   * - mse: mean((y - x)^2).
+   * Not in a tidy: call it inside one (or inside optimizer.minimize).
+   */
+  loss(input: tf.Tensor2D, target: tf.Tensor2D, lossName: LossName = 'bce'): tf.Scalar {
+    const { output, preActivation: logits } = this.forward(input);
+    if (lossName === 'mse') return tf.mean(tf.squaredDifference(output, target));
+    if (this.config.outputActivation === 'sigmoid') return tf.mean(tf.sub(tf.softplus(logits), tf.mul(target, logits)));
+    const y = tf.clipByValue(output, 1e-7, 1 - 1e-7);
+    return tf.neg(tf.mean(tf.add(tf.mul(target, tf.log(y)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, y)))))) as tf.Scalar;
+  }
+
   /** The encoder alone, as a function of plain arrays. */
   encodeArray(inputs: number[][]): number[][] {
     return tf.tidy(() => this.encode(tf.tensor2d(inputs, [inputs.length, this.inputSize])).arraySync());
@@ -158,6 +169,7 @@ export class Autoencoder {
     return tf.tidy(() => this.decode(tf.tensor2d(codes, [codes.length, this.latentSize])).arraySync());
   }
 
+  /** Reconstruction of plain arrays. */
   reconstructArray(inputs: number[][]): number[][] {
     return tf.tidy(() => this.reconstruct(tf.tensor2d(inputs, [inputs.length, this.inputSize])).arraySync());
   }
@@ -170,11 +182,13 @@ export class Autoencoder {
     };
   }
 
+  /** Sets weights and biases from plain arrays of the shapes `parameters()` returns. */
   setParameters(parameters: { weights: number[][][]; biases: number[][] }): void {
     parameters.weights.forEach((w, i) => tf.tidy(() => this.weights[i].assign(tf.tensor2d(w, this.weights[i].shape))));
     parameters.biases.forEach((b, i) => tf.tidy(() => this.biases[i].assign(tf.tensor1d(b))));
   }
 
+  /** Frees the variables. */
   dispose(): void {
     for (const v of this.variables()) v.dispose();
   }

