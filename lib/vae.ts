@@ -12,6 +12,7 @@
  * (vae-train.ts, vae-eval.ts); the methods below hand over to them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ActivationName, ACTIVATION_NAMES, activate } from './activations';
 import { ImageDataset } from './mnist';
 import { checkInteger } from './params';
 import { seededRandom } from './random';
@@ -21,8 +22,9 @@ import { trainVae, VaeHistory, VaeTrainOptions } from './vae-train';
 export type { VaeEvaluation, VaeLogLikelihood } from './vae-eval';
 export type { VaeEpochStats, VaeHistory, VaeStopReason, VaeTrainOptions } from './vae-train';
 
-export type VaeActivation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'leakyRelu' | 'softplus' | 'linear';
-export const VAE_ACTIVATIONS: readonly VaeActivation[] = ['relu', 'tanh', 'sigmoid', 'elu', 'leakyRelu', 'softplus', 'linear'];
+/** The activations a VAE's hidden layers may take: every one of the shared table. */
+export type VaeActivation = ActivationName;
+export const VAE_ACTIVATIONS: readonly VaeActivation[] = ACTIVATION_NAMES;
 
 export interface VaeConfig {
   /** Pixels per image. Default 784 (28x28). */
@@ -44,19 +46,6 @@ export interface VaeLossTerms {
   loss: tf.Scalar;
   rec: tf.Scalar;
   kl: tf.Scalar;
-}
-
-/** The hidden layers' activation function. */
-export function applyVaeActivation(x: tf.Tensor2D, activation: VaeActivation): tf.Tensor2D {
-  switch (activation) {
-    case 'relu': return tf.relu(x);
-    case 'tanh': return tf.tanh(x);
-    case 'sigmoid': return tf.sigmoid(x);
-    case 'elu': return tf.elu(x);
-    case 'leakyRelu': return tf.leakyRelu(x, 0.2);
-    case 'softplus': return tf.softplus(x);
-    case 'linear': return x;
-  }
 }
 
 /**
@@ -170,7 +159,7 @@ export class Vae {
     this.checkAlive();
     const [mu, logVar] = tf.tidy(() => {
       let h = x;
-      this.encoderWeights.forEach((w, i) => { h = applyVaeActivation(tf.add(tf.matMul(h, w), this.encoderBiases[i]) as tf.Tensor2D, this.config.activation); });
+      this.encoderWeights.forEach((w, i) => { h = activate(tf.add(tf.matMul(h, w), this.encoderBiases[i]) as tf.Tensor2D, this.config.activation); });
       return tf.split(tf.add(tf.matMul(h, this.headWeight), this.headBias), 2, 1) as tf.Tensor2D[];
     });
     return { mu, logVar };
@@ -189,7 +178,7 @@ export class Vae {
       const last = this.decoderWeights.length - 1;
       this.decoderWeights.forEach((w, i) => {
         const pre = tf.add(tf.matMul(h, w), this.decoderBiases[i]) as tf.Tensor2D;
-        h = i === last ? pre : applyVaeActivation(pre, this.config.activation);
+        h = i === last ? pre : activate(pre, this.config.activation);
       });
       return h;
     });

@@ -10,9 +10,9 @@
  * The step trains its own column copies of the VAE's variables and writes them back on sync().
  */
 import * as tf from '@tensorflow/tfjs';
+import { activate } from '../activations';
 import { ImageDataset } from '../mnist';
 import type { Vae } from '../vae';
-import { applyVaeActivation } from '../vae';
 import type { VaeStepper } from '../vae-train';
 
 /**
@@ -94,10 +94,10 @@ export function fastVaeStepper(vae: Vae, learningRate: number, beta: number, bat
   const lossTerms = (x: tf.Tensor2D, eps: tf.Tensor2D) => {
     const b = x.shape[1];
     let h = x;
-    for (const layer of encoder) h = applyVaeActivation(dense(h, layer), activation);
+    for (const layer of encoder) h = activate(dense(h, layer), activation);
     const [mean, logVar] = tf.split(dense(h, head), 2, 0) as tf.Tensor2D[];
     h = tf.add(mean, tf.mul(tf.exp(tf.mul(0.5, logVar)), eps)) as tf.Tensor2D;
-    decoder.forEach((layer, i) => { h = i === decoder.length - 1 ? dense(h, layer) : applyVaeActivation(dense(h, layer), activation); });
+    decoder.forEach((layer, i) => { h = i === decoder.length - 1 ? dense(h, layer) : activate(dense(h, layer), activation); });
     const rec = tf.div(tf.sum(tf.sub(tf.softplus(h), tf.mul(x, h))), b) as tf.Scalar;
     const kl = tf.div(tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.exp(logVar), tf.square(mean)), tf.add(1, logVar)))), b) as tf.Scalar;
     return { loss: (beta === 1 ? tf.add(rec, kl) : tf.add(rec, tf.mul(beta, kl))) as tf.Scalar, rec, kl };
