@@ -1,8 +1,9 @@
 /**
- * The training loop: explicit, full batch by default, with early stop on the course's criterion.
+ * The one training loop (runTrainingLoop), serving the autoencoder (trainAutoencoder, below: full
+ * batch by default, early stop on the course's criterion) and the VAE (vae-train.ts).
  *
- * One epoch is one pass over the data; with the default full batch it is one optimizer step, which
- * is what the report calls an iteration.
+ * One epoch is one pass over the data; with the autoencoder's default full batch it is one
+ * optimizer step, which is what the report calls an iteration.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from './autoencoder';
@@ -147,6 +148,146 @@ function checkOptions(options: TrainOptions, examples: number): void {
   }
 }
 
+/** Why a training loop ended early, and the sentence to tell. */
+export interface LoopStop {
+  reason: StopReason;
+  message: string;
+}
+
+/** One training run as the loop sees it: what to run, and the model's hooks. */
+export interface TrainingLoop {
+  epochs: number;
+  /** Examples in the training set. */
+  examples: number;
+  /** Examples per step (the last step of an epoch takes what is left). */
+  batchSize: number;
+  /** Seed of the batch order, drawn anew every epoch; null: the examples in order. */
+  shuffleSeed: number | null;
+  /** Named in the message when the loss diverges. */
+  learningRate: number;
+  /** Epochs between read-backs of the losses (each waits for the device); the last epoch is always read. */
+  readEvery: number;
+  /** True: an interrupt (or shouldStop) ends training after the current step; false: after the current epoch. */
+  stopMidEpoch: boolean;
+  /** Stop when the process gets SIGINT (Jupyter's interrupt). */
+  stopOnInterrupt: boolean;
+  shouldStop?: () => boolean;
+  progress: ProgressLine | null;
+  /** The live line after `step` of `steps` steps of `epoch`. */
+  status(epoch: number, step: number, steps: number): string;
+  /**
+   * One optimizer step on the examples `rows` (null: all of them, in order). Returns the batch's
+   * loss before the update, left on the device: a scalar, or a vector of loss terms whose first
+   * entry is the loss minimized. The loop disposes it.
+   */
+  step(rows: number[] | null, epoch: number): tf.Tensor;
+  /** An epoch's step values, once read back (one array per step), and the seconds its steps took. */
+  recordEpoch(epoch: number, stepValues: number[][], seconds: number): void;
+  /** After a read-back whose losses are all finite, at epoch `epoch`; a LoopStop ends training. */
+  afterRead?(epoch: number): LoopStop | null;
+}
+
+export interface LoopOutcome {
+  stopReason: StopReason;
+  /** Empty when every epoch ran: the model says what that means. */
+  message: string;
+  /** Complete epochs. */
+  epochsRun: number;
+  seconds: number;
+}
+
+/**
+ * The training loop every model here runs through: epochs of seeded shuffled batches, one step per
+ * batch with its loss kept on the device and read back every `readEvery` epochs, a live progress
+ * line, a stop on NaN or Infinity (the history so far kept, the learning rate named), on the
+ * model's own criterion (afterRead) and on Jupyter's interrupt. Frees every loss it keeps.
+ */
+export async function runTrainingLoop(loop: TrainingLoop): Promise<LoopOutcome> {
+  const { epochs, examples, batchSize, progress } = loop;
+  const steps = Math.ceil(examples / batchSize);
+  const random = loop.shuffleSeed === null ? null : seededRandom(loop.shuffleSeed);
+  const interrupt = await watchInterrupt(loop.stopOnInterrupt);
+  const stopRequested = (): boolean => interrupt.requested || (loop.shouldStop?.() ?? false);
+  const outcome: LoopOutcome = { stopReason: 'epochs', message: '', epochsRun: 0, seconds: 0 };
+  // Per-step losses wait on the device until a read-back takes them all in one go.
+  let pending: { epoch: number; losses: tf.Tensor[]; seconds: number }[] = [];
+  const started = performance.now();
+  let lastYield = started;
+
+  /** Reads back and records the pending epochs; returns the first non-finite epoch loss, if any. */
+  const readBack = (): { epoch: number; loss: number } | null => {
+    let firstBad: { epoch: number; loss: number } | null = null;
+    const readStart = performance.now();
+    for (const { epoch, losses, seconds } of pending) {
+      const values = losses.map((l) => Array.from(l.dataSync()));
+      losses.forEach((l) => l.dispose());
+      const meanLoss = values.reduce((sum, v) => sum + v[0], 0) / values.length;
+      if (!Number.isFinite(meanLoss) && firstBad === null) firstBad = { epoch, loss: meanLoss };
+      const last = epoch === pending[pending.length - 1].epoch;
+      loop.recordEpoch(epoch, values, seconds + (last ? (performance.now() - readStart) / 1000 : 0));
+    }
+    pending = [];
+    return firstBad;
+  };
+
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const epochStart = performance.now();
+      const order = random ? shuffledIndices(examples, random) : null;
+      const losses: tf.Tensor[] = [];
+      pending.push({ epoch, losses, seconds: 0 });
+      let step = 0;
+      for (let start = 0; start < examples; start += batchSize) {
+        losses.push(loop.step(order ? order.slice(start, start + batchSize) : null, epoch));
+        step++;
+        progress?.update(loop.status(epoch, step, steps));
+        if (loop.stopMidEpoch && stopRequested()) break;
+        const now = performance.now();
+        if (now - lastYield > 100) {
+          // Let the kernel deliver an interrupt and the display update.
+          lastYield = now;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+      if (step < steps) {
+        pending.pop()!.losses.forEach((l) => l.dispose());
+        outcome.stopReason = 'interrupted';
+        outcome.message = `Interrupted during epoch ${epoch} (after ${step} of ${steps} steps); the model and the history of complete epochs are kept.`;
+        break;
+      }
+      pending[pending.length - 1].seconds = (performance.now() - epochStart) / 1000;
+      outcome.epochsRun = epoch;
+      if (epoch % loop.readEvery === 0 || epoch === epochs) {
+        const bad = readBack();
+        if (bad) {
+          outcome.stopReason = 'diverged';
+          outcome.message = `The loss became ${bad.loss} at epoch ${bad.epoch}: training diverged, most likely because ` +
+            `the learning rate (${loop.learningRate}) is too high for this network; try a smaller one.`;
+          break;
+        }
+        const stop = loop.afterRead?.(epoch) ?? null;
+        progress?.update(loop.status(epoch, steps, steps));
+        if (stop) {
+          outcome.stopReason = stop.reason;
+          outcome.message = stop.message;
+          break;
+        }
+      }
+      if (stopRequested()) {
+        outcome.stopReason = 'interrupted';
+        outcome.message = `Interrupted after epoch ${epoch}; the model and its history so far are kept.`;
+        break;
+      }
+    }
+    readBack();
+    outcome.seconds = (performance.now() - started) / 1000;
+    return outcome;
+  } finally {
+    interrupt.stop();
+    for (const { losses } of pending) losses.forEach((l) => l.dispose());
+  }
+}
+
 /**
  * Trains `model` to reproduce `data` (rows of 0/1 pixels). Frees every tensor it makes: the tensor
  * count after training equals the count before. Resolves, never rejects, on divergence or interrupt:
@@ -160,37 +301,16 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
   checkOptions(options, data.length);
   const epochs = options.epochs;
   const batchSize = options.batchSize ?? data.length;
-  const checkEvery = options.checkEvery ?? 50;
   const maxWrong = options.maxWrongPixels === undefined ? 1 : options.maxWrongPixels;
-  const progress = options.progress === undefined ? progressLine() : options.progress;
   const label = options.label ? `${options.label}: ` : '';
-  const random = seededRandom(options.seed ?? 0);
+  const progress = options.progress === undefined ? progressLine() : options.progress;
   const fullBatch = batchSize >= data.length;
 
   const x = tf.tensor2d(data, [data.length, model.inputSize]);
-  const stepper = makeTrainStepper(model, options);
-
-  const interrupt = await watchInterrupt(options.stopOnInterrupt ?? true);
-
   const history: TrainHistory = {
     loss: [], checks: [], epochsRun: 0, epochsToCriterion: null, stopReason: 'epochs', message: '',
     seconds: 0, wrongPixels: [], maxWrongPixels: NaN, totalWrongPixels: NaN, finalLoss: NaN,
   };
-  // Per-step losses stay on the device until a check reads them back in one go.
-  let pending: { epoch: number; losses: tf.Scalar[] }[] = [];
-  const started = performance.now();
-  let lastYield = started;
-
-  const flushLosses = (): boolean => {
-    for (const { losses } of pending) {
-      const values = losses.map((l) => l.dataSync()[0]);
-      history.loss.push(values.reduce((a, b) => a + b, 0) / values.length);
-      losses.forEach((l) => l.dispose());
-    }
-    pending = [];
-    return history.loss.every(Number.isFinite);
-  };
-
   const check = (epoch: number): CriterionCheck => {
     const outputs = tf.tidy(() => model.reconstruct(x).arraySync());
     const perGlyph = wrongPixelsPerGlyph(outputs, data);
@@ -201,90 +321,66 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
     if (maxWrong !== null && history.epochsToCriterion === null && meetsCriterion(perGlyph, maxWrong)) history.epochsToCriterion = epoch;
     return entry;
   };
-
-  const status = (epoch: number, last: CriterionCheck | undefined): string => {
+  const started = performance.now();
+  const status = (epoch: number): string => {
     const elapsed = (performance.now() - started) / 1000;
     const rate = epoch / Math.max(elapsed, 1e-9);
+    const last = history.checks[history.checks.length - 1];
     const loss = history.loss.length ? history.loss[history.loss.length - 1].toFixed(4) : '…';
     const pixels = last ? `wrong pixels max ${last.maxWrongPixels} total ${last.totalWrongPixels}` : 'wrong pixels …';
     return `${label}epoch ${epoch}/${epochs}  loss ${loss}  ${pixels}  ${rate.toFixed(0)} epochs/s  ` +
       `${formatDuration(elapsed)} elapsed, ≤ ${formatDuration((epochs - epoch) / rate)} left`;
   };
 
+  const stepper = makeTrainStepper(model, options);
+  let inputs: tf.Tensor2D = x;
+  let inputsEpoch = 0;
   try {
-    let lastCheck: CriterionCheck | undefined;
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const losses: tf.Scalar[] = [];
-      const order = fullBatch ? null : shuffledIndices(data.length, random);
-      const inputs = options.corruptInputs ? options.corruptInputs(x, epoch) : x;
-      try {
-        for (let start = 0; start < data.length; start += batchSize) {
-          const rows = order ? order.slice(start, start + batchSize) : null;
-          const input = rows ? tf.gather(inputs, rows) as tf.Tensor2D : inputs;
-          const target = rows ? tf.gather(x, rows) as tf.Tensor2D : x;
-          try {
-            losses.push(stepper.step(input, target));
-          } finally {
-            if (rows) {
-              input.dispose();
-              target.dispose();
-            }
-          }
+    const outcome = await runTrainingLoop({
+      epochs, examples: data.length, batchSize, shuffleSeed: fullBatch ? null : options.seed ?? 0,
+      learningRate: options.learningRate, readEvery: options.checkEvery ?? 50, stopMidEpoch: false,
+      stopOnInterrupt: options.stopOnInterrupt ?? true, shouldStop: options.shouldStop,
+      progress, status,
+      step: (rows, epoch) => {
+        if (options.corruptInputs && inputsEpoch !== epoch) {
+          if (inputs !== x) inputs.dispose();
+          inputs = options.corruptInputs(x, epoch);
+          inputsEpoch = epoch;
         }
-      } finally {
-        if (inputs !== x) inputs.dispose();
-      }
-      pending.push({ epoch, losses });
-      history.epochsRun = epoch;
-
-      const last = epoch === epochs;
-      if (epoch % checkEvery === 0 || last) {
-        if (!flushLosses()) {
-          history.stopReason = 'diverged';
-          const bad = history.loss.findIndex((l) => !Number.isFinite(l)) + 1;
-          history.message = `The loss became ${history.loss[bad - 1]} at epoch ${bad}: training diverged, most likely because ` +
-            `the learning rate (${options.learningRate}) is too high for this network; try a smaller one.`;
-          break;
+        if (!rows) return stepper.step(inputs, x);
+        const [input, target] = [tf.gather(inputs, rows) as tf.Tensor2D, tf.gather(x, rows) as tf.Tensor2D];
+        try {
+          return stepper.step(input, target);
+        } finally {
+          input.dispose();
+          target.dispose();
         }
-        lastCheck = check(epoch);
-        progress?.update(status(epoch, lastCheck));
-        if (maxWrong !== null && history.epochsToCriterion !== null) {
-          history.stopReason = 'criterion';
-          history.message = `Every example has at most ${maxWrong} wrong pixel(s) after ${epoch} epochs.`;
-          break;
-        }
-      }
-      if (interrupt.requested || options.shouldStop?.()) {
-        history.stopReason = 'interrupted';
-        history.message = `Interrupted after epoch ${epoch}; the model and its history so far are kept.`;
-        break;
-      }
-      const now = performance.now();
-      if (now - lastYield > 100) {
-        // Let the kernel deliver an interrupt and the display update.
-        lastYield = now;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    flushLosses();
-    if (history.stopReason !== 'diverged' && history.checks[history.checks.length - 1]?.epoch !== history.epochsRun) {
-      lastCheck = check(history.epochsRun);
-    }
+      },
+      recordEpoch: (_, stepValues) => { history.loss.push(stepValues.reduce((sum, v) => sum + v[0], 0) / stepValues.length); },
+      afterRead: (epoch) => {
+        check(epoch);
+        return maxWrong !== null && history.epochsToCriterion !== null
+          ? { reason: 'criterion', message: `Every example has at most ${maxWrong} wrong pixel(s) after ${epoch} epochs.` }
+          : null;
+      },
+    });
+    Object.assign(history, { stopReason: outcome.stopReason, message: outcome.message, epochsRun: outcome.epochsRun });
+    if (history.stopReason !== 'diverged' && history.checks[history.checks.length - 1]?.epoch !== history.epochsRun) check(history.epochsRun);
+    const lastCheck = history.checks[history.checks.length - 1];
     if (history.stopReason === 'epochs') {
       history.message = maxWrong === null
         ? `Ran all ${epochs} epochs.`
         : `Ran all ${epochs} epochs without reaching at most ${maxWrong} wrong pixel(s) on every example (worst: ${lastCheck?.maxWrongPixels}).`;
     }
-    history.seconds = (performance.now() - started) / 1000;
+    history.seconds = outcome.seconds;
     const finite = history.loss.filter(Number.isFinite);
     history.finalLoss = finite.length ? finite[finite.length - 1] : NaN;
     history.maxWrongPixels = history.wrongPixels.length ? Math.max(...history.wrongPixels) : NaN;
     history.totalWrongPixels = history.wrongPixels.reduce((a, b) => a + b, 0);
-    progress?.done(`${status(history.epochsRun, lastCheck)} — ${history.message}`);
+    progress?.done(`${status(history.epochsRun)} — ${history.message}`);
     return history;
   } finally {
-    interrupt.stop();
-    for (const { losses } of pending) losses.forEach((l) => l.dispose());
+    if (inputs !== x) inputs.dispose();
     stepper.dispose();
     x.dispose();
   }

@@ -3,6 +3,7 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../lib/engine';
 import { ImageDataset, loadEmbeddedMnist, subsetDataset } from '../lib/mnist';
+import { setSpeedPath, speedPath } from '../lib/fast/path';
 import { silentProgress } from '../lib/progress';
 import { bceWithLogitsSum, klToStandardNormal, Vae } from '../lib/vae';
 
@@ -174,6 +175,46 @@ describe('VAE training', () => {
     assert.equal(tf.memory().numTensors, before);
     vae.dispose();
     await assert.rejects(vae.train(small, { epochs: 1, progress: null }), /disposed/);
+  });
+
+  test('a diverging run stops, keeps its history and names the learning rate', async () => {
+    const vae = new Vae({ seed: 0, hidden: [64] });
+    const before = tf.memory().numTensors;
+    const h = await vae.train(small, { epochs: 20, learningRate: 1e6, progress: null });
+    assert.equal(h.stopReason, 'diverged');
+    assert.match(h.message, /The loss became (NaN|-?Infinity) at epoch \d+/);
+    assert.match(h.message, /learning rate \(1000000\)/);
+    assert.ok(h.epochsRun < 20, `stopped after ${h.epochsRun} epochs`);
+    assert.equal(h.epochs.length, h.epochsRun - 1, 'the complete epochs before the diverged one are kept');
+    assert.ok(h.epochs.every((e) => Number.isFinite(e.trainLoss)));
+    assert.equal(tf.memory().numTensors, before);
+    vae.dispose();
+  });
+
+  test('the fast path and the plain TensorFlow.js path give the same losses and weights', async () => {
+    const previous = speedPath();
+    const run = async (path: 'fast' | 'plain') => {
+      setSpeedPath(path);
+      const vae = new Vae({ seed: 4, hidden: [96, 32], activation: 'elu' });
+      try {
+        const h = await vae.train(spread(train, 300, 5), { epochs: 3, batchSize: 64, beta: 0.5, seed: 3, test: smallTest, progress: null });
+        return { history: h, weights: vae.variables().map((v) => Array.from(v.dataSync())) };
+      } finally {
+        vae.dispose();
+      }
+    };
+    try {
+      const fast = await run('fast');
+      const plain = await run('plain');
+      fast.history.epochs.forEach((e, i) => {
+        const p = plain.history.epochs[i];
+        for (const key of ['trainLoss', 'trainRec', 'trainKl', 'testNegElbo'] as const) close(e[key]!, p[key]!, 1e-3 * Math.abs(p[key]!), `epoch ${e.epoch} ${key}`);
+      });
+      const largest = Math.max(...fast.weights.map((w, i) => Math.max(...w.map((v, j) => Math.abs(v - plain.weights[i][j])))));
+      assert.ok(largest < 1e-4, `largest weight difference ${largest}`);
+    } finally {
+      setSpeedPath(previous);
+    }
   });
 
   test('bad training options are refused with the parameter named', async () => {

@@ -1,0 +1,195 @@
+/**
+ * Training a VAE (vae.ts) through the one training loop (train.ts): mini-batches shuffled every
+ * epoch, one seeded sample of z per image and step, Adam with PyTorch's defaults, the test set's
+ * negative ELBO after every epoch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ImageDataset } from './mnist';
+import { checkInteger } from './params';
+import { formatDuration, ProgressLine, progressLine } from './progress';
+import { normalFrom, seededRandom } from './random';
+import { runTrainingLoop } from './train';
+import type { Vae } from './vae';
+import { evaluateVae, imageRows } from './vae-eval';
+import { fastVaeStepper } from './fast/vae';
+import { speedPath } from './fast/path';
+
+export interface VaeTrainOptions {
+  /** Default 30. */
+  epochs?: number;
+  /** Default 128. */
+  batchSize?: number;
+  /** Adam's learning rate (betas 0.9, 0.999, eps 1e-8, as PyTorch's defaults). Default 1e-3. */
+  learningRate?: number;
+  /** Weight of the KL term (beta-VAE). Default 1: the loss is the negative ELBO. */
+  beta?: number;
+  /** Seed of the batch order and of the noise eps. Default 1. */
+  seed?: number;
+  /** Evaluated after every epoch (negative ELBO, reconstruction, KL); null: none. */
+  test?: ImageDataset | null;
+  /** Where the live line goes; default a notebook display or the terminal; null: nowhere. */
+  progress?: ProgressLine | null;
+  /** A label for the progress line. */
+  label?: string;
+  /** Called after each epoch with its numbers. */
+  onEpoch?: (stats: VaeEpochStats) => void;
+  /** Stop at the end of the current step when the process gets SIGINT (Jupyter's interrupt). Default true. */
+  stopOnInterrupt?: boolean;
+  /** Polled between steps; true stops training at the end of the current step. */
+  shouldStop?: () => boolean;
+}
+
+/** Losses of one epoch, in nats per image. */
+export interface VaeEpochStats {
+  epoch: number;
+  /** Mean over the epoch's steps (weighted by batch size) of the training loss terms. */
+  trainLoss: number;
+  trainRec: number;
+  trainKl: number;
+  /** Reconstruction + KL (equal to trainLoss when beta = 1). */
+  trainNegElbo: number;
+  testNegElbo: number | null;
+  testRec: number | null;
+  testKl: number | null;
+  /** Seconds of this epoch's training steps, and with the test evaluation. */
+  trainSeconds: number;
+  seconds: number;
+}
+
+export type VaeStopReason = 'epochs' | 'interrupted' | 'diverged';
+
+export interface VaeHistory {
+  epochs: VaeEpochStats[];
+  trainNegElbo: number[];
+  testNegElbo: number[];
+  epochsRun: number;
+  stopReason: VaeStopReason;
+  message: string;
+  seconds: number;
+  /** Mean seconds of training steps per epoch (without the test evaluation). */
+  trainSecondsPerEpoch: number;
+}
+
+/** One optimizer step per call; owns the optimizer's state. */
+export interface VaeStepper {
+  /**
+   * Updates the VAE from images `rows` of `data` with noise `eps` (rows.length x latentSize values,
+   * image by image); returns [loss, rec, kl] of the batch before the update, on the device.
+   */
+  step(data: ImageDataset, rows: number[], eps: Float32Array): tf.Tensor1D;
+  /** Makes the VAE's variables hold the trained values (a step may train copies of them). */
+  sync(): void;
+  dispose(): void;
+}
+
+/** The reference step: autodiff of `vae.lossTerms` and tf.train.adam with PyTorch's epsilon. */
+export function plainVaeStepper(vae: Vae, learningRate: number, beta: number, batchSize: number): VaeStepper {
+  const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+  const variables = vae.variables();
+  const buffer = new Float32Array(vae.inputSize * batchSize);
+  return {
+    step: (data, rows, eps) => tf.tidy(() => {
+      const x = imageRows(data, 0, rows.length, rows, buffer);
+      const noise = tf.tensor2d(eps, [rows.length, vae.latentSize]);
+      let terms: tf.Tensor1D | null = null;
+      optimizer.minimize(() => {
+        const t = vae.lossTerms(x, noise, beta);
+        terms = tf.keep(tf.stack([t.loss, t.rec, t.kl]) as tf.Tensor1D);
+        return t.loss;
+      }, false, variables);
+      return terms!;
+    }),
+    sync: () => undefined,
+    dispose: () => optimizer.dispose(),
+  };
+}
+
+/**
+ * Trains `vae` on `train`, evaluating `options.test` after each epoch. Resolves, never rejects, on
+ * interrupt or divergence: the history says why it stopped. The tensor count after training
+ * equals the count before.
+ */
+export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainOptions = {}): Promise<VaeHistory> {
+  vae.checkAlive();
+  vae.checkData(train, 'train');
+  const epochs = checkInteger('epochs', options.epochs ?? 30, { min: 1 });
+  const batchSize = checkInteger('batchSize', options.batchSize ?? 128, { min: 1 });
+  const learningRate = options.learningRate ?? 1e-3;
+  if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new Error(`learningRate is ${learningRate}; it must be a positive number, e.g. 0.001.`);
+  const beta = options.beta ?? 1;
+  if (!(beta >= 0 && Number.isFinite(beta))) throw new Error(`beta is ${beta}; it must be a number of at least 0, e.g. 1.`);
+  const test = options.test ?? null;
+  if (test) vae.checkData(test, 'test');
+  const seed = options.seed ?? 1;
+  const normal = normalFrom(seededRandom(seed ^ 0x2545f491));
+  const progress = options.progress === undefined ? progressLine() : options.progress;
+  const label = options.label ? `${options.label}: ` : 'VAE: ';
+  const n = train.count;
+
+  const history: VaeHistory = {
+    epochs: [], trainNegElbo: [], testNegElbo: [], epochsRun: 0, stopReason: 'epochs', message: '', seconds: 0, trainSecondsPerEpoch: NaN,
+  };
+  const started = performance.now();
+  const status = (epoch: number, step: number, steps: number): string => {
+    const last = history.epochs[history.epochs.length - 1];
+    const done = (epoch - 1) + step / steps;
+    const elapsed = (performance.now() - started) / 1000;
+    const perEpoch = done > 0 ? elapsed / done : NaN;
+    const losses = last
+      ? `train −ELBO ${last.trainNegElbo.toFixed(2)} (rec ${last.trainRec.toFixed(2)} + KL ${last.trainKl.toFixed(2)})` +
+        (last.testNegElbo !== null ? `  test −ELBO ${last.testNegElbo.toFixed(2)}` : '')
+      : 'train −ELBO …';
+    return `${label}epoch ${Math.min(epoch, epochs)}/${epochs} step ${step}/${steps}  ${losses}  ` +
+      `${Number.isFinite(perEpoch) ? perEpoch.toFixed(2) : '?'} s/epoch  ${formatDuration(elapsed)} elapsed, ~${formatDuration((epochs - done) * perEpoch)} left`;
+  };
+
+  const bufferSize = Math.min(batchSize, n);
+  const stepper = (speedPath() === 'fast' ? fastVaeStepper(vae, learningRate, beta, bufferSize) : null) ?? plainVaeStepper(vae, learningRate, beta, bufferSize);
+  let epochRead: VaeEpochStats | null = null;
+  try {
+    const outcome = await runTrainingLoop({
+      epochs, examples: n, batchSize, shuffleSeed: seed, learningRate, readEvery: 1, stopMidEpoch: true,
+      stopOnInterrupt: options.stopOnInterrupt ?? true, shouldStop: options.shouldStop, progress, status,
+      step: (rows) => stepper.step(train, rows!, Float32Array.from({ length: rows!.length * vae.latentSize }, normal)),
+      recordEpoch: (epoch, stepValues, seconds) => {
+        // Each step's terms are means over its batch; the last batch may be smaller.
+        const [loss, rec, kl] = [0, 1, 2].map((t) => stepValues.reduce((sum, v, i) => sum + v[t] * Math.min(batchSize, n - i * batchSize), 0) / n);
+        epochRead = {
+          epoch, trainLoss: loss, trainRec: rec, trainKl: kl, trainNegElbo: rec + kl,
+          testNegElbo: null, testRec: null, testKl: null, trainSeconds: seconds, seconds,
+        };
+      },
+      afterRead: () => {
+        stepper.sync();
+        const stats = epochRead!;
+        const evaluationStart = performance.now();
+        if (test) {
+          const e = evaluateVae(vae, test, { seed: 0 });
+          stats.testNegElbo = e.negElbo; stats.testRec = e.rec; stats.testKl = e.kl;
+        }
+        stats.seconds = stats.trainSeconds + (performance.now() - evaluationStart) / 1000;
+        history.epochs.push(stats);
+        history.trainNegElbo.push(stats.trainNegElbo);
+        if (stats.testNegElbo !== null) history.testNegElbo.push(stats.testNegElbo);
+        options.onEpoch?.(stats);
+        return null;
+      },
+    });
+    history.stopReason = outcome.stopReason as VaeStopReason;
+    history.message = outcome.message || `Ran all ${epochs} epochs.`;
+    history.epochsRun = outcome.epochsRun;
+    history.seconds = outcome.seconds;
+    const complete = history.epochs.length;
+    history.trainSecondsPerEpoch = complete ? history.epochs.reduce((s, e) => s + e.trainSeconds, 0) / complete : NaN;
+    const last = history.epochs[complete - 1];
+    const summary = last
+      ? `train −ELBO ${last.trainNegElbo.toFixed(2)}` + (last.testNegElbo !== null ? `, test −ELBO ${last.testNegElbo.toFixed(2)} (rec ${last.testRec!.toFixed(2)} + KL ${last.testKl!.toFixed(2)})` : '')
+      : 'no complete epoch';
+    progress?.done(`${label}${history.epochsRun} epochs, ${summary} nats/image, ${history.trainSecondsPerEpoch.toFixed(2)} s/epoch, ` +
+      `${formatDuration(history.seconds)} — ${history.message}`);
+    return history;
+  } finally {
+    stepper.sync();
+    stepper.dispose();
+  }
+}
