@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import {
-  Autoencoder, checkLetters, evaluateSubset, generalizationChart, generalizationConclusion, glyphBits, glyphChar,
+  Autoencoder, checkLetters, evaluateSubset, generalizationChart, glyphBits, glyphChar,
   initEngine, loadFont, median, namedSubset, ParameterError, pixelDistance, randomSubset, sizeSummaryRow, SubsetRunRow,
   subsetRunRow, summarizeBySize, trainAutoencoder, unseenIndices,
 } from '../lib';
+import { generalization } from '../lib/notebooks/02-training-set-size';
 import { projectRoot } from './helpers';
 
 const font = loadFont(path.join(projectRoot, 'data', 'font.h'));
@@ -83,7 +84,7 @@ describe('what a subset-trained model does', () => {
   });
 });
 
-describe('summaries and the computed conclusion', () => {
+describe('summaries per size, and the numbers of notebook 02\'s conclusion', () => {
   const row = (size: number, seed: number, train: number, test: number | null, reached: boolean, snapped = 1): SubsetRunRow => ({
     size, seed, kind: 'random', letters: 'x'.repeat(size), trainMaxWrongPixels: reached ? 1 : 3, trainMeanWrongPixels: train,
     testMeanWrongPixels: test, testMaxWrongPixels: test === null ? null : 20, testNearestSeenDistance: test === null ? null : 7,
@@ -121,24 +122,23 @@ describe('summaries and the computed conclusion', () => {
     assert.equal(summarizeBySize([reached(4, 0, null)])[0].medianEpochsToCriterion, null);
   });
 
-  test('the conclusion says where the criterion holds and calls memorization by the numbers', () => {
-    const memorizing = summarizeBySize([
+  test('notebook 02 calls memorization by the numbers', () => {
+    const memorizing = generalization(summarizeBySize([
       row(4, 0, 0, 11, true), row(4, 1, 0, 11, true), row(16, 0, 0.2, 10.8, true), row(16, 1, 0.1, 10.9, true),
       row(32, 0, 0.1, null, true), row(32, 1, 0.1, null, true),
-    ]);
-    const text = generalizationConclusion(memorizing, 1);
-    assert.match(text, /At every size \(4, 16, 32\) every run met the course's criterion/);
-    assert.match(text, /barely change the unseen error/);
-    assert.match(text, /worse than copying the nearest training glyph \(7\.0\)/);
-    assert.match(text, /100 % of the unseen glyphs come out closer to a training glyph/);
-    assert.match(text, /The network memorizes/);
+    ]));
+    assert.deepEqual(memorizing.sizes, [4, 16, 32]);
+    assert.deepEqual(memorizing.sizesEveryRunReached, [4, 16, 32]);
+    assert.equal(memorizing.smallestTested?.size, 4);
+    assert.equal(memorizing.largestTested?.size, 16);
+    assert.ok(Math.abs((memorizing.gap as number) - (10.85 - 0.15)) < 1e-9);
+    assert.equal(memorizing.snappedPercent, 100);
+    assert.equal(memorizing.memorizes, true);
 
-    const generalizing = summarizeBySize([row(4, 0, 0, 9, true, 0.2), row(16, 0, 0, 2, false, 0.1), row(16, 1, 0, 2, true, 0.1)]);
-    const other = generalizationConclusion(generalizing, 1);
-    assert.match(other, /Every run met the criterion .* at size\(s\) 4; not every run did at size\(s\) 16 \(1 of 2\)/);
-    assert.match(other, /help the unseen ones a little: from 9\.0 wrong pixels at size 4 to 2\.0 at size 16/);
-    assert.match(other, /better than copying/);
-    assert.match(other, /does more than copy/);
-    assert.doesNotMatch(other, /memorizes/);
+    const generalizing = generalization(summarizeBySize([row(4, 0, 0, 9, true, 0.2), row(16, 0, 0, 2, false, 0.1), row(16, 1, 0, 2, true, 0.1)]));
+    assert.deepEqual(generalizing.sizesEveryRunReached, [4]);
+    assert.equal(generalizing.largestTested?.testMeanWrongPixels?.mean, 2);
+    assert.equal(generalizing.memorizes, false);
+    assert.equal(generalization([]).sizesEveryRunReached, null);
   });
 });

@@ -1,0 +1,85 @@
+/**
+ * Notebook 02 (training-set size): its knobs, the checks that need the font, and the numbers its
+ * conclusion is made of.
+ */
+import {
+  Autoencoder, checkInteger, checkLetters, checkNullableString, declareParameters, ENGINE_NAMES, EngineName, GLYPH_PIXELS,
+  GlyphSubset, knob, LOSSES, OPTIMIZERS, ParameterError, ParameterValues, SizeSummary, SubsetEvaluation, TrainHistory,
+} from '..';
+
+/** Every knob of notebook 02; its parameters cell holds the same names and defaults. */
+export const parameters = declareParameters({
+  fontPath: knob.file('../data/font.h'),
+  fontName: knob.custom<string | null>(null, checkNullableString),
+  subsetSizes: knob.list(knob.integer(1, { min: 1 }).check, [4, 8, 16, 32], { min: 1 }),
+  seeds: knob.list(knob.integer(0, { min: 0 }).check, [0, 1, 2], { min: 1 }),
+  namedSubsets: knob.list(knob.text('', 'a string of the font\'s characters, e.g. "aeiou"').check, []),
+  figureSize: knob.integer(8, { min: 1 }),
+  architecture: knob.layers([35, 20, 10, 2, 10, 20, 35], GLYPH_PIXELS),
+  epochs: knob.integer(20000, { min: 1 }),
+  learningRate: knob.number(0.005, { min: 0, exclusiveMin: true, max: 10 }),
+  optimizer: knob.oneOf(OPTIMIZERS, 'adam'),
+  loss: knob.oneOf(LOSSES, 'bce'),
+  maxWrongPixels: knob.integer(1, { min: 0, max: GLYPH_PIXELS }),
+  checkEvery: knob.integer(50, { min: 1 }),
+  engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
+});
+
+export type Parameters = ParameterValues<typeof parameters>;
+
+/** The checks that need the font's glyphs: sizes it can hold, letters it has, a figure size that is trained. */
+export function checkAgainstFont(params: Parameters, chars: readonly string[]): void {
+  params.subsetSizes.forEach((size, i) => checkInteger(`subsetSizes[${i}]`, size, { min: 1, max: chars.length }));
+  params.namedSubsets.forEach((letters, i) => checkLetters(`namedSubsets[${i}]`, letters, chars));
+  if (!params.subsetSizes.includes(params.figureSize)) {
+    throw new ParameterError(`Parameter figureSize is ${params.figureSize}; it must be one of subsetSizes (${params.subsetSizes.join(', ')}).`);
+  }
+}
+
+/** One training run on a subset, with what its model does on seen and unseen glyphs. */
+export interface SubsetRun { subset: GlyphSubset; model: Autoencoder; history: TrainHistory; evaluation: SubsetEvaluation }
+
+/** The numbers the conclusion is made of, from the random subsets' summaries. */
+export interface Generalization {
+  sizes: number[];
+  /** Sizes at which every run met the criterion on its training glyphs; null: none. */
+  sizesEveryRunReached: number[] | null;
+  smallest: SizeSummary | undefined;
+  largest: SizeSummary | undefined;
+  /** The smallest and largest sizes that left glyphs unseen. */
+  smallestTested: SizeSummary | undefined;
+  largestTested: SizeSummary | undefined;
+  /** At the largest tested size: unseen minus seen mean wrong pixels. */
+  gap: number | null;
+  /** The larger spread over seeds of the unseen error at the two ends. */
+  unseenSpread: number | null;
+  snappedPercent: number | null;
+  /**
+   * At the largest tested size, at least half of the unseen glyphs come out closer to a training
+   * glyph than to themselves, or the unseen error is at least ¾ of what copying the nearest
+   * training glyph costs.
+   */
+  memorizes: boolean;
+}
+
+export function generalization(summaries: readonly SizeSummary[]): Generalization {
+  const random = summaries.filter((s) => s.kind === 'random').sort((a, b) => a.size - b.size);
+  const tested = random.filter((s) => s.testMeanWrongPixels !== null);
+  const reached = random.filter((s) => s.reachedCriterion === s.runs).map((s) => s.size);
+  const [smallestTested, largestTested] = [tested[0], tested.at(-1)];
+  const unseen = largestTested?.testMeanWrongPixels?.mean ?? null;
+  const copy = largestTested?.testNearestSeenDistance ?? null;
+  const snapped = largestTested?.testSnappedToSeenFraction ?? null;
+  return {
+    sizes: random.map((s) => s.size),
+    sizesEveryRunReached: reached.length ? reached : null,
+    smallest: random[0],
+    largest: random.at(-1),
+    smallestTested,
+    largestTested,
+    gap: unseen === null || !largestTested ? null : unseen - largestTested.trainMeanWrongPixels.mean,
+    unseenSpread: tested.length ? Math.max(smallestTested.testMeanWrongPixels?.std ?? 0, largestTested?.testMeanWrongPixels?.std ?? 0) : null,
+    snappedPercent: snapped === null ? null : Math.round(100 * snapped),
+    memorizes: unseen !== null && ((snapped ?? 0) >= 0.5 || (copy !== null && unseen >= 0.75 * copy)),
+  };
+}

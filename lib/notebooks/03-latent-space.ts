@@ -1,0 +1,151 @@
+/**
+ * Notebook 03 (the latent space): its knobs, the model it explores, and the rows of its tables.
+ */
+import {
+  Autoencoder, checkModelPath, checkNullableString, checkOneOf, declareParameters, DecodedGlyph, ENGINE_NAMES, EngineName,
+  GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, holdModels, knob, LetterLikeCriteria, loadAutoencoder, LOSSES, NewLetterSearch,
+  OPTIMIZERS, ParameterError, ParameterValues, trainAutoencoder,
+} from '..';
+
+/** Every knob of notebook 03; its parameters cell holds the same names and defaults. */
+export const parameters = declareParameters({
+  fontPath: knob.file('../data/font.h'),
+  fontName: knob.custom<string | null>(null, checkNullableString),
+  modelPath: knob.nullable((name, v) => checkModelPath(name, v, { mustExist: true })),
+  architecture: knob.layers([35, 20, 10, 2, 10, 20, 35], GLYPH_PIXELS),
+  seed: knob.integer(0, { min: 0 }),
+  epochs: knob.integer(20000, { min: 1 }),
+  learningRate: knob.number(0.005, { min: 0, exclusiveMin: true, max: 10 }),
+  optimizer: knob.oneOf(OPTIMIZERS, 'adam'),
+  loss: knob.oneOf(LOSSES, 'bce'),
+  maxWrongPixels: knob.integer(1, { min: 0, max: GLYPH_PIXELS }),
+  checkEvery: knob.integer(50, { min: 1 }),
+  boxMargin: knob.number(0.1, { min: 0, max: 2 }),
+  gridSize: knob.integer(12, { min: 2, max: 40 }),
+  interpolateFrom: knob.text('a', 'one of the font\'s characters in quotes'),
+  interpolateTo: knob.text('k', 'one of the font\'s characters in quotes'),
+  interpolationSteps: knob.integer(10, { min: 2, max: 100 }),
+  newLetterMinDistance: knob.integer(3, { min: 1, max: GLYPH_PIXELS }),
+  newLetterMinConfidence: knob.nullable(knob.number(0, { min: 0, max: 1 })),
+  newLetterCount: knob.integer(6, { min: 1, max: 64 }),
+  searchResolution: knob.integer(80, { min: 2, max: 400 }),
+  explorerCheckPoints: knob.integer(1000, { min: 1 }),
+  engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
+});
+
+export type Parameters = ParameterValues<typeof parameters>;
+
+/** The checks that need the font: the interpolation's letters are glyphs of it; a model trained here has a plane to draw. */
+export function checkAgainstFont(params: Parameters, chars: readonly string[]): void {
+  checkOneOf('interpolateFrom', params.interpolateFrom, chars);
+  checkOneOf('interpolateTo', params.interpolateTo, chars);
+  if (params.modelPath === null && Math.min(...params.architecture) !== 2) {
+    throw new ParameterError(`Parameter architecture is ${JSON.stringify(params.architecture)}; its smallest layer must be 2, the latent plane this notebook draws.`);
+  }
+}
+
+/**
+ * The model to explore: loaded from `modelPath` (it must take the glyphs' pixels and have a 2-D
+ * code), or trained here on all glyphs until each is within the criterion. Held under one key, so
+ * re-running frees the previous one.
+ */
+export async function obtainModel(params: Parameters, glyphs: number[][], chars: readonly string[]): Promise<{ model: Autoencoder; source: string }> {
+  if (params.modelPath !== null) {
+    const loaded = await loadAutoencoder(params.modelPath);
+    const model = holdModels('03-model', [loaded.model])[0];
+    if (model.inputSize !== GLYPH_PIXELS || model.latentSize !== 2) {
+      throw new Error(`The model in ${params.modelPath} has layers ${JSON.stringify(model.layers)}; this notebook needs ${GLYPH_PIXELS} inputs and a 2-D latent layer.`);
+    }
+    const savedChars = loaded.metadata.glyphChars;
+    if (typeof savedChars === 'string' && savedChars !== chars.join('')) {
+      console.warn(`The model was trained on the glyphs ${savedChars}, this font has ${chars.join('')}: codes and distances refer to this font.`);
+    }
+    const { notebook, settings, seed } = loaded.metadata;
+    return { model, source: `loaded from ${params.modelPath} (saved by notebook ${notebook ?? '?'}, ${settings ?? ''} settings, seed ${seed ?? '?'})` };
+  }
+  const model = holdModels('03-model', [new Autoencoder({ layers: params.architecture, seed: params.seed })])[0];
+  const history = await trainAutoencoder(model, glyphs, {
+    epochs: params.epochs, learningRate: params.learningRate, seed: params.seed, optimizer: params.optimizer, loss: params.loss,
+    maxWrongPixels: params.maxWrongPixels, checkEvery: params.checkEvery, label: `${params.architecture.join('-')} seed ${params.seed}`,
+  });
+  if (history.stopReason !== 'criterion') console.warn(history.message);
+  return { model, source: `trained here: ${history.message.replace(/\.$/, '')}` };
+}
+
+const rounded = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+/** A row of the results table `interpolation`: one step of the line between two letters. */
+export interface InterpolationRow {
+  step: number;
+  /** Position along the line, 0 at the first letter, 1 at the second. */
+  t: number;
+  x: number;
+  y: number;
+  nearestGlyph: string;
+  /** Pixels between the decoded glyph and its nearest training glyph. */
+  distance: number;
+  confidence: number;
+}
+
+export function interpolationRow(d: DecodedGlyph, step: number, steps: number, chars: readonly string[]): InterpolationRow {
+  return {
+    step, t: rounded(step / (steps - 1), 3), x: rounded(d.point[0], 4), y: rounded(d.point[1], 4),
+    nearestGlyph: chars[d.nearest.index], distance: d.nearest.distance, confidence: rounded(d.confidence, 3),
+  };
+}
+
+/** What the interpolation did. */
+export interface InterpolationPath {
+  /** Steps decoding to a training glyph, within the criterion's wrong pixels. */
+  onTraining: number;
+  /** Times the nearest training glyph changes from one step to the next. */
+  jumps: number;
+  /** The nearest training glyphs passed, quoted, in order. */
+  visited: string[];
+}
+
+export function interpolationPath(line: readonly DecodedGlyph[], chars: readonly string[], maxWrongPixels: number): InterpolationPath {
+  return {
+    onTraining: line.filter((d) => d.nearest.distance <= maxWrongPixels).length,
+    jumps: line.filter((d, i) => i > 0 && d.nearest.index !== line[i - 1].nearest.index).length,
+    visited: [...new Set(line.map((d) => `"${chars[d.nearest.index]}"`))],
+  };
+}
+
+/** How a new letter is called in tables and on the map. */
+export const newLetterName = (i: number): string => `#${i + 1}`;
+
+/** The row of the results table `newLetterSearch`: how many points passed each test, and the tests. */
+export type SearchRow = Pick<NewLetterSearch, 'searched' | 'farFromTraining' | 'letterLike' | 'distinctDrawings' | 'minDistance'> &
+  LetterLikeCriteria & { shown: number };
+
+export function searchRow(search: NewLetterSearch, criteria: LetterLikeCriteria): SearchRow {
+  return {
+    searched: search.searched, farFromTraining: search.farFromTraining, letterLike: search.letterLike, distinctDrawings: search.distinctDrawings,
+    shown: search.letters.length, minDistance: search.minDistance, minConfidence: criteria.minConfidence,
+    maxStrokes: criteria.maxStrokes, minInk: criteria.minInk, maxInk: criteria.maxInk,
+  };
+}
+
+/** A row of the results table `newLetters`. */
+export interface NewLetterRow {
+  name: string;
+  x: number;
+  y: number;
+  nearestGlyph: string;
+  distance: number;
+  confidence: number;
+  strokes: number;
+  ink: number;
+  /** The thresholded glyph: its rows of 0 and 1, joined by "/". */
+  drawing: string;
+}
+
+export function newLetterRow(d: DecodedGlyph, i: number, chars: readonly string[]): NewLetterRow {
+  return {
+    name: newLetterName(i), x: rounded(d.point[0], 4), y: rounded(d.point[1], 4),
+    nearestGlyph: chars[d.nearest.index], distance: d.nearest.distance,
+    confidence: rounded(d.confidence, 3), strokes: d.strokes, ink: d.ink,
+    drawing: Array.from({ length: GLYPH_ROWS }, (_, r) => d.pixels.slice(r * GLYPH_COLUMNS, (r + 1) * GLYPH_COLUMNS).join('')).join('/'),
+  };
+}
