@@ -50,7 +50,10 @@ export interface PeerRun {
   testCount: number;
 }
 
-/** The machine's 1-minute load average (0 where the platform has none): how busy it was around a timing. */
+/**
+ * The machine's 1-minute load average (0 where the platform has none), recorded beside each timing
+ * of the comparison: on a shared machine other work inflates both, and only this reading says so.
+ */
 export function machineLoad(): number {
   return os.loadavg()[0];
 }

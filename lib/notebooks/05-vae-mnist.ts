@@ -1,0 +1,212 @@
+/**
+ * Notebook 05 (a VAE on MNIST and on the 32 glyphs): its one declaration of parameters and the
+ * rows of its results tables.
+ */
+import {
+  checkFile, checkLayers, checkNullableString, declareParameters, DecodedGlyph, DecodedGrid, describeDecoded, ENGINE_NAMES, FASHION_MNIST_CLASSES,
+  GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, gridNeighbourChange, ImageDataset, knob, loadMnist, machineLoad, mnistPackageDir, NearestGlyphSummary,
+  ParameterError, ParameterValues, PeerOptions, PeerRun, peerUnavailable, runPeer, spreadIndices, subsetDataset, VAE_ACTIVATIONS, VaeEpochStats, VaeHistory,
+} from '../index';
+
+const positive = knob.integer(1, { min: 1 }).check;
+
+/** A layer list of the glyph autoencoder: 35 pixels at both ends and a 2-D code, as the glyph VAE's. */
+function planarGlyphLayers(name: string, value: unknown): number[] {
+  const layers = checkLayers(name, value, GLYPH_PIXELS);
+  if (Math.min(...layers) !== 2) {
+    throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; its smallest layer must be 2, to compare with the glyph VAE's latent plane.`);
+  }
+  return layers;
+}
+
+export const parameters = declareParameters({
+  dataSource: knob.oneOf(['embedded', 'idx', 'download'] as const, 'embedded'),
+  dataDir: knob.text('/usr/share/datasets/fashion-mnist', 'the path of a folder of IDX files'),
+  cacheDir: knob.text('../data/mnist-cache', 'the path of a folder (created when missing)'),
+  trainLimit: knob.nullable(positive, null),
+  testLimit: knob.nullable(positive, null),
+  hidden: knob.list(positive, [512]),
+  latentSize: knob.integer(2, { min: 1, max: 64 }),
+  activation: knob.oneOf(VAE_ACTIVATIONS, 'relu'),
+  learningRate: knob.number(0.001, { min: 0, exclusiveMin: true, max: 1 }),
+  batchSize: knob.integer(128, { min: 1 }),
+  epochs: knob.integer(30, { min: 1 }),
+  beta: knob.number(1, { min: 0 }),
+  outputBiasInit: knob.oneOf(['dataMean', 'uniform'] as const, 'dataMean'),
+  seed: knob.integer(0, { min: 0 }),
+  k: knob.integer(100, { min: 1, max: 100000 }),
+  gridSize: knob.integer(20, { min: 2, max: 60 }),
+  sampleCount: knob.integer(64, { min: 1, max: 1024 }),
+  reconstructionCount: knob.integer(16, { min: 1, max: 256 }),
+  interpolateFrom: knob.integer(0, { min: 0 }),
+  interpolateTo: knob.integer(200, { min: 0 }),
+  interpolationSteps: knob.integer(10, { min: 2, max: 100 }),
+  mapPoints: knob.nullable(positive, 2000),
+  peerScript: knob.custom<string | null>('../../shared/bench/torch_vae_mnist.py', checkNullableString),
+  peerPython: knob.text('/usr/bin/python3', 'the path of a Python with torch, e.g. "/usr/bin/python3"'),
+  peerThreads: knob.integer(2, { min: 1, max: 256 }),
+  fontPath: knob.file('../data/font.h'),
+  fontName: knob.custom<string | null>(null, checkNullableString),
+  glyphVaeHidden: knob.list(positive, [20, 10]),
+  glyphVaeActivation: knob.oneOf(VAE_ACTIVATIONS, 'tanh'),
+  glyphVaeEpochs: knob.integer(5000, { min: 1 }),
+  glyphVaeLearningRate: knob.number(0.005, { min: 0, exclusiveMin: true, max: 10 }),
+  glyphAeLayers: knob.custom([35, 20, 10, 2, 10, 20, 35], planarGlyphLayers),
+  glyphAeEpochs: knob.integer(20000, { min: 1 }),
+  glyphAeLearningRate: knob.number(0.005, { min: 0, exclusiveMin: true, max: 10 }),
+  maxWrongPixels: knob.integer(1, { min: 0, max: GLYPH_PIXELS }),
+  glyphGridSize: knob.integer(12, { min: 2, max: 40 }),
+  glyphBoxFrom: knob.oneOf(['both', 'vae', 'autoencoder'] as const, 'both'),
+  boxMargin: knob.number(0.1, { min: 0, max: 2 }),
+  glyphSampleCount: knob.integer(256, { min: 1, max: 100000 }),
+  newLetterMinDistance: knob.integer(3, { min: 1, max: GLYPH_PIXELS }),
+  newLetterMinConfidence: knob.number(0.6, { min: 0, max: 1 }),
+  engine: knob.oneOf(['auto', ...ENGINE_NAMES] as const, 'auto'),
+});
+
+export type Parameters = ParameterValues<typeof parameters>;
+
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+
+/**
+ * The images this notebook uses: the source the parameters name, at most `trainLimit` and
+ * `testLimit` images of each part (spread evenly), and the names of the classes.
+ */
+export async function loadData(params: Parameters) {
+  const loaded = await loadMnist(params.dataSource === 'embedded' ? { source: 'embedded' }
+    : params.dataSource === 'idx' ? { source: 'idx', dataDir: params.dataDir }
+    : { source: 'download', cacheDir: params.cacheDir, onFile: (f) => console.log(`${f.file}: ${f.status} (${f.bytes} bytes)`) });
+  for (const name of ['interpolateFrom', 'interpolateTo'] as const) {
+    if (params[name] >= loaded.test.count) throw new ParameterError(`Parameter ${name} is ${params[name]}; it must be a test index below ${loaded.test.count}.`);
+  }
+  const part = (data: ImageDataset, limit: number | null) => {
+    const indices = spreadIndices(data.count, limit ?? data.count);
+    return { indices, images: indices.length === data.count ? data : subsetDataset(data, indices) };
+  };
+  const train = part(loaded.train, params.trainLimit);
+  const test = part(loaded.test, params.testLimit);
+  const isFashion = /fashion/i.test(`${params.dataDir} ${loaded.train.name}`) && params.dataSource === 'idx';
+  const classNames: string[] = isFashion ? [...FASHION_MNIST_CLASSES] : Array.from({ length: 10 }, (_, d) => String(d));
+  return { loaded, train: train.images, test: test.images, trainIndices: train.indices, testIndices: test.indices, classNames };
+}
+
+/** The `data` table: how many images of each part are used, out of how many loaded. */
+export function dataRows(source: string, loaded: { train: ImageDataset; test: ImageDataset }, used: { train: ImageDataset; test: ImageDataset }) {
+  return (['train', 'test'] as const).map((part) => ({
+    part, source, name: used[part].name, images: used[part].count, of: loaded[part].count, size: `${used[part].rows}x${used[part].cols}`,
+  }));
+}
+
+/** One row of the `epochs` table: the epoch's train and test −ELBO with their terms, and its time. */
+export function epochRow(e: VaeEpochStats) {
+  return {
+    epoch: e.epoch,
+    trainNegElbo: round(e.trainNegElbo, 3), trainReconstruction: round(e.trainRec, 3), trainKl: round(e.trainKl, 3),
+    testNegElbo: round(e.testNegElbo ?? NaN, 3), testReconstruction: round(e.testRec ?? NaN, 3), testKl: round(e.testKl ?? NaN, 3),
+    seconds: round(e.trainSeconds, 3), secondsWithTest: round(e.seconds, 3),
+  };
+}
+
+/** The `final` table's row: the last epoch's −ELBO and its terms, the k-sample log-likelihood, the time. */
+export function finalRow(history: VaeHistory, ll: { logLikelihood: number; elbo: number; k: number }, logLikelihoodSeconds: number,
+  sizes: { parameters: number; trainImages: number; testImages: number }) {
+  const last = history.epochs[history.epochs.length - 1];
+  return {
+    epochs: history.epochsRun, stopReason: history.stopReason,
+    trainNegElbo: round(last.trainNegElbo, 3),
+    testNegElbo: round(last.testNegElbo ?? NaN, 3),
+    testReconstruction: round(last.testRec ?? NaN, 3),
+    testKl: round(last.testKl ?? NaN, 3),
+    testLogLikelihood: round(ll.logLikelihood, 3),
+    testElboSameSamples: round(ll.elbo, 3),
+    k: ll.k,
+    trainSeconds: round(history.trainSecondsPerEpoch * history.epochs.length, 2),
+    secondsPerEpoch: round(history.trainSecondsPerEpoch, 3),
+    logLikelihoodSeconds: round(logLikelihoodSeconds, 2),
+    ...sizes,
+  };
+}
+
+export type FinalRow = ReturnType<typeof finalRow>;
+
+/**
+ * Runs the PyTorch peer when it can run these parameters (it knows only the embedded data, all of
+ * it, one hidden layer, a 2-D code, relu and beta 1). `skipped` says why it did not run or finish
+ * (interrupted, or it failed: the notebook goes on without it); `loadBefore` is the machine's
+ * 1-minute load average as it started.
+ */
+export async function runPeerIfComparable(params: Parameters, history: VaeHistory): Promise<{ run: PeerRun | null; skipped: string; loadBefore: number }> {
+  const comparable = params.dataSource === 'embedded' && params.trainLimit === null && params.testLimit === null && params.hidden.length === 1 &&
+    params.latentSize === 2 && params.activation === 'relu' && params.beta === 1;
+  const notRun = (skipped: string) => ({ run: null, skipped, loadBefore: NaN });
+  if (params.peerScript === null) return notRun('peerScript is null');
+  if (!comparable) return notRun('the peer runs only the embedded data, all of it, one hidden layer, latent 2, relu and beta 1');
+  if (history.stopReason !== 'epochs') return notRun('our training did not run all its epochs');
+  const options: PeerOptions = {
+    script: checkFile('peerScript', params.peerScript), python: params.peerPython, mnistDir: mnistPackageDir(), epochs: params.epochs,
+    hidden: params.hidden[0], batchSize: params.batchSize, learningRate: params.learningRate, seed: params.seed, threads: params.peerThreads,
+  };
+  const unavailable = peerUnavailable(options);
+  if (unavailable) return notRun(unavailable);
+  const loadBefore = machineLoad();
+  try {
+    return { run: await runPeer(options), skipped: '', loadBefore };
+  } catch (err) {
+    return { run: null, skipped: `it stopped: ${(err as Error).message}`, loadBefore };
+  }
+}
+
+/** The `comparison` table: ours and the peer, final test −ELBO and training time, and the machine's load before each. */
+export function comparisonRows(ours: FinalRow & { model: string; loadAverage: number }, peer: PeerRun, peerLoad: number) {
+  const peerLast = peer.epochs[peer.epochs.length - 1];
+  return [
+    { model: ours.model, epochs: ours.epochs, testNegElbo: ours.testNegElbo, testReconstruction: ours.testReconstruction, testKl: ours.testKl,
+      trainSeconds: ours.trainSeconds, secondsPerEpoch: ours.secondsPerEpoch, loadAverage: round(ours.loadAverage, 2) },
+    { model: `peer (${peer.peer}, ${peer.threads} threads)`, epochs: peer.epochs.length, testNegElbo: peerLast.testNegElbo,
+      testReconstruction: peerLast.testReconstruction, testKl: peerLast.testKl, trainSeconds: peer.trainSeconds,
+      secondsPerEpoch: round(peer.trainSeconds / peer.epochs.length, 3), loadAverage: round(peerLoad, 2) },
+  ];
+}
+
+/** A row of the `glyphModels` table: how well a glyph model reconstructs the 32 glyphs, and its training. */
+export function glyphModelRow(model: string, layers: number[], history: { epochsRun: number; stopReason: string; seconds: number },
+  wrongPixels: number[], last: { trainNegElbo: number; trainKl: number } | null) {
+  return {
+    model, layers, epochs: history.epochsRun, stopReason: history.stopReason,
+    maxWrongPixels: Math.max(...wrongPixels), totalWrongPixels: wrongPixels.reduce((a, b) => a + b, 0),
+    negElbo: last ? round(last.trainNegElbo, 3) : null, kl: last ? round(last.trainKl, 3) : null, seconds: round(history.seconds, 2),
+  };
+}
+
+/** A row of the `glyphGrids` table: continuity and completeness of one decoder's grid over the box. */
+export function glyphGridRow(model: string, grid: DecodedGrid, glyphs: ReadonlyArray<ArrayLike<number>>, letterLike: (d: DecodedGlyph) => boolean, maxWrongPixels: number) {
+  const described = describeDecoded(grid.points, grid.images, glyphs);
+  const change = gridNeighbourChange(grid.images, grid.n);
+  return {
+    model, cells: described.length,
+    meanFlipsBetweenNeighbours: round(change.meanFlips, 3), meanAbsChange: round(change.meanAbsChange, 4),
+    letterLikeCells: described.filter(letterLike).length,
+    trainingGlyphCells: described.filter((d) => d.nearest.distance <= maxWrongPixels).length,
+    distinctDrawings: new Set(described.map((d) => d.pixels.join(''))).size,
+  };
+}
+
+/** A row of the `glyphSamples` table: how a model's samples sit among the training glyphs. */
+export function glyphSampleRow(model: string, drawnFrom: string, summary: NearestGlyphSummary) {
+  return { model, drawnFrom, ...summary, meanDistance: round(summary.meanDistance, 3), meanConfidence: round(summary.meanConfidence, 3) };
+}
+
+/** A glyph's thresholded pixels as its 7 rows of 5, e.g. "01110/10001/...". */
+export function drawing(pixels: readonly number[]): string {
+  return Array.from({ length: GLYPH_ROWS }, (_, r) => pixels.slice(r * GLYPH_COLUMNS, (r + 1) * GLYPH_COLUMNS).join('')).join('/');
+}
+
+/** The `newLetters` table: the prior's samples at least `minDistance` pixels from every training glyph. */
+export function newLetterRows(samples: readonly DecodedGlyph[], minDistance: number, chars: readonly string[], letterLike: (d: DecodedGlyph) => boolean) {
+  return samples.map((d, sample) => ({ sample, ...d }))
+    .filter((d) => d.nearest.distance >= minDistance)
+    .map((d) => ({
+      sample: d.sample, z1: round(d.point[0], 3), z2: round(d.point[1], 3), nearestGlyph: chars[d.nearest.index], distance: d.nearest.distance,
+      confidence: round(d.confidence, 3), letterLike: letterLike(d), drawing: drawing(d.pixels),
+    }));
+}
