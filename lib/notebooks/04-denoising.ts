@@ -156,10 +156,11 @@ export function trainingJobs(params: Parameters): TrainingJob[] {
   };
   const studyKind = params.noises[0];
   for (const seed of params.seeds) {
-    const roles: Role[] = ['denoiser', '2-D'];
+    // architectures() lists the denoiser, then the 2-D-code network.
     architectures(params).forEach((layers, i) => {
-      add(roles[i], layers, 'clean', 0, seed);
-      for (const kind of params.noises) for (const level of params.trainLevels[kind]) if (level > 0) add(roles[i], layers, kind, level, seed);
+      const role: Role = i === 0 ? 'denoiser' : '2-D';
+      add(role, layers, 'clean', 0, seed);
+      for (const kind of params.noises) for (const level of params.trainLevels[kind]) if (level > 0) add(role, layers, kind, level, seed);
     });
     const level = params.mainTrainLevel[studyKind];
     for (const width of params.latentSizes) add('code width', withCode(params.architecture, width), level > 0 ? studyKind : 'clean', level, seed);
