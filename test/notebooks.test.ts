@@ -476,7 +476,8 @@ describe('notebook 04 (denoising), quick parameters', () => {
     const out = outputsOf(path.join(reports, '04-denoising.ipynb'));
     assert.ok(out.pngs >= params.noises.length, 'the original / noisy / denoised mosaics');
     assert.ok(out.html.some((h) => h.includes('class="ae-table"')), 'danfojs tables');
-    assert.match(out.markdown, /\*\*within 1 wrong pixel at p = 0\.1:\*\* \d+\.\d % ± \d+\.\d+ % — target ≥ 95 %/);
+    // The headline rates (the targets themselves are stated in the README).
+    assert.ok(out.html.some((h) => /<td>within 1 wrong pixel at p = 0\.1<\/td><td>[^<]*<\/td><td>\d+\.\d % ± \d+\.\d+ %<\/td>/.test(h)), 'the measured rate at p = 0.1');
     assert.match(out.markdown, /refused/);
     assert.match(out.markdown, /\*\*The architecture\.\*\*/);
     const html = fs.readFileSync(path.join(reports, '04-denoising.html'), 'utf8');
