@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   activate, ACTIVATION_NAMES, Autoencoder, glyphBits, initEngine, loadFont, meetsCriterion, pixelDistance, reportError,
   summarizeWrongPixels, trainAutoencoder, validateLayers, wrongPixelsPerGlyph,
-} from '../lib';
+} from './lib';
 import { projectRoot } from './helpers';
 
 const glyphs = glyphBits(loadFont(path.join(projectRoot, 'data', 'font.h')));

@@ -8,7 +8,7 @@ import {
   findNewLetters, glyphBits, glyphChar, glyphHoverText, initEngine, interpolateLatent, isLetterLike, latentBox,
   latentExplorerHtml, latentGrid, latentMapFigure, letterLikeCriteria, loadFont, nearestGlyph, pageDecoder,
   pixelDistance, randomLatentPoints, strokeCount, trainAutoencoder,
-} from '../lib';
+} from './lib';
 import { projectRoot } from './helpers';
 
 const font = loadFont(path.join(projectRoot, 'data', 'font.h'));

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   Autoencoder, AUTOENCODER_MODEL_FORMAT, checkModelPath, glyphBits, initEngine, loadAutoencoder, loadFont,
   modelFileHandler, ParameterError, saveAutoencoder, trainAutoencoder, weightsFileFor,
-} from '../lib';
+} from './lib';
 import { projectRoot, scratchDir } from './helpers';
 
 const glyphs = glyphBits(loadFont(path.join(projectRoot, 'data', 'font.h')));

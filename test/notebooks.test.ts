@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { Autoencoder, glyphBits, glyphChar, initEngine, loadFont, saveAutoencoder, trainAutoencoder } from '../lib';
+import { Autoencoder, glyphBits, glyphChar, initEngine, loadFont, saveAutoencoder, trainAutoencoder } from './lib';
 import { projectRoot, scratchDir } from './helpers';
 
 const reproduceScript = path.join(projectRoot, 'build', 'scripts', 'reproduce.js');

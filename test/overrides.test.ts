@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { declaredParameters, injectParameters, NotebookDocument, parseOverrides } from '../lib';
+import { declaredParameters, injectParameters, NotebookDocument, parseOverrides } from './lib';
 
 const notebook = (): NotebookDocument => ({
   cells: [

@@ -65,7 +65,7 @@ test('a failing notebook does not stop the others; the summary names it, its cel
 test('a long VAE run keeps the tensor count flat and its memory from growing epoch after epoch', async () => {
   // The full 30-epoch default is measured by hand (README: peak kernel RSS); here a shorter run on
   // part of the data checks the property that bound rests on: nothing accumulates per epoch.
-  const { initEngine, loadEmbeddedMnist, takeExamples, Vae } = await import('../lib');
+  const { initEngine, loadEmbeddedMnist, takeExamples, Vae } = await import('./lib');
   const tf = await import('@tensorflow/tfjs');
   await initEngine('wasm');
   const { train, test: testSet } = loadEmbeddedMnist();

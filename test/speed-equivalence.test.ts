@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   Activation, Autoencoder, AutoencoderConfig, glyphBits, initEngine, loadFont, LossName, makeTrainStepper, OptimizerName,
   seededRandom, setSpeedPath, shuffledIndices, trainAutoencoder, TrainOptions, TrainStepPaths, wrongPixelsPerGlyph,
-} from '../lib';
+} from './lib';
 import { directKernelCalls } from '../lib/fast';
 import { courseFontPath, projectRoot } from './helpers';
 

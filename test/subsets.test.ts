@@ -5,7 +5,7 @@ import {
   Autoencoder, checkLetters, evaluateSubset, generalizationChart, glyphBits, glyphChar,
   initEngine, loadFont, median, namedSubset, ParameterError, pixelDistance, randomSubset, sizeSummaryRow, SubsetRunRow,
   subsetRunRow, summarizeBySize, trainAutoencoder, unseenIndices,
-} from '../lib';
+} from './lib';
 import { generalization } from '../lib/notebooks/02-training-set-size';
 import { projectRoot } from './helpers';
 
