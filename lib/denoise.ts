@@ -53,21 +53,6 @@ function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined, l
   return { kind, level: checkNoiseLevel(kind, level, levelParameter) };
 }
 
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-/** Rows read at the threshold 0.5, packed 32 pixels to a word. */
-function packRows(rows: ArrayLike<number>[], words: number): Uint32Array {
-  const packed = new Uint32Array(rows.length * words);
-  rows.forEach((row, r) => {
-    for (let i = 0; i < row.length; i++) if (row[i] >= 0.5) packed[r * words + (i >>> 5)] |= 1 << (i & 31);
-  });
-  return packed;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Denoisers
 
@@ -115,11 +100,7 @@ export function autoencoderDenoiser(model: Autoencoder, options: AutoencoderDeno
   };
 }
 
-/**
- * For clipped gaussian noise of deviation `s`: writes into `scores[g]` the negative log-likelihood of
- * the noisy row `y` under glyph g, up to a constant. A pixel strictly inside (0, 1) costs
- * (y - x)^2 / (2 s^2); a pixel clipped to 0 costs -log Phi(-x / s), clipped to 1 -log Phi((x - 1) / s).
- */
+/** Clipped gaussian noise of deviation `s`: scores[g] = -log P(y | glyph g) up to a constant (formula at `idealDecoder`). */
 function gaussianNegativeLogLikelihood(rows: number[][], s: number): (y: ArrayLike<number>, scores: Float64Array) => void {
   const clippedWrong = -logNormalCdf(-1 / s); // -log P(clipped to 0 | x = 1) = -log P(clipped to 1 | x = 0)
   const clippedRight = Math.LN2; // -log P(clipped to 0 | x = 0) = -log 1/2
@@ -160,7 +141,7 @@ export interface IdealOptions {
  *   costs (y - x)^2 / (2 s^2); a pixel clipped to 0 costs -log Phi(-x / s), clipped to 1 -log Phi((x - 1) / s).
  *
  * Ties are broken uniformly at random from the seed: a new decoder with the same seed gives the same
- * answers to the same sequence of calls. Computed exactly, no sampling (bits packed 32 to a word).
+ * answers to the same sequence of calls. Computed exactly, no sampling.
  */
 export function idealDecoder(glyphs: number[][], options: IdealOptions = {}): (noisy: ArrayLike<number>[]) => number[] {
   const rows = checkGlyphs(glyphs);
@@ -196,18 +177,11 @@ export function idealDecoder(glyphs: number[][], options: IdealOptions = {}): (n
   }
 
   const sign = spec && spec.kind === 'bit-flip' && spec.level > 0.5 ? -1 : 1;
-  const words = Math.ceil(width / 32);
-  const packed = packRows(rows, words);
   return (noisy) => {
-    noisy.forEach((y) => { if (y.length !== width) throw new Error(`idealDecoder: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`); });
-    const input = packRows(noisy, words);
     const distances = new Int32Array(count);
-    return noisy.map((_, r) => {
-      for (let g = 0; g < count; g++) {
-        let d = 0;
-        for (let w = 0; w < words; w++) d += popcount32(input[r * words + w] ^ packed[g * words + w]);
-        distances[g] = d;
-      }
+    return noisy.map((y) => {
+      if (y.length !== width) throw new Error(`idealDecoder: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`);
+      for (let g = 0; g < count; g++) distances[g] = pixelDistance(y, rows[g]);
       return pick(distances, sign);
     });
   };
@@ -236,8 +210,7 @@ export function posteriorDenoiser(glyphs: number[][], options: { noise: NoiseKin
   const degenerate = spec.kind === 'gaussian' ? spec.level === 0 : spec.level === 0 || (spec.kind === 'bit-flip' && spec.level === 1);
   if (degenerate) {
     // No noise (or a certain flip): the ideal decoder's glyph has posterior 1.
-    const ideal = idealDenoiser(rows, { noise: spec });
-    return ideal;
+    return idealDenoiser(rows, { noise: spec });
   }
   // Log-likelihood of the noisy input per glyph, up to a constant.
   let logLikelihood: (y: ArrayLike<number>, out: Float64Array) => void;
@@ -727,12 +700,11 @@ export interface DenoiserTrainOptions {
   /** Epochs between the training loop's checks on the clean glyphs (progress line). Default 100. */
   checkEvery?: number;
   /**
-   * Epochs between evaluations on a fixed noisy validation set (`validationDraws` samples at
-   * `validationLevel`, default the training level); null: none (default). Needed by keepBest and patience.
+   * Epochs between evaluations on a fixed noisy validation set (`validationDraws` samples at the
+   * training level); null: none (default). Needed by keepBest and patience.
    */
   validateEvery?: number | null;
   validationDraws?: number;
-  validationLevel?: number;
   /** Seed of the validation samples; default derived from `seed` (apart from training and test noise). */
   validationSeed?: number;
   /** Restore the weights of the best validation (within-1 rate, then exact rate). Default false. */
@@ -794,7 +766,6 @@ export async function trainDenoiser(layers: readonly number[], glyphs: number[][
   }
   const patience = options.patience ?? null;
   if (patience !== null) checkInteger('patience', patience, { min: 1 });
-  const validationLevel = options.validationLevel === undefined ? noise.level : checkNoiseLevel(kind, options.validationLevel, 'validationLevel');
   const validationDraws = checkInteger('validationDraws', options.validationDraws ?? 32 * clean.length, { min: 1 });
 
   const model = new Autoencoder({
@@ -821,7 +792,7 @@ export async function trainDenoiser(layers: readonly number[], glyphs: number[][
   const validationSeed = options.validationSeed ?? deriveSeed(seed, 2);
   const validate = (): void => {
     lastValidated = epochSeen;
-    const e = evaluateDenoising({ denoise, glyphs: clean, noise: kind, level: validationLevel, draws: validationDraws, seed: validationSeed });
+    const e = evaluateDenoising({ denoise, glyphs: clean, noise: kind, level: noise.level, draws: validationDraws, seed: validationSeed });
     const point = { epoch: epochSeen, exactRate: e.exactRate, within1Rate: e.within1Rate, meanWrongPixels: e.meanWrongPixels };
     validation.push(point);
     const better = best === null || point.within1Rate > best.point.within1Rate ||
