@@ -9,7 +9,7 @@ export type SweepPoint = Pick<SweepRow, 'model' | 'testLevel' | 'meanWrongPixels
 export type SweepMetric = 'meanWrongPixels' | 'exactRate' | 'within1Rate';
 
 /** How the figures name a metric. */
-export const SWEEP_METRIC_TITLES: Record<SweepMetric, string> = {
+const SWEEP_METRIC_TITLES: Record<SweepMetric, string> = {
   meanWrongPixels: 'mean wrong pixels per glyph',
   exactRate: 'glyphs recovered exactly',
   within1Rate: 'glyphs within 1 wrong pixel',
