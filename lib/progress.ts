@@ -10,8 +10,6 @@ export interface ProgressLine {
   done(text: string): void;
 }
 
-export { inNotebook } from './display';
-
 /** A progress line for the current context; at most one update per `minIntervalMs`. */
 export function progressLine(minIntervalMs = 250): ProgressLine {
   const display = newNotebookDisplay();
