@@ -11,9 +11,8 @@ import { Activation, Autoencoder } from './autoencoder';
 import { pixelDistance } from './metrics';
 import { logNormalCdf } from './normal';
 import { checkInteger } from './params';
-import { ProgressLine } from './progress';
 import { seededRandom } from './random';
-import { LossName, OptimizerName, TrainHistory, trainAutoencoder } from './train';
+import { LossName, OptimizerName, TrainHistory, trainAutoencoder, TrainOptions } from './train';
 import {
   checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, NoiseKind, noiseSampler, NoiseSpec,
 } from './noise';
@@ -654,8 +653,8 @@ export function sweep(options: SweepOptions): SweepRow[] {
 /**
  * The default recipe, measured on the course font (32 glyphs, bit-flip noise, 100,000 test draws,
  * seeds 1-3): within 1 wrong pixel for 97.5% of glyphs at p = 0.10 and 91.7-92.0% at p = 0.15;
- * exact recovery 96.7-97.0% at p = 0.10 where the ideal decoder reaches 98.0%. About 5,000 full-batch
- * steps of 256 rows: ~6 s of CPU on the wasm engine. `trainDenoiser`'s options default to it.
+ * exact recovery 96.7-97.0% at p = 0.10 where the ideal decoder reaches 98.0%: 5,000 full-batch
+ * steps of 256 rows. `trainDenoiser`'s options default to it.
  */
 export const DENOISER_RECIPE = {
   layers: [35, 64, 16, 64, 35],
@@ -671,34 +670,26 @@ export const DENOISER_RECIPE = {
   loss: 'bce' as LossName,
 } as const;
 
-export interface DenoiserTrainOptions {
-  /** Noise kind of the training inputs. Default bit-flip. */
+/**
+ * Options of `trainDenoiser`; those left out take the values of `DENOISER_RECIPE`. The training
+ * loop's own options mean what they mean in `trainAutoencoder`, with two other defaults: no early
+ * stop on the clean criterion (`maxWrongPixels` null: a denoiser meets it long before it denoises
+ * well) and a check every 100 epochs.
+ */
+export interface DenoiserTrainOptions extends Partial<Pick<TrainOptions, 'epochs' | 'learningRate' | 'optimizer' | 'loss' |
+  'batchSize' | 'maxWrongPixels' | 'checkEvery' | 'progress' | 'label' | 'stopOnInterrupt' | 'shouldStop'>> {
+  /** Noise kind of the training inputs. */
   noise?: NoiseKind;
-  /** Noise level of the training inputs (fresh noise every epoch, clean targets). Default 0.15. */
+  /** Noise level of the training inputs (fresh noise every epoch, clean targets). */
   trainLevel?: number;
-  /** Default 5000. */
-  epochs?: number;
-  /** Default 0.003 (Adam). */
-  learningRate?: number;
   /** Seeds the initial weights, the training noise, the batch order and the validation samples. Default 0. */
   seed?: number;
-  /** Noisy copies of every glyph in each epoch (rows per epoch = copies x glyphs). Default 8. */
+  /** Noisy copies of every glyph in each epoch (rows per epoch = copies x glyphs). */
   copies?: number;
-  /** Default relu (tanh does markedly worse here), linear latent, sigmoid output. */
+  /** The recipe's relu hidden layers: tanh does markedly worse here. */
   hiddenActivation?: Activation;
   latentActivation?: Activation;
   outputActivation?: Activation;
-  optimizer?: OptimizerName;
-  loss?: LossName;
-  /** Rows per step; default the whole epoch (copies x glyphs) in one step. */
-  batchSize?: number | null;
-  /**
-   * Early stop on the clean criterion (every clean glyph within this many wrong pixels). Default
-   * null, no such stop: a denoiser reaches it long before it denoises well.
-   */
-  maxWrongPixels?: number | null;
-  /** Epochs between the training loop's checks on the clean glyphs (progress line). Default 100. */
-  checkEvery?: number;
   /**
    * Epochs between evaluations on a fixed noisy validation set (`validationDraws` samples at the
    * training level); null: none (default). Needed by keepBest and patience.
@@ -711,10 +702,6 @@ export interface DenoiserTrainOptions {
   keepBest?: boolean;
   /** Stop after this many validations without improvement; null: never (default). */
   patience?: number | null;
-  progress?: ProgressLine | null;
-  label?: string;
-  stopOnInterrupt?: boolean;
-  shouldStop?: () => boolean;
 }
 
 export interface ValidationPoint {
@@ -787,7 +774,8 @@ export async function trainDenoiser(layers: readonly number[], glyphs: number[][
   const validation: ValidationPoint[] = [];
   let epochSeen = 0;
   let lastValidated = 0;
-  let best: { point: ValidationPoint; parameters: ReturnType<Autoencoder['parameters']> | null } | null = null;
+  // The best validation so far (within-1 rate, then exact rate), with its weights under keepBest.
+  const best: { point?: ValidationPoint; parameters?: ReturnType<Autoencoder['parameters']> } = {};
   let sinceBest = 0;
   const validationSeed = options.validationSeed ?? deriveSeed(seed, 2);
   const validate = (): void => {
@@ -795,10 +783,11 @@ export async function trainDenoiser(layers: readonly number[], glyphs: number[][
     const e = evaluateDenoising({ denoise, glyphs: clean, noise: kind, level: noise.level, draws: validationDraws, seed: validationSeed });
     const point = { epoch: epochSeen, exactRate: e.exactRate, within1Rate: e.within1Rate, meanWrongPixels: e.meanWrongPixels };
     validation.push(point);
-    const better = best === null || point.within1Rate > best.point.within1Rate ||
+    const better = !best.point || point.within1Rate > best.point.within1Rate ||
       (point.within1Rate === best.point.within1Rate && point.exactRate > best.point.exactRate);
     if (better) {
-      best = { point, parameters: options.keepBest ? model.parameters() : null };
+      best.point = point;
+      if (options.keepBest) best.parameters = model.parameters();
       sinceBest = 0;
     } else {
       sinceBest++;
@@ -842,10 +831,9 @@ export async function trainDenoiser(layers: readonly number[], glyphs: number[][
     history.message = `Stopped at epoch ${history.epochsRun}: the validation within-1 rate did not improve for ${patience} validations.`;
   }
   let restoredEpoch: number | null = null;
-  const kept = best as { point: ValidationPoint; parameters: ReturnType<Autoencoder['parameters']> | null } | null;
-  if (options.keepBest && kept?.parameters && kept.point.epoch !== validation[validation.length - 1]?.epoch) {
-    model.setParameters(kept.parameters);
-    restoredEpoch = kept.point.epoch;
+  if (best.point && best.parameters && best.point !== validation[validation.length - 1]) {
+    model.setParameters(best.parameters);
+    restoredEpoch = best.point.epoch;
   }
   return { model, denoise, history, noise, copies, validation, restoredEpoch, stoppedByPatience, seconds: (performance.now() - started) / 1000 };
 }
