@@ -6,13 +6,14 @@ function axisTitle(text: string | undefined): { title?: { text: string } } {
 }
 
 /** The titles every chart takes. */
-interface ChartTitles {
+export interface ChartTitles {
   title?: string;
   xTitle?: string;
   yTitle?: string;
 }
 
-function baseLayout({ title, xTitle, yTitle }: ChartTitles): PlotlyLayout {
+/** The layout every chart starts from: its titles, no zero lines, the nearest point on hover. */
+export function chartLayout({ title, xTitle, yTitle }: ChartTitles): PlotlyLayout {
   return {
     ...(title ? { title: { text: title } } : {}),
     xaxis: { ...axisTitle(xTitle), zeroline: false },
@@ -37,7 +38,7 @@ export interface LineChartSpec extends ChartTitles {
 }
 
 export function lineChart(spec: LineChartSpec): PlotlyFigure {
-  const layout = baseLayout(spec);
+  const layout = chartLayout(spec);
   if (spec.logY) (layout.yaxis as Record<string, unknown>).type = 'log';
   return {
     data: spec.series.map((s) => ({
@@ -72,7 +73,7 @@ export interface ScatterChartSpec extends ChartTitles {
 }
 
 export function scatterChart(spec: ScatterChartSpec): PlotlyFigure {
-  const layout = baseLayout(spec);
+  const layout = chartLayout(spec);
   if (spec.equalAspect) Object.assign(layout.yaxis as Record<string, unknown>, { scaleanchor: 'x', scaleratio: 1 });
   return {
     data: spec.series.map((s) => {
@@ -107,7 +108,7 @@ export interface HeatmapSpec extends ChartTitles {
 }
 
 export function heatmap(spec: HeatmapSpec): PlotlyFigure {
-  const layout = baseLayout(spec);
+  const layout = chartLayout(spec);
   if (spec.firstRowOnTop) (layout.yaxis as Record<string, unknown>).autorange = 'reversed';
   return {
     data: [{
