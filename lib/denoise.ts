@@ -301,10 +301,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
   const count = glyphs.length;
   const sample = noiseSampler(spec, seededRandom(deriveSeed(options.seed ?? 0, -1)));
 
-  let wrongTotal = 0;
   let wrongSquares = 0;
-  let exact = 0;
-  let within1 = 0;
   let noisyWrong = 0;
   let noisyExact = 0;
   let noisyWithin1 = 0;
@@ -326,10 +323,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
       const clean = glyphs[g];
       if (denoised[r].length !== width) throw new Error(`denoise returned a row of ${denoised[r].length} pixels; the glyphs have ${width}.`);
       const w = pixelDistance(denoised[r], clean);
-      wrongTotal += w;
       wrongSquares += w * w;
-      if (w === 0) exact++;
-      if (w <= 1) within1++;
       perDraws[g]++;
       perWrong[g] += w;
       if (w === 0) perExact[g]++;
@@ -340,7 +334,11 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
       if (nw <= 1) noisyWithin1++;
     }
   }
-  const mean = wrongTotal / draws;
+  const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0);
+  const exact = sum(perExact);
+  const within1 = sum(perWithin1);
+  const mean = sum(perWrong) / draws;
+  const perGlyphMean = (counts: number[]): number[] => counts.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN));
   const rateSE = (k: number): number => Math.sqrt(((k / draws) * (1 - k / draws)) / draws);
   return {
     noise: spec,
@@ -356,9 +354,9 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
     noisyWithin1Rate: noisyWithin1 / draws,
     perGlyph: {
       draws: perDraws,
-      exactRate: perExact.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN)),
-      within1Rate: perWithin1.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN)),
-      meanWrongPixels: perWrong.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN)),
+      exactRate: perGlyphMean(perExact),
+      within1Rate: perGlyphMean(perWithin1),
+      meanWrongPixels: perGlyphMean(perWrong),
     },
     seconds: (performance.now() - started) / 1000,
   };
