@@ -14,7 +14,7 @@ import { checkInteger } from './params';
 import { seededRandom } from './random';
 import { LossName, OptimizerName, TrainHistory, trainAutoencoder, TrainOptions } from './train';
 import {
-  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, NoiseKind, noiseSampler, NoiseSpec,
+  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, NoiseKind, noiseSampler, NoiseSpec, noiseSpec,
 } from './noise';
 
 /** Noisy glyphs (rows of pixels) to denoised glyphs (same shape; read at the threshold 0.5). */
@@ -47,9 +47,8 @@ function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined, l
     }
     return spec;
   }
-  const kind = checkNoiseKind(noise);
-  if (level === undefined) throw new Error(`${levelParameter} is missing: the ${kind} noise needs a level.`);
-  return { kind, level: checkNoiseLevel(kind, level, levelParameter) };
+  if (level === undefined) throw new Error(`${levelParameter} is missing: the ${checkNoiseKind(noise)} noise needs a level.`);
+  return noiseSpec(noise, level, levelParameter);
 }
 
 // ---------------------------------------------------------------------------------------------
