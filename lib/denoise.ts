@@ -427,12 +427,12 @@ function survivors(search: ExactSearch, k: number, distance: Int32Array, alive: 
   let n = 0;
   for (let a = 0; a < aliveCount; a++) {
     const g = alive[a];
-    let out_ = false;
+    let beaten = false;
     for (let b = 0; b < aliveCount; b++) {
       const h = alive[b];
-      if (h !== g && distance[g] - distance[h] > diff[g * count + h]) { out_ = true; break; }
+      if (h !== g && distance[g] - distance[h] > diff[g * count + h]) { beaten = true; break; }
     }
-    if (!out_) out[n++] = g;
+    if (!beaten) out[n++] = g;
   }
   return n;
 }
