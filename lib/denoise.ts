@@ -118,11 +118,7 @@ function gaussianNegativeLogLikelihood(rows: number[][], s: number): (y: ArrayLi
 }
 
 export interface IdealOptions {
-  /**
-   * The noise the inputs went through; the decoder maximizes its likelihood. Omitted: nearest glyph
-   * in Hamming distance (inputs read at 0.5), which is the maximum-likelihood glyph for bit-flip
-   * with p < 0.5 and for salt-pepper with v < 1.
-   */
+  /** The noise the inputs went through (see `idealDecoder`); omitted: the nearest glyph in Hamming distance. */
   noise?: NoiseKind | NoiseSpec;
   level?: number;
   /** Seed of the tie-breaking. Default 0. */
@@ -472,7 +468,7 @@ export function estimateExactIdealCost(glyphs: number[][], options: { probes?: n
  * The ideal decoder's exact recovery under bit flips, for every p at once: a branch-and-bound
  * enumeration of all 2^pixels inputs that collapses a subtree as soon as at most two glyphs can
  * still be nearest (binomial counts). Feasible for small codes only: for the 32 glyphs of 35 pixels
- * of the course the search needs ~1e10 nodes (hours), so this throws when Knuth's estimate
+ * of the course the search needs ~1e10 nodes, so this throws when Knuth's estimate
  * (`estimateExactIdealCost`) or the count of visited nodes exceeds `maxNodes`; use `idealRecovery`
  * (Monte Carlo, with a standard error) there.
  */
