@@ -437,11 +437,11 @@ function survivors(search: ExactSearch, k: number, distance: Int32Array, alive: 
  * Knuth's estimate of the number of search nodes `exactIdealRecovery` would visit (random descents;
  * a rough figure, good to an order of magnitude).
  */
-export function estimateExactIdealCost(glyphs: number[][], options: { probes?: number; seed?: number } = {}): number {
+export function estimateExactIdealCost(glyphs: number[][], options: { probes?: number } = {}): number {
   const rows = checkGlyphs(glyphs);
   const search = exactSearch(rows);
   const probes = checkInteger('probes', options.probes ?? 1000, { min: 1 });
-  const random = seededRandom(options.seed ?? 0);
+  const random = seededRandom(0);
   const { count, pixels, columns } = search;
   const distance = new Int32Array(count);
   let total = 0;
@@ -464,22 +464,24 @@ export function estimateExactIdealCost(glyphs: number[][], options: { probes?: n
   return total / probes;
 }
 
+/** The most search nodes `exactIdealRecovery` visits before it gives up. */
+const MAX_EXACT_NODES = 2e7;
+
 /**
  * The ideal decoder's exact recovery under bit flips, for every p at once: a branch-and-bound
  * enumeration of all 2^pixels inputs that collapses a subtree as soon as at most two glyphs can
  * still be nearest (binomial counts). Feasible for small codes only: for the 32 glyphs of 35 pixels
  * of the course the search needs ~1e10 nodes, so this throws when Knuth's estimate
- * (`estimateExactIdealCost`) or the count of visited nodes exceeds `maxNodes`; use `idealRecovery`
- * (Monte Carlo, with a standard error) there.
+ * (`estimateExactIdealCost`) or the count of visited nodes exceeds MAX_EXACT_NODES; use
+ * `idealRecovery` (Monte Carlo, with a standard error) there.
  */
-export function exactIdealRecovery(glyphs: number[][], options: { maxNodes?: number } = {}): ExactIdealRecovery {
+export function exactIdealRecovery(glyphs: number[][]): ExactIdealRecovery {
   const rows = checkGlyphs(glyphs);
-  const maxNodes = options.maxNodes ?? 2e7;
   const estimate = estimateExactIdealCost(rows, { probes: 300 });
   const tooMany = (what: string): Error => new Error(
-    `exactIdealRecovery: ${what} search nodes (maxNodes is ${maxNodes.toExponential(1)}) for ${rows.length} glyphs of ` +
+    `exactIdealRecovery: ${what} search nodes (the limit is ${MAX_EXACT_NODES.toExponential(1)}) for ${rows.length} glyphs of ` +
     `${rows[0].length} pixels; an exact count is too expensive here: use idealRecovery (Monte Carlo with a standard error).`);
-  if (estimate > maxNodes) throw tooMany(`about ${estimate.toExponential(1)}`);
+  if (estimate > MAX_EXACT_NODES) throw tooMany(`about ${estimate.toExponential(1)}`);
 
   const search = exactSearch(rows);
   const { count, pixels, columns, remainingDiff } = search;
@@ -494,7 +496,7 @@ export function exactIdealRecovery(glyphs: number[][], options: { maxNodes?: num
   let nodes = 0;
 
   const visit = (k: number, alive: Int32Array, aliveCount: number): void => {
-    if (++nodes > maxNodes) throw tooMany(`more than ${maxNodes.toExponential(1)}`);
+    if (++nodes > MAX_EXACT_NODES) throw tooMany(`more than ${MAX_EXACT_NODES.toExponential(1)}`);
     const here = aliveAt[k + 1];
     const n = survivors(search, k, distance, alive, aliveCount, here);
     const remaining = pixels - k;
