@@ -11,11 +11,10 @@ import { Activation, Autoencoder } from './autoencoder';
 import { pixelDistance } from './metrics';
 import { logNormalCdf } from './normal';
 import { checkInteger } from './params';
-import { ProgressLine } from './progress';
 import { seededRandom } from './random';
-import { LossName, OptimizerName, TrainHistory, trainAutoencoder } from './train';
+import { LossName, OptimizerName, TrainHistory, trainAutoencoder, TrainOptions } from './train';
 import {
-  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, NoiseKind, noiseSampler, NoiseSpec,
+  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, NoiseKind, noiseSampler, NoiseSpec, noiseSpec,
 } from './noise';
 
 /** Noisy glyphs (rows of pixels) to denoised glyphs (same shape; read at the threshold 0.5). */
@@ -48,24 +47,8 @@ function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined, l
     }
     return spec;
   }
-  const kind = checkNoiseKind(noise);
-  if (level === undefined) throw new Error(`${levelParameter} is missing: the ${kind} noise needs a level.`);
-  return { kind, level: checkNoiseLevel(kind, level, levelParameter) };
-}
-
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-/** Rows read at the threshold 0.5, packed 32 pixels to a word. */
-function packRows(rows: ArrayLike<number>[], words: number): Uint32Array {
-  const packed = new Uint32Array(rows.length * words);
-  rows.forEach((row, r) => {
-    for (let i = 0; i < row.length; i++) if (row[i] >= 0.5) packed[r * words + (i >>> 5)] |= 1 << (i & 31);
-  });
-  return packed;
+  if (level === undefined) throw new Error(`${levelParameter} is missing: the ${checkNoiseKind(noise)} noise needs a level.`);
+  return noiseSpec(noise, level, levelParameter);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,11 +98,7 @@ export function autoencoderDenoiser(model: Autoencoder, options: AutoencoderDeno
   };
 }
 
-/**
- * For clipped gaussian noise of deviation `s`: writes into `scores[g]` the negative log-likelihood of
- * the noisy row `y` under glyph g, up to a constant. A pixel strictly inside (0, 1) costs
- * (y - x)^2 / (2 s^2); a pixel clipped to 0 costs -log Phi(-x / s), clipped to 1 -log Phi((x - 1) / s).
- */
+/** Clipped gaussian noise of deviation `s`: scores[g] = -log P(y | glyph g) up to a constant (formula at `idealDecoder`). */
 function gaussianNegativeLogLikelihood(rows: number[][], s: number): (y: ArrayLike<number>, scores: Float64Array) => void {
   const clippedWrong = -logNormalCdf(-1 / s); // -log P(clipped to 0 | x = 1) = -log P(clipped to 1 | x = 0)
   const clippedRight = Math.LN2; // -log P(clipped to 0 | x = 0) = -log 1/2
@@ -139,11 +118,7 @@ function gaussianNegativeLogLikelihood(rows: number[][], s: number): (y: ArrayLi
 }
 
 export interface IdealOptions {
-  /**
-   * The noise the inputs went through; the decoder maximizes its likelihood. Omitted: nearest glyph
-   * in Hamming distance (inputs read at 0.5), which is the maximum-likelihood glyph for bit-flip
-   * with p < 0.5 and for salt-pepper with v < 1.
-   */
+  /** The noise the inputs went through (see `idealDecoder`); omitted: the nearest glyph in Hamming distance. */
   noise?: NoiseKind | NoiseSpec;
   level?: number;
   /** Seed of the tie-breaking. Default 0. */
@@ -160,7 +135,7 @@ export interface IdealOptions {
  *   costs (y - x)^2 / (2 s^2); a pixel clipped to 0 costs -log Phi(-x / s), clipped to 1 -log Phi((x - 1) / s).
  *
  * Ties are broken uniformly at random from the seed: a new decoder with the same seed gives the same
- * answers to the same sequence of calls. Computed exactly, no sampling (bits packed 32 to a word).
+ * answers to the same sequence of calls. Computed exactly, no sampling.
  */
 export function idealDecoder(glyphs: number[][], options: IdealOptions = {}): (noisy: ArrayLike<number>[]) => number[] {
   const rows = checkGlyphs(glyphs);
@@ -196,18 +171,11 @@ export function idealDecoder(glyphs: number[][], options: IdealOptions = {}): (n
   }
 
   const sign = spec && spec.kind === 'bit-flip' && spec.level > 0.5 ? -1 : 1;
-  const words = Math.ceil(width / 32);
-  const packed = packRows(rows, words);
   return (noisy) => {
-    noisy.forEach((y) => { if (y.length !== width) throw new Error(`idealDecoder: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`); });
-    const input = packRows(noisy, words);
     const distances = new Int32Array(count);
-    return noisy.map((_, r) => {
-      for (let g = 0; g < count; g++) {
-        let d = 0;
-        for (let w = 0; w < words; w++) d += popcount32(input[r * words + w] ^ packed[g * words + w]);
-        distances[g] = d;
-      }
+    return noisy.map((y) => {
+      if (y.length !== width) throw new Error(`idealDecoder: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`);
+      for (let g = 0; g < count; g++) distances[g] = pixelDistance(y, rows[g]);
       return pick(distances, sign);
     });
   };
@@ -236,8 +204,7 @@ export function posteriorDenoiser(glyphs: number[][], options: { noise: NoiseKin
   const degenerate = spec.kind === 'gaussian' ? spec.level === 0 : spec.level === 0 || (spec.kind === 'bit-flip' && spec.level === 1);
   if (degenerate) {
     // No noise (or a certain flip): the ideal decoder's glyph has posterior 1.
-    const ideal = idealDenoiser(rows, { noise: spec });
-    return ideal;
+    return idealDenoiser(rows, { noise: spec });
   }
   // Log-likelihood of the noisy input per glyph, up to a constant.
   let logLikelihood: (y: ArrayLike<number>, out: Float64Array) => void;
@@ -329,10 +296,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
   const count = glyphs.length;
   const sample = noiseSampler(spec, seededRandom(deriveSeed(options.seed ?? 0, -1)));
 
-  let wrongTotal = 0;
   let wrongSquares = 0;
-  let exact = 0;
-  let within1 = 0;
   let noisyWrong = 0;
   let noisyExact = 0;
   let noisyWithin1 = 0;
@@ -354,10 +318,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
       const clean = glyphs[g];
       if (denoised[r].length !== width) throw new Error(`denoise returned a row of ${denoised[r].length} pixels; the glyphs have ${width}.`);
       const w = pixelDistance(denoised[r], clean);
-      wrongTotal += w;
       wrongSquares += w * w;
-      if (w === 0) exact++;
-      if (w <= 1) within1++;
       perDraws[g]++;
       perWrong[g] += w;
       if (w === 0) perExact[g]++;
@@ -368,7 +329,11 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
       if (nw <= 1) noisyWithin1++;
     }
   }
-  const mean = wrongTotal / draws;
+  const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0);
+  const exact = sum(perExact);
+  const within1 = sum(perWithin1);
+  const mean = sum(perWrong) / draws;
+  const perGlyphMean = (counts: number[]): number[] => counts.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN));
   const rateSE = (k: number): number => Math.sqrt(((k / draws) * (1 - k / draws)) / draws);
   return {
     noise: spec,
@@ -384,9 +349,9 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
     noisyWithin1Rate: noisyWithin1 / draws,
     perGlyph: {
       draws: perDraws,
-      exactRate: perExact.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN)),
-      within1Rate: perWithin1.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN)),
-      meanWrongPixels: perWrong.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN)),
+      exactRate: perGlyphMean(perExact),
+      within1Rate: perGlyphMean(perWithin1),
+      meanWrongPixels: perGlyphMean(perWrong),
     },
     seconds: (performance.now() - started) / 1000,
   };
@@ -458,12 +423,12 @@ function survivors(search: ExactSearch, k: number, distance: Int32Array, alive: 
   let n = 0;
   for (let a = 0; a < aliveCount; a++) {
     const g = alive[a];
-    let out_ = false;
+    let beaten = false;
     for (let b = 0; b < aliveCount; b++) {
       const h = alive[b];
-      if (h !== g && distance[g] - distance[h] > diff[g * count + h]) { out_ = true; break; }
+      if (h !== g && distance[g] - distance[h] > diff[g * count + h]) { beaten = true; break; }
     }
-    if (!out_) out[n++] = g;
+    if (!beaten) out[n++] = g;
   }
   return n;
 }
@@ -472,11 +437,11 @@ function survivors(search: ExactSearch, k: number, distance: Int32Array, alive: 
  * Knuth's estimate of the number of search nodes `exactIdealRecovery` would visit (random descents;
  * a rough figure, good to an order of magnitude).
  */
-export function estimateExactIdealCost(glyphs: number[][], options: { probes?: number; seed?: number } = {}): number {
+export function estimateExactIdealCost(glyphs: number[][], options: { probes?: number } = {}): number {
   const rows = checkGlyphs(glyphs);
   const search = exactSearch(rows);
   const probes = checkInteger('probes', options.probes ?? 1000, { min: 1 });
-  const random = seededRandom(options.seed ?? 0);
+  const random = seededRandom(0);
   const { count, pixels, columns } = search;
   const distance = new Int32Array(count);
   let total = 0;
@@ -499,22 +464,24 @@ export function estimateExactIdealCost(glyphs: number[][], options: { probes?: n
   return total / probes;
 }
 
+/** The most search nodes `exactIdealRecovery` visits before it gives up. */
+const MAX_EXACT_NODES = 2e7;
+
 /**
  * The ideal decoder's exact recovery under bit flips, for every p at once: a branch-and-bound
  * enumeration of all 2^pixels inputs that collapses a subtree as soon as at most two glyphs can
  * still be nearest (binomial counts). Feasible for small codes only: for the 32 glyphs of 35 pixels
- * of the course the search needs ~1e10 nodes (hours), so this throws when Knuth's estimate
- * (`estimateExactIdealCost`) or the count of visited nodes exceeds `maxNodes`; use `idealRecovery`
- * (Monte Carlo, with a standard error) there.
+ * of the course the search needs ~1e10 nodes, so this throws when Knuth's estimate
+ * (`estimateExactIdealCost`) or the count of visited nodes exceeds MAX_EXACT_NODES; use
+ * `idealRecovery` (Monte Carlo, with a standard error) there.
  */
-export function exactIdealRecovery(glyphs: number[][], options: { maxNodes?: number } = {}): ExactIdealRecovery {
+export function exactIdealRecovery(glyphs: number[][]): ExactIdealRecovery {
   const rows = checkGlyphs(glyphs);
-  const maxNodes = options.maxNodes ?? 2e7;
   const estimate = estimateExactIdealCost(rows, { probes: 300 });
   const tooMany = (what: string): Error => new Error(
-    `exactIdealRecovery: ${what} search nodes (maxNodes is ${maxNodes.toExponential(1)}) for ${rows.length} glyphs of ` +
+    `exactIdealRecovery: ${what} search nodes (the limit is ${MAX_EXACT_NODES.toExponential(1)}) for ${rows.length} glyphs of ` +
     `${rows[0].length} pixels; an exact count is too expensive here: use idealRecovery (Monte Carlo with a standard error).`);
-  if (estimate > maxNodes) throw tooMany(`about ${estimate.toExponential(1)}`);
+  if (estimate > MAX_EXACT_NODES) throw tooMany(`about ${estimate.toExponential(1)}`);
 
   const search = exactSearch(rows);
   const { count, pixels, columns, remainingDiff } = search;
@@ -529,7 +496,7 @@ export function exactIdealRecovery(glyphs: number[][], options: { maxNodes?: num
   let nodes = 0;
 
   const visit = (k: number, alive: Int32Array, aliveCount: number): void => {
-    if (++nodes > maxNodes) throw tooMany(`more than ${maxNodes.toExponential(1)}`);
+    if (++nodes > MAX_EXACT_NODES) throw tooMany(`more than ${MAX_EXACT_NODES.toExponential(1)}`);
     const here = aliveAt[k + 1];
     const n = survivors(search, k, distance, alive, aliveCount, here);
     const remaining = pixels - k;
@@ -681,8 +648,8 @@ export function sweep(options: SweepOptions): SweepRow[] {
 /**
  * The default recipe, measured on the course font (32 glyphs, bit-flip noise, 100,000 test draws,
  * seeds 1-3): within 1 wrong pixel for 97.5% of glyphs at p = 0.10 and 91.7-92.0% at p = 0.15;
- * exact recovery 96.7-97.0% at p = 0.10 where the ideal decoder reaches 98.0%. About 5,000 full-batch
- * steps of 256 rows: ~6 s of CPU on the wasm engine. `trainDenoiser`'s options default to it.
+ * exact recovery 96.7-97.0% at p = 0.10 where the ideal decoder reaches 98.0%: 5,000 full-batch
+ * steps of 256 rows. `trainDenoiser`'s options default to it.
  */
 export const DENOISER_RECIPE = {
   layers: [35, 64, 16, 64, 35],
@@ -698,51 +665,38 @@ export const DENOISER_RECIPE = {
   loss: 'bce' as LossName,
 } as const;
 
-export interface DenoiserTrainOptions {
-  /** Noise kind of the training inputs. Default bit-flip. */
+/**
+ * Options of `trainDenoiser`; those left out take the values of `DENOISER_RECIPE`. The training
+ * loop's own options mean what they mean in `trainAutoencoder`, with two other defaults: no early
+ * stop on the clean criterion (`maxWrongPixels` null: a denoiser meets it long before it denoises
+ * well) and a check every 100 epochs.
+ */
+export interface DenoiserTrainOptions extends Partial<Pick<TrainOptions, 'epochs' | 'learningRate' | 'optimizer' | 'loss' |
+  'batchSize' | 'maxWrongPixels' | 'checkEvery' | 'progress' | 'label' | 'stopOnInterrupt' | 'shouldStop'>> {
+  /** Noise kind of the training inputs. */
   noise?: NoiseKind;
-  /** Noise level of the training inputs (fresh noise every epoch, clean targets). Default 0.15. */
+  /** Noise level of the training inputs (fresh noise every epoch, clean targets). */
   trainLevel?: number;
-  /** Default 5000. */
-  epochs?: number;
-  /** Default 0.003 (Adam). */
-  learningRate?: number;
   /** Seeds the initial weights, the training noise, the batch order and the validation samples. Default 0. */
   seed?: number;
-  /** Noisy copies of every glyph in each epoch (rows per epoch = copies x glyphs). Default 8. */
+  /** Noisy copies of every glyph in each epoch (rows per epoch = copies x glyphs). */
   copies?: number;
-  /** Default relu (tanh does markedly worse here), linear latent, sigmoid output. */
+  /** The recipe's relu hidden layers: tanh does markedly worse here. */
   hiddenActivation?: Activation;
   latentActivation?: Activation;
   outputActivation?: Activation;
-  optimizer?: OptimizerName;
-  loss?: LossName;
-  /** Rows per step; default the whole epoch (copies x glyphs) in one step. */
-  batchSize?: number | null;
   /**
-   * Early stop on the clean criterion (every clean glyph within this many wrong pixels). Default
-   * null, no such stop: a denoiser reaches it long before it denoises well.
-   */
-  maxWrongPixels?: number | null;
-  /** Epochs between the training loop's checks on the clean glyphs (progress line). Default 100. */
-  checkEvery?: number;
-  /**
-   * Epochs between evaluations on a fixed noisy validation set (`validationDraws` samples at
-   * `validationLevel`, default the training level); null: none (default). Needed by keepBest and patience.
+   * Epochs between evaluations on a fixed noisy validation set (`validationDraws` samples at the
+   * training level); null: none (default). Needed by keepBest and patience.
    */
   validateEvery?: number | null;
   validationDraws?: number;
-  validationLevel?: number;
   /** Seed of the validation samples; default derived from `seed` (apart from training and test noise). */
   validationSeed?: number;
   /** Restore the weights of the best validation (within-1 rate, then exact rate). Default false. */
   keepBest?: boolean;
   /** Stop after this many validations without improvement; null: never (default). */
   patience?: number | null;
-  progress?: ProgressLine | null;
-  label?: string;
-  stopOnInterrupt?: boolean;
-  shouldStop?: () => boolean;
 }
 
 export interface ValidationPoint {
@@ -794,7 +748,6 @@ export async function trainDenoiser(layers: readonly number[], glyphs: number[][
   }
   const patience = options.patience ?? null;
   if (patience !== null) checkInteger('patience', patience, { min: 1 });
-  const validationLevel = options.validationLevel === undefined ? noise.level : checkNoiseLevel(kind, options.validationLevel, 'validationLevel');
   const validationDraws = checkInteger('validationDraws', options.validationDraws ?? 32 * clean.length, { min: 1 });
 
   const model = new Autoencoder({
@@ -816,18 +769,20 @@ export async function trainDenoiser(layers: readonly number[], glyphs: number[][
   const validation: ValidationPoint[] = [];
   let epochSeen = 0;
   let lastValidated = 0;
-  let best: { point: ValidationPoint; parameters: ReturnType<Autoencoder['parameters']> | null } | null = null;
+  // The best validation so far (within-1 rate, then exact rate), with its weights under keepBest.
+  const best: { point?: ValidationPoint; parameters?: ReturnType<Autoencoder['parameters']> } = {};
   let sinceBest = 0;
   const validationSeed = options.validationSeed ?? deriveSeed(seed, 2);
   const validate = (): void => {
     lastValidated = epochSeen;
-    const e = evaluateDenoising({ denoise, glyphs: clean, noise: kind, level: validationLevel, draws: validationDraws, seed: validationSeed });
+    const e = evaluateDenoising({ denoise, glyphs: clean, noise: kind, level: noise.level, draws: validationDraws, seed: validationSeed });
     const point = { epoch: epochSeen, exactRate: e.exactRate, within1Rate: e.within1Rate, meanWrongPixels: e.meanWrongPixels };
     validation.push(point);
-    const better = best === null || point.within1Rate > best.point.within1Rate ||
+    const better = !best.point || point.within1Rate > best.point.within1Rate ||
       (point.within1Rate === best.point.within1Rate && point.exactRate > best.point.exactRate);
     if (better) {
-      best = { point, parameters: options.keepBest ? model.parameters() : null };
+      best.point = point;
+      if (options.keepBest) best.parameters = model.parameters();
       sinceBest = 0;
     } else {
       sinceBest++;
@@ -871,10 +826,9 @@ export async function trainDenoiser(layers: readonly number[], glyphs: number[][
     history.message = `Stopped at epoch ${history.epochsRun}: the validation within-1 rate did not improve for ${patience} validations.`;
   }
   let restoredEpoch: number | null = null;
-  const kept = best as { point: ValidationPoint; parameters: ReturnType<Autoencoder['parameters']> | null } | null;
-  if (options.keepBest && kept?.parameters && kept.point.epoch !== validation[validation.length - 1]?.epoch) {
-    model.setParameters(kept.parameters);
-    restoredEpoch = kept.point.epoch;
+  if (best.point && best.parameters && best.point !== validation[validation.length - 1]) {
+    model.setParameters(best.parameters);
+    restoredEpoch = best.point.epoch;
   }
   return { model, denoise, history, noise, copies, validation, restoredEpoch, stoppedByPatience, seconds: (performance.now() - started) / 1000 };
 }

@@ -22,11 +22,6 @@ interface TslabModule {
 
 type TslabHook = { require?: (id: string) => unknown };
 
-/** True inside the tslab kernel. */
-export function inNotebook(): boolean {
-  return Boolean((globalThis as { __tslab__?: TslabHook }).__tslab__);
-}
-
 function tslabModule(): TslabModule | null {
   const hook = (globalThis as { __tslab__?: TslabHook }).__tslab__;
   if (!hook) return null;

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from './autoencoder';
-import { GLYPH_COLUMNS, GLYPH_ROWS } from './font';
+import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from './font';
 import { DecodedGlyph, describeDecoded, LatentBox, latentGrid } from './latent';
 import { median, pixelDistance } from './metrics';
 import { ImageDataset } from './mnist';
@@ -147,12 +147,11 @@ export function decodeAndDescribe(decode: LatentDecoder, points: number[][], gly
 
 /** 5x7 glyphs (0/1 rows) as an image data set, so that the VAE can train on them; labels are glyph indices. */
 export function glyphDataset(glyphs: ReadonlyArray<ArrayLike<number>>, name = 'glyphs'): ImageDataset {
-  const pixels = GLYPH_ROWS * GLYPH_COLUMNS;
   if (glyphs.length === 0 || glyphs.length > 256) throw new RangeError(`glyphDataset: ${glyphs.length} glyphs; 1 to 256 are allowed.`);
-  const images = new Float32Array(glyphs.length * pixels);
+  const images = new Float32Array(glyphs.length * GLYPH_PIXELS);
   glyphs.forEach((g, i) => {
-    if (g.length !== pixels) throw new RangeError(`glyphDataset: glyph ${i} has ${g.length} pixels, not ${pixels}.`);
-    for (let p = 0; p < pixels; p++) images[i * pixels + p] = g[p];
+    if (g.length !== GLYPH_PIXELS) throw new RangeError(`glyphDataset: glyph ${i} has ${g.length} pixels, not ${GLYPH_PIXELS}.`);
+    images.set(g, i * GLYPH_PIXELS);
   });
   return { images, labels: Uint8Array.from(glyphs.map((_, i) => i)), count: glyphs.length, rows: GLYPH_ROWS, cols: GLYPH_COLUMNS, name };
 }

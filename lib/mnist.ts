@@ -157,13 +157,9 @@ function describeMagic(magic: number): string {
   return '';
 }
 
-function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-/** Gunzips gzip data (recognized by its magic bytes); errors name `file`. */
+/** Gunzips gzip data (recognized by its magic bytes 1f 8b); errors name `file`. */
 function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
-  if (!isGzip(bytes)) return bytes;
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   try {
     return gunzipSync(bytes);
   } catch (err) {

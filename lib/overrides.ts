@@ -55,7 +55,7 @@ export function cellSource(cell: NotebookCell): string {
   return Array.isArray(cell.source) ? cell.source.join('') : cell.source;
 }
 
-export function parametersCellIndex(notebook: NotebookDocument, file = 'notebook'): number {
+function parametersCellIndex(notebook: NotebookDocument, file = 'notebook'): number {
   const index = notebook.cells.findIndex((c) => c.cell_type === 'code' && (c.metadata?.tags ?? []).includes('parameters'));
   if (index < 0) throw new Error(`${file} has no code cell tagged "parameters".`);
   const firstCode = notebook.cells.findIndex((c) => c.cell_type === 'code');

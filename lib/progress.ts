@@ -10,10 +10,11 @@ export interface ProgressLine {
   done(text: string): void;
 }
 
-export { inNotebook } from './display';
+/** Updates closer together than this are dropped: each one redraws a notebook output. */
+const MIN_INTERVAL_MS = 250;
 
-/** A progress line for the current context; at most one update per `minIntervalMs`. */
-export function progressLine(minIntervalMs = 250): ProgressLine {
+/** A progress line for the current context; at most one update per MIN_INTERVAL_MS. */
+export function progressLine(): ProgressLine {
   const display = newNotebookDisplay();
   let last = 0;
   let width = 0;
@@ -28,7 +29,7 @@ export function progressLine(minIntervalMs = 250): ProgressLine {
   return {
     update(text: string) {
       const now = Date.now();
-      if (now - last < minIntervalMs) return;
+      if (now - last < MIN_INTERVAL_MS) return;
       last = now;
       write(text, false);
     },

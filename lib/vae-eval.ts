@@ -32,6 +32,15 @@ export interface VaeLogLikelihood {
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/** A tensor's values, the tensor freed. */
+function readAndFree(tensor: tf.Tensor): Float32Array {
+  try {
+    return tensor.dataSync() as Float32Array;
+  } finally {
+    tensor.dispose();
+  }
+}
+
 /**
  * Images `order[start..end)` (or images start..end without `order`) as rows, copied into `buffer`
  * when given. Some backends keep a reference to the array a tensor is made from: a tensor made
@@ -151,12 +160,7 @@ export function decodeCodes(vae: Vae, z: number[][] | Float32Array): Float32Arra
     throw new Error(`decode: every code must have ${L} numbers (the latent size).`);
   }
   if (rows === 0) return new Float32Array(0);
-  const p = tf.tidy(() => tf.sigmoid(vae.decodeLogits(tf.tensor2d(z instanceof Float32Array ? z : z.flat(), [rows, L]))));
-  try {
-    return p.dataSync() as Float32Array;
-  } finally {
-    p.dispose();
-  }
+  return readAndFree(tf.tidy(() => tf.sigmoid(vae.decodeLogits(tf.tensor2d(z instanceof Float32Array ? z : z.flat(), [rows, L])))));
 }
 
 /** `n` images drawn from the model: z ~ N(0, I) (seeded), then pixel probabilities: n * inputSize values. */
@@ -169,12 +173,7 @@ export function sampleImages(vae: Vae, n: number, seed = 0): Float32Array {
 export function reconstructImages(vae: Vae, data: ImageDataset, count = data.count): Float32Array {
   vae.checkAlive();
   vae.checkData(data, 'reconstruct');
-  const p = tf.tidy(() => tf.sigmoid(vae.decodeLogits(vae.encode(imageRows(data, 0, Math.min(count, data.count))).mu)));
-  try {
-    return p.dataSync() as Float32Array;
-  } finally {
-    p.dispose();
-  }
+  return readAndFree(tf.tidy(() => tf.sigmoid(vae.decodeLogits(vae.encode(imageRows(data, 0, Math.min(count, data.count))).mu))));
 }
 
 /**

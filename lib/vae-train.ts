@@ -6,15 +6,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from './mnist';
 import { checkInteger } from './params';
-import { formatDuration, ProgressLine, progressLine } from './progress';
+import { formatDuration, progressLine } from './progress';
 import { normalFrom, seededRandom } from './random';
-import { runTrainingLoop } from './train';
+import { runTrainingLoop, TrainOptions } from './train';
 import type { Vae } from './vae';
 import { evaluateVae, imageRows } from './vae-eval';
 import { fastVaeStepper } from './fast/vae';
 import { speedPath } from './fast/path';
 
-export interface VaeTrainOptions {
+/** The progress line and the stops mean what they mean in `trainAutoencoder`. */
+export interface VaeTrainOptions extends Pick<TrainOptions, 'progress' | 'label' | 'stopOnInterrupt' | 'shouldStop'> {
   /** Default 30. */
   epochs?: number;
   /** Default 128. */
@@ -27,16 +28,8 @@ export interface VaeTrainOptions {
   seed?: number;
   /** Evaluated after every epoch (negative ELBO, reconstruction, KL); null: none. */
   test?: ImageDataset | null;
-  /** Where the live line goes; default a notebook display or the terminal; null: nowhere. */
-  progress?: ProgressLine | null;
-  /** A label for the progress line. */
-  label?: string;
   /** Called after each epoch with its numbers. */
   onEpoch?: (stats: VaeEpochStats) => void;
-  /** Stop at the end of the current step when the process gets SIGINT (Jupyter's interrupt). Default true. */
-  stopOnInterrupt?: boolean;
-  /** Polled between steps; true stops training at the end of the current step. */
-  shouldStop?: () => boolean;
 }
 
 /** Losses of one epoch, in nats per image. */

@@ -5,7 +5,15 @@ function axisTitle(text: string | undefined): { title?: { text: string } } {
   return text ? { title: { text } } : {};
 }
 
-function baseLayout(title: string | undefined, xTitle: string | undefined, yTitle: string | undefined): PlotlyLayout {
+/** The titles every chart takes. */
+export interface ChartTitles {
+  title?: string;
+  xTitle?: string;
+  yTitle?: string;
+}
+
+/** The layout every chart starts from: its titles, no zero lines, the nearest point on hover. */
+export function chartLayout({ title, xTitle, yTitle }: ChartTitles): PlotlyLayout {
   return {
     ...(title ? { title: { text: title } } : {}),
     xaxis: { ...axisTitle(xTitle), zeroline: false },
@@ -23,17 +31,14 @@ export interface LineSeries {
   dash?: 'solid' | 'dot' | 'dash' | 'dashdot';
 }
 
-export interface LineChartSpec {
+export interface LineChartSpec extends ChartTitles {
   series: LineSeries[];
-  title?: string;
-  xTitle?: string;
-  yTitle?: string;
   /** Log-scale y, e.g. for losses spanning orders of magnitude. */
   logY?: boolean;
 }
 
 export function lineChart(spec: LineChartSpec): PlotlyFigure {
-  const layout = baseLayout(spec.title, spec.xTitle, spec.yTitle);
+  const layout = chartLayout(spec);
   if (spec.logY) (layout.yaxis as Record<string, unknown>).type = 'log';
   return {
     data: spec.series.map((s) => ({
@@ -59,11 +64,8 @@ export interface ScatterSeries {
   markerSize?: number;
 }
 
-export interface ScatterChartSpec {
+export interface ScatterChartSpec extends ChartTitles {
   series: ScatterSeries[];
-  title?: string;
-  xTitle?: string;
-  yTitle?: string;
   /** Draw `text` next to the markers; default true when a series has text. */
   showText?: boolean;
   /** Same scale on both axes, for latent spaces where distances matter. */
@@ -71,7 +73,7 @@ export interface ScatterChartSpec {
 }
 
 export function scatterChart(spec: ScatterChartSpec): PlotlyFigure {
-  const layout = baseLayout(spec.title, spec.xTitle, spec.yTitle);
+  const layout = chartLayout(spec);
   if (spec.equalAspect) Object.assign(layout.yaxis as Record<string, unknown>, { scaleanchor: 'x', scaleratio: 1 });
   return {
     data: spec.series.map((s) => {
@@ -92,14 +94,11 @@ export function scatterChart(spec: ScatterChartSpec): PlotlyFigure {
   };
 }
 
-export interface HeatmapSpec {
+export interface HeatmapSpec extends ChartTitles {
   /** Rows of values; z[i][j] is drawn at (x[j], y[i]). */
   z: ReadonlyArray<ArrayLike<number>>;
   x?: ReadonlyArray<number | string>;
   y?: ReadonlyArray<number | string>;
-  title?: string;
-  xTitle?: string;
-  yTitle?: string;
   /** Plotly colour scale name; default 'Viridis'. */
   colorscale?: string;
   zmin?: number;
@@ -109,7 +108,7 @@ export interface HeatmapSpec {
 }
 
 export function heatmap(spec: HeatmapSpec): PlotlyFigure {
-  const layout = baseLayout(spec.title, spec.xTitle, spec.yTitle);
+  const layout = chartLayout(spec);
   if (spec.firstRowOnTop) (layout.yaxis as Record<string, unknown>).autorange = 'reversed';
   return {
     data: [{

@@ -9,7 +9,7 @@ export type SweepPoint = Pick<SweepRow, 'model' | 'testLevel' | 'meanWrongPixels
 export type SweepMetric = 'meanWrongPixels' | 'exactRate' | 'within1Rate';
 
 /** How the figures name a metric. */
-export const SWEEP_METRIC_TITLES: Record<SweepMetric, string> = {
+const SWEEP_METRIC_TITLES: Record<SweepMetric, string> = {
   meanWrongPixels: 'mean wrong pixels per glyph',
   exactRate: 'glyphs recovered exactly',
   within1Rate: 'glyphs within 1 wrong pixel',
@@ -20,6 +20,11 @@ const REFERENCE_STYLES: Record<string, { label: string; line: Record<string, unk
   posterior: { label: 'posterior mean (fewest wrong pixels)', line: { color: '#666666', dash: 'dashdot', width: 2 }, marker: { symbol: 'square-open', size: 6 } },
   noisy: { label: 'noisy input', line: { color: '#999999', dash: 'dot', width: 2 }, marker: { symbol: 'circle-open', size: 6 } },
 };
+/** A bold title centred above the panel whose centre is at `x` (a fraction of the figure's width). */
+function panelTitle(text: string, x: number): Record<string, unknown> {
+  return { text: `<b>${text}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x, y: 1, xanchor: 'center', yanchor: 'bottom' };
+}
+
 const SERIES_COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#bcbd22'];
 
 export interface DenoisingCurvesOptions {
@@ -73,10 +78,7 @@ export function denoisingCurvesFigure(rows: readonly SweepPoint[], options: Deno
     margin: { l: 60, r: 20, t: options.title ? 80 : 40, b: 60 },
     hovermode: 'closest',
     legend: { orientation: 'h', x: 0, y: -0.18, yanchor: 'top' },
-    annotations: metrics.map((metric, panel) => ({
-      text: `<b>${SWEEP_METRIC_TITLES[metric]}</b>`, showarrow: false, xref: 'paper', yref: 'paper',
-      x: (domains[panel][0] + domains[panel][1]) / 2, y: 1, xanchor: 'center', yanchor: 'bottom',
-    })),
+    annotations: metrics.map((metric, panel) => panelTitle(SWEEP_METRIC_TITLES[metric], (domains[panel][0] + domains[panel][1]) / 2)),
   };
   metrics.forEach((metric, panel) => {
     const suffix = panel === 0 ? '' : String(panel + 1);
@@ -145,10 +147,7 @@ export function sweepHeatmapFigure(rows: readonly SweepPoint[], options: SweepHe
       colorscale: 'Viridis', reversescale: !isRate, cmin: 0, cmax: isRate ? 1 : Math.max(zmax, 1e-9),
       colorbar: { title: { text: isRate ? '%' : 'wrong px' }, ...(isRate ? { tickformat: '.0%' } : {}) },
     },
-    annotations: options.panels.map((panel, k) => ({
-      text: `<b>${panel.title}</b>`, showarrow: false, xref: 'paper', yref: 'paper',
-      x: k * (width + gap) + width / 2, y: 1, xanchor: 'center', yanchor: 'bottom',
-    })),
+    annotations: options.panels.map((panel, k) => panelTitle(panel.title, k * (width + gap) + width / 2)),
   };
   // Panels with the same rows share the first panel's row labels; others label their own (with room for them).
   options.panels.forEach((_, k) => {

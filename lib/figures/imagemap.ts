@@ -1,8 +1,9 @@
 /** The figure of a latent map whose hover shows the image behind each point (the page around it: lib/pages/imagemap). */
 import { escapeHtml } from '../display';
+import { ChartTitles, chartLayout } from './charts';
 import { PlotlyFigure } from './plotly';
 
-export interface ImageMapSpec {
+export interface ImageMapSpec extends ChartTitles {
   /** One 2-D code per image. */
   codes: number[][];
   /** Class of each image (0..classNames.length-1): one colour and legend entry per class. */
@@ -16,9 +17,6 @@ export interface ImageMapSpec {
   ids?: ArrayLike<number>;
   /** How ids are introduced in the hover box; default "#". */
   idPrefix?: string;
-  title?: string;
-  xTitle?: string;
-  yTitle?: string;
   /** One line under the figure. */
   caption?: string;
   /** For report exporters (data-figure-name); default "image-map". */
@@ -45,15 +43,7 @@ export function imageMapFigure(spec: ImageMapSpec): PlotlyFigure {
       hovertemplate: `<b>${escapeHtml(className)}</b> · ${prefix}%{customdata[1]}<br>z = (%{x:.2f}, %{y:.2f})<extra></extra>`,
     };
   }).filter((trace) => trace.x.length > 0);
-  return {
-    data,
-    layout: {
-      ...(spec.title ? { title: { text: spec.title } } : {}),
-      xaxis: { title: { text: spec.xTitle ?? 'z₁ (mean of q(z|x))' }, zeroline: false },
-      yaxis: { title: { text: spec.yTitle ?? 'z₂' }, zeroline: false, scaleanchor: 'x', scaleratio: 1 },
-      margin: { l: 60, r: 20, t: spec.title ? 50 : 20, b: 50 },
-      hovermode: 'closest',
-      legend: { itemsizing: 'constant' },
-    },
-  };
+  const layout = chartLayout({ title: spec.title, xTitle: spec.xTitle ?? 'z₁ (mean of q(z|x))', yTitle: spec.yTitle ?? 'z₂' });
+  Object.assign(layout.yaxis as Record<string, unknown>, { scaleanchor: 'x', scaleratio: 1 });
+  return { data, layout: { ...layout, legend: { itemsizing: 'constant' } } };
 }

@@ -101,11 +101,6 @@ export function ensurePlotly(options: { force?: boolean } = {}): void {
   plotlyInjected = true;
 }
 
-/** The loader as a string, for an exporter that writes its own HTML page; shows nothing. */
-export function plotlyScriptTag(): string {
-  return plotlyLoaderHtml();
-}
-
 /**
  * The output for one figure: a div that says what is wrong until Plotly draws into it (if scripts do
  * not run at all, e.g. in an untrusted notebook, that text stays visible), a caption, and a script that
