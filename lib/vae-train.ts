@@ -8,7 +8,7 @@ import { ImageDataset } from './mnist';
 import { checkInteger } from './params';
 import { formatDuration, ProgressLine, progressLine } from './progress';
 import { normalFrom, seededRandom } from './random';
-import { runTrainingLoop } from './train';
+import { makeOptimizer, plainStepper, runTrainingLoop } from './train';
 import type { Vae } from './vae';
 import { evaluateVae, imageRows } from './vae-eval';
 import { fastVaeStepper } from './fast/vae';
@@ -82,25 +82,26 @@ export interface VaeStepper {
   dispose(): void;
 }
 
-/** The reference step: autodiff of `vae.lossTerms` and tf.train.adam with PyTorch's epsilon. */
+/**
+ * The reference step: train.ts's plain step (autodiff of `vae.lossTerms`, tf.train.adam with
+ * PyTorch's epsilon), with the loss's terms kept from inside the loss as they are computed.
+ */
 export function plainVaeStepper(vae: Vae, learningRate: number, beta: number, batchSize: number): VaeStepper {
-  const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
-  const variables = vae.variables();
   const buffer = new Float32Array(vae.inputSize * batchSize);
+  let terms: tf.Tensor1D | null = null;
+  const stepper = plainStepper(vae.variables(), (x: tf.Tensor2D, noise: tf.Tensor2D) => {
+    const t = vae.lossTerms(x, noise, beta);
+    terms = tf.keep(tf.stack([t.loss, t.rec, t.kl]) as tf.Tensor1D);
+    return t.loss;
+  }, makeOptimizer('adam', learningRate, 1e-8));
   return {
+    // The tidy frees the batch and the loss scalar minimize returns; the kept terms leave it.
     step: (data, rows, eps) => tf.tidy(() => {
-      const x = imageRows(data, 0, rows.length, rows, buffer);
-      const noise = tf.tensor2d(eps, [rows.length, vae.latentSize]);
-      let terms: tf.Tensor1D | null = null;
-      optimizer.minimize(() => {
-        const t = vae.lossTerms(x, noise, beta);
-        terms = tf.keep(tf.stack([t.loss, t.rec, t.kl]) as tf.Tensor1D);
-        return t.loss;
-      }, false, variables);
+      stepper.step(imageRows(data, 0, rows.length, rows, buffer), tf.tensor2d(eps, [rows.length, vae.latentSize]));
       return terms!;
     }),
     sync: () => undefined,
-    dispose: () => optimizer.dispose(),
+    dispose: () => stepper.dispose(),
   };
 }
 
