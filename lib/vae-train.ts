@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from './mnist';
-import { checkInteger } from './params';
+import { checkInteger, checkNumber } from './params';
 import { formatDuration, ProgressLine, progressLine } from './progress';
 import { normalFrom, seededRandom } from './random';
 import { makeOptimizer, plainStepper, runTrainingLoop } from './train';
@@ -115,10 +115,8 @@ export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainO
   vae.checkData(train, 'train');
   const epochs = checkInteger('epochs', options.epochs ?? 30, { min: 1 });
   const batchSize = checkInteger('batchSize', options.batchSize ?? 128, { min: 1 });
-  const learningRate = options.learningRate ?? 1e-3;
-  if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new Error(`learningRate is ${learningRate}; it must be a positive number, e.g. 0.001.`);
-  const beta = options.beta ?? 1;
-  if (!(beta >= 0 && Number.isFinite(beta))) throw new Error(`beta is ${beta}; it must be a number of at least 0, e.g. 1.`);
+  const learningRate = checkNumber('learningRate', options.learningRate ?? 1e-3, { min: 0, exclusiveMin: true });
+  const beta = checkNumber('beta', options.beta ?? 1, { min: 0 });
   const test = options.test ?? null;
   if (test) vae.checkData(test, 'test');
   const seed = options.seed ?? 1;
