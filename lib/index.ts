@@ -47,12 +47,13 @@ export {
 export { checkModelPath, loadAutoencoder, saveAutoencoder } from './modelio';
 
 // Figures and page widgets.
-export { PlotlyFigure, ensurePlotly, showPlot } from './figures/plotly';
+export { ensurePlotly, showPlot } from './figures/plotly';
 export { lineChart } from './figures/charts';
 export { GlyphImageRow, showGlyphMosaic } from './figures/mosaic';
 export { latentMapFigure } from './figures/latent';
 export {
-  DenoisingCurvesOptions, SweepHeatmapPanel, SweepPoint, denoisingCurvesFigure, sweepHeatmapFigure,
+  CodeWidthCurves, DenoisingCurvesOptions, SweepHeatmapPanel, SweepPoint, codeWidthFigure,
+  denoisingCurvesFigure, sweepHeatmapFigure,
 } from './figures/denoise';
 export { generalizationChart } from './figures/subsets';
 export { compareWithPageDecoder } from './pages/decoder';

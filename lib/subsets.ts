@@ -5,9 +5,10 @@
  */
 import { Autoencoder } from './autoencoder';
 import { Glyph } from './font';
-import { meanAndStd, median, pixelDistance, wrongPixelsPerGlyph } from './metrics';
+import { pixelDistance, wrongPixelsPerGlyph } from './metrics';
 import { ParameterError } from './params';
 import { seededRandom, shuffledIndices } from './random';
+import { summarize } from './summarize';
 import { TrainHistory } from './train';
 
 /** A glyph as one character: its label when that is one character, else a symbol (DEL -> ␡). */
@@ -172,34 +173,32 @@ export interface SizeSummary {
   medianEpochsToCriterion: number | null;
 }
 
-function spreadOf(values: (number | null)[]): Spread | null {
-  const present = values.filter((v): v is number => v !== null);
-  if (!present.length) return null;
-  const { mean: m, std } = meanAndStd(present);
-  return { mean: Number(m.toFixed(3)), std: Number(std.toFixed(3)) };
-}
+const spread = (mean: number | null, std: number | null): Spread | null => (mean === null ? null : { mean: round(mean) as number, std: round(std) as number });
 
 /** One summary per size (random subsets) and per named subset, in the order of first appearance. */
 export function summarizeBySize(rows: SubsetRunRow[]): SizeSummary[] {
-  const keys = [...new Set(rows.map((r) => `${r.kind}:${r.kind === 'named' ? r.letters : r.size}`))];
-  return keys.map((key) => {
-    const group = rows.filter((r) => `${r.kind}:${r.kind === 'named' ? r.letters : r.size}` === key);
-    const epochs = group.map((r) => r.epochsToCriterion).filter((e): e is number => e !== null);
-    return {
-      size: group[0].size,
-      kind: group[0].kind,
-      letters: group[0].kind === 'named' ? group[0].letters : null,
-      runs: group.length,
-      reachedCriterion: group.filter((r) => r.epochsToCriterion !== null).length,
-      trainMeanWrongPixels: spreadOf(group.map((r) => r.trainMeanWrongPixels)) as Spread,
-      trainMaxWrongPixels: Math.max(...group.map((r) => r.trainMaxWrongPixels)),
-      testMeanWrongPixels: spreadOf(group.map((r) => r.testMeanWrongPixels)),
-      testNearestSeenDistance: spreadOf(group.map((r) => r.testNearestSeenDistance))?.mean ?? null,
-      testEmptyOutputError: spreadOf(group.map((r) => r.testEmptyOutputError))?.mean ?? null,
-      testSnappedToSeenFraction: spreadOf(group.map((r) => r.testSnappedToSeenFraction))?.mean ?? null,
-      medianEpochsToCriterion: epochs.length ? median(epochs) : null,
-    };
-  });
+  // Each random run draws its own letters, so random runs group by size alone (letters null) and
+  // named ones by their letters, which fix their size.
+  const grouped = rows.map((r) => ({ ...r, letters: r.kind === 'named' ? r.letters : null }));
+  return summarize(grouped, {
+    by: ['kind', 'size', 'letters'],
+    values: ['seed', 'epochsToCriterion', 'trainMeanWrongPixels', 'trainMaxWrongPixels', 'testMeanWrongPixels',
+      'testNearestSeenDistance', 'testEmptyOutputError', 'testSnappedToSeenFraction'],
+    stats: ['mean', 'std', 'count', 'median', 'max'],
+  }).map((s) => ({
+    size: s.size,
+    kind: s.kind,
+    letters: s.letters,
+    runs: s.seedCount as number,
+    reachedCriterion: s.epochsToCriterionCount as number,
+    trainMeanWrongPixels: spread(s.trainMeanWrongPixelsMean, s.trainMeanWrongPixelsStd) as Spread,
+    trainMaxWrongPixels: s.trainMaxWrongPixelsMax as number,
+    testMeanWrongPixels: spread(s.testMeanWrongPixelsMean, s.testMeanWrongPixelsStd),
+    testNearestSeenDistance: round(s.testNearestSeenDistanceMean),
+    testEmptyOutputError: round(s.testEmptyOutputErrorMean),
+    testSnappedToSeenFraction: round(s.testSnappedToSeenFractionMean),
+    medianEpochsToCriterion: s.epochsToCriterionMedian,
+  }));
 }
 
 /** A summary as one flat table row (mean and spread in columns of their own). */

@@ -24,6 +24,12 @@ function loadDanfo(): Danfo {
   return danfo;
 }
 
+/** danfo's group-by of `rows` on their `group` field, one record per group (columns named field_statistic). */
+function groupCells(dfd: Danfo, rows: { group: string }[], spec: Record<string, string[]>): (Record<string, number> & { group: string })[] {
+  const frame = new dfd.DataFrame(rows).groupby(['group']).agg(spec);
+  return frame.values.map((r) => Object.fromEntries(frame.columns.map((c, i) => [c, r[i]])) as Record<string, number> & { group: string });
+}
+
 const capitalize = (s: string): string => s[0].toUpperCase() + s.slice(1);
 
 /**
@@ -52,18 +58,18 @@ export function summarize<Row extends object, By extends keyof Row & string, Val
       .map((r) => ({ ...r, x2: r.x * r.x }));
     const computed = new Map<string, Record<string, number>>();
     if (present.length) {
-      const frame = new dfd.DataFrame(present).groupby(['group']).agg({ x: ['mean', 'std', 'count', 'median', 'min', 'max'], x2: ['sum'] });
-      for (const r of frame.values) {
-        const cell = Object.fromEntries(frame.columns.map((c, i) => [c, r[i]])) as Record<string, number> & { group: string };
+      for (const cell of groupCells(dfd, present, { x: ['mean', 'std', 'count', 'median', 'min', 'max'], x2: ['sum'] })) {
         const n = cell.x_count;
         computed.set(cell.group, {
           mean: cell.x_mean, count: n, median: cell.x_median, min: cell.x_min, max: cell.x_max,
-          // danfo's std divides by n - 1; the notebooks report the spread of their seeds as it is.
-          std: n > 1 ? cell.x_std * Math.sqrt((n - 1) / n) : 0,
           se: n > 1 ? cell.x_std / Math.sqrt(n) : 0,
           pooledSe: Math.sqrt(cell.x2_sum) / n,
         });
       }
+      // The population std as the root of the mean squared deviation, not danfo's n - 1 std rescaled:
+      // the same bits as metrics' meanAndStd, so a summary rounds as the hand-computed one did.
+      const deviations = present.map((r) => ({ group: r.group, d2: (r.x - computed.get(r.group)!.mean) ** 2 }));
+      for (const cell of groupCells(dfd, deviations, { d2: ['mean'] })) computed.get(cell.group)!.std = Math.sqrt(cell.d2_mean);
     }
     for (const [key, target] of out) {
       const c = computed.get(key);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from './autoencoder';
 import { fastAutoencoderStepper, speedPath, TrainStepPaths } from './fast';
 import { meetsCriterion, reportError, summarizeWrongPixels, wrongPixelsPerGlyph } from './metrics';
+import { checkInteger, checkNumber, checkOneOf } from './params';
 import { formatDuration, ProgressLine, progressLine } from './progress';
 import { watchInterrupt } from './interrupt';
 import { seededRandom, shuffledIndices } from './random';
@@ -126,26 +127,14 @@ export function makeTrainStepper(
 }
 
 function checkOptions(options: TrainOptions, examples: number): void {
-  const { epochs, learningRate, batchSize, checkEvery, maxWrongPixels } = options;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs is ${epochs}; it must be a whole number of at least 1.`);
-  if (!(typeof learningRate === 'number' && learningRate > 0 && Number.isFinite(learningRate))) {
-    throw new Error(`learningRate is ${learningRate}; it must be a positive number, e.g. 0.005.`);
-  }
-  if (options.optimizer !== undefined && !OPTIMIZERS.includes(options.optimizer)) {
-    throw new Error(`optimizer is ${JSON.stringify(options.optimizer)}; allowed: ${OPTIMIZERS.join(', ')}.`);
-  }
-  if (options.loss !== undefined && !LOSSES.includes(options.loss)) {
-    throw new Error(`loss is ${JSON.stringify(options.loss)}; allowed: ${LOSSES.join(', ')}.`);
-  }
-  if (batchSize !== undefined && batchSize !== null && !(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= examples)) {
-    throw new Error(`batchSize is ${batchSize}; it must be a whole number from 1 to ${examples} (the examples), or null for the full batch.`);
-  }
-  if (checkEvery !== undefined && !(Number.isInteger(checkEvery) && checkEvery >= 1)) {
-    throw new Error(`checkEvery is ${checkEvery}; it must be a whole number of at least 1.`);
-  }
-  if (maxWrongPixels !== undefined && maxWrongPixels !== null && !(Number.isInteger(maxWrongPixels) && maxWrongPixels >= 0)) {
-    throw new Error(`maxWrongPixels is ${maxWrongPixels}; it must be a whole number of at least 0, or null for no early stop.`);
-  }
+  checkInteger('epochs', options.epochs, { min: 1 });
+  checkNumber('learningRate', options.learningRate, { min: 0, exclusiveMin: true });
+  if (options.optimizer !== undefined) checkOneOf('optimizer', options.optimizer, OPTIMIZERS);
+  if (options.loss !== undefined) checkOneOf('loss', options.loss, LOSSES);
+  // batchSize null: the full batch; maxWrongPixels null: no early stop.
+  if (options.batchSize != null) checkInteger('batchSize', options.batchSize, { min: 1, max: examples });
+  if (options.checkEvery !== undefined) checkInteger('checkEvery', options.checkEvery, { min: 1 });
+  if (options.maxWrongPixels != null) checkInteger('maxWrongPixels', options.maxWrongPixels, { min: 0 });
 }
 
 /** Why a training loop ended early, and the sentence to tell. */

@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from './mnist';
-import { checkInteger } from './params';
+import { checkInteger, checkNumber } from './params';
 import { formatDuration, progressLine } from './progress';
 import { normalFrom, seededRandom } from './random';
-import { runTrainingLoop, TrainOptions } from './train';
+import { makeOptimizer, plainStepper, runTrainingLoop, TrainOptions } from './train';
 import type { Vae } from './vae';
 import { evaluateVae, imageRows } from './vae-eval';
 import { fastVaeStepper } from './fast/vae';
@@ -75,25 +75,26 @@ export interface VaeStepper {
   dispose(): void;
 }
 
-/** The reference step: autodiff of `vae.lossTerms` and tf.train.adam with PyTorch's epsilon. */
+/**
+ * The reference step: train.ts's plain step (autodiff of `vae.lossTerms`, tf.train.adam with
+ * PyTorch's epsilon), with the loss's terms kept from inside the loss as they are computed.
+ */
 export function plainVaeStepper(vae: Vae, learningRate: number, beta: number, batchSize: number): VaeStepper {
-  const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
-  const variables = vae.variables();
   const buffer = new Float32Array(vae.inputSize * batchSize);
+  let terms: tf.Tensor1D | null = null;
+  const stepper = plainStepper(vae.variables(), (x: tf.Tensor2D, noise: tf.Tensor2D) => {
+    const t = vae.lossTerms(x, noise, beta);
+    terms = tf.keep(tf.stack([t.loss, t.rec, t.kl]) as tf.Tensor1D);
+    return t.loss;
+  }, makeOptimizer('adam', learningRate, 1e-8));
   return {
+    // The tidy frees the batch and the loss scalar minimize returns; the kept terms leave it.
     step: (data, rows, eps) => tf.tidy(() => {
-      const x = imageRows(data, 0, rows.length, rows, buffer);
-      const noise = tf.tensor2d(eps, [rows.length, vae.latentSize]);
-      let terms: tf.Tensor1D | null = null;
-      optimizer.minimize(() => {
-        const t = vae.lossTerms(x, noise, beta);
-        terms = tf.keep(tf.stack([t.loss, t.rec, t.kl]) as tf.Tensor1D);
-        return t.loss;
-      }, false, variables);
+      stepper.step(imageRows(data, 0, rows.length, rows, buffer), tf.tensor2d(eps, [rows.length, vae.latentSize]));
       return terms!;
     }),
     sync: () => undefined,
-    dispose: () => optimizer.dispose(),
+    dispose: () => stepper.dispose(),
   };
 }
 
@@ -107,10 +108,8 @@ export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainO
   vae.checkData(train, 'train');
   const epochs = checkInteger('epochs', options.epochs ?? 30, { min: 1 });
   const batchSize = checkInteger('batchSize', options.batchSize ?? 128, { min: 1 });
-  const learningRate = options.learningRate ?? 1e-3;
-  if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new Error(`learningRate is ${learningRate}; it must be a positive number, e.g. 0.001.`);
-  const beta = options.beta ?? 1;
-  if (!(beta >= 0 && Number.isFinite(beta))) throw new Error(`beta is ${beta}; it must be a number of at least 0, e.g. 1.`);
+  const learningRate = checkNumber('learningRate', options.learningRate ?? 1e-3, { min: 0, exclusiveMin: true });
+  const beta = checkNumber('beta', options.beta ?? 1, { min: 0 });
   const test = options.test ?? null;
   if (test) vae.checkData(test, 'test');
   const seed = options.seed ?? 1;

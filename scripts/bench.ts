@@ -30,6 +30,7 @@ import { initEngine } from '../lib/engine';
 import * as fastModule from '../lib/fast';
 import { setSpeedPath, SpeedPath, speedPath, SPEED_PATHS } from '../lib/fast/path';
 import { glyphBits, loadFont } from '../lib/font';
+import { median } from '../lib/metrics';
 import { trainAutoencoder } from '../lib/train';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -51,12 +52,6 @@ type Line = Record<string, unknown>;
 
 function emit(line: Line): void {
   process.stdout.write(JSON.stringify(line) + '\n');
-}
-
-function median(values: number[]): number {
-  const s = values.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 const round = (x: number, digits = 4): number => Number(x.toFixed(digits));

@@ -299,6 +299,7 @@ export function replaceFolder(fresh: string, target: string): void {
 // ---------------------------------------------------------------------------------------------
 // The index page
 
+// Named entities, where lib/display's escapeHtml writes numeric ones: the report's pages (and tests) read them.
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 

@@ -10,7 +10,7 @@ import {
   autoencoderDenoiser, DENOISER_RECIPE, evaluateDenoising, exactIdealRecovery, idealDecoder, idealDenoiser, idealRecovery,
   identityDenoiser, posteriorDenoiser, sweep, trainDenoiser,
 } from '../lib/denoise';
-import { denoisingCurvesFigure, sweepHeatmapFigure } from '../lib/figures';
+import { codeWidthFigure, denoisingCurvesFigure, sweepHeatmapFigure } from '../lib/figures';
 import { courseFontPath, projectRoot, skipWithoutCourseFont } from './helpers';
 
 const glyphs = glyphBits(loadFont(path.join(projectRoot, 'data', 'font.h')));
@@ -262,5 +262,20 @@ describe('figures of a sweep', () => {
     assert.equal((figure.layout?.yaxis2 as { showticklabels?: boolean }).showticklabels, false, 'the same rows: labelled once');
     const wrong = sweepHeatmapFigure(rows, { panels: [{ title: 'A', rows: [{ label: 'noisy', model: 'noisy' }] }], testLevels: [0.2], metric: 'meanWrongPixels', levelTitle: 'p', rowTitle: 'r' });
     assert.equal((wrong.layout?.coloraxis as { reversescale: boolean }).reversescale, true, 'fewer wrong pixels is brighter');
+  });
+
+  test('code width: one line per test level over the widths, gaps kept, one dashed ceiling per level with one legend entry', () => {
+    const figure = codeWidthFigure({
+      widths: [2, 4, 8], levelSymbol: 'p', trainLevel: 0.1,
+      levels: [{ level: 0.1, within1Rates: [0.5, null, 0.9], ceiling: 0.95 }, { level: 0.2, within1Rates: [0.3, 0.6, 0.7], ceiling: null }],
+    });
+    assert.deepEqual(figure.data.map((t) => t.name), ['p = 0.1', 'p = 0.2', 'ideal denoiser (ceiling), same levels', 'ideal p = 0.2']);
+    assert.deepEqual(figure.data[0].x, [2, 4, 8]);
+    assert.deepEqual(figure.data[0].y, [0.5, null, 0.9]);
+    assert.deepEqual([figure.data[2].x, figure.data[2].y], [[2, 8], [0.95, 0.95]]);
+    assert.deepEqual(figure.data.map((t) => t.showlegend), [undefined, undefined, true, false]);
+    assert.equal((figure.data[3].line as { dash: string }).dash, 'dash');
+    assert.deepEqual((figure.layout?.xaxis as { tickvals: number[] }).tickvals, [2, 4, 8]);
+    assert.match((figure.layout?.title as { text: string }).text, /trained at p = 0\.1/);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { summarize } from '../lib/summarize';
+import { meanAndStd, median } from '../lib/metrics';
 import { knob, declareParameters, readParameters, parameterDefaults, ParameterError } from '../lib/params';
 import { md } from '../lib/notebook';
 
@@ -26,6 +27,21 @@ describe('summarize (danfo group-by)', () => {
     assert.equal(a.epochsMax, 30);
     assert.equal(a.epochsCount, 3);
     assert.ok(Math.abs((a.sePooledSe as number) - Math.sqrt(0.09 + 0.16 + 1.44) / 3) < 1e-12);
+  });
+  test('the median of an even count is the mean of the two middle values, as metrics\' median', () => {
+    const even = summarize([5, 1, 4, 2].map((x) => ({ g: 'a', x })), { by: ['g'], values: ['x'], stats: ['median'] });
+    assert.equal(even[0].xMedian, 3);
+    assert.equal(even[0].xMedian, median([5, 1, 4, 2]));
+    const odd = summarize([0.3, 0.1, 0.7].map((x) => ({ g: 'a', x })), { by: ['g'], values: ['x'], stats: ['median'] });
+    assert.equal(odd[0].xMedian, median([0.3, 0.1, 0.7]));
+  });
+  test('the population std has the bits of meanAndStd, so summaries round as hand-computed ones', () => {
+    // Spreads on a tie of the third decimal, where danfo's n - 1 std rescaled by √((n-1)/n) lands a bit off.
+    for (const values of [[2.125, 2, 2.125, 2], [0.5, 2.179], [1.781, 1], [0.107, 1.964], [0.1, 0.2, 0.7]]) {
+      const [s] = summarize(values.map((x) => ({ g: 'a', x })), { by: ['g'], values: ['x'], stats: ['mean', 'std'] });
+      assert.equal(s.xMean, meanAndStd(values).mean);
+      assert.equal(s.xStd, meanAndStd(values).std, `std of ${values}`);
+    }
   });
   test('nulls are left out; a group without values gets null and count 0', () => {
     assert.equal(out[1].epochsMean, null);

@@ -160,3 +160,36 @@ export function sweepHeatmapFigure(rows: readonly SweepPoint[], options: SweepHe
   });
   return { data, layout };
 }
+
+/** What the code-width figure draws: per nonzero test level, the within-1 rate at each code width. */
+export interface CodeWidthCurves {
+  /** The code widths (latent units), the x axis. */
+  widths: number[];
+  /** The noise level's symbol, e.g. "p". */
+  levelSymbol: string;
+  /** The level the models were trained at. */
+  trainLevel: number;
+  /** One line per test level: the rate at each width (null where not measured), and the ideal denoiser's. */
+  levels: { level: number; within1Rates: (number | null)[]; ceiling: number | null }[];
+}
+
+/** Glyphs within 1 wrong pixel against the code width, one line per test level, the ceiling dashed. */
+export function codeWidthFigure(curves: CodeWidthCurves): PlotlyFigure {
+  const { widths, levelSymbol: sym, levels } = curves;
+  return {
+    data: [
+      ...levels.map(({ level, within1Rates }) => ({ type: 'scatter', mode: 'lines+markers', name: `${sym} = ${level}`, x: widths, y: within1Rates })),
+      ...levels.map(({ level, ceiling }, i) => ({
+        type: 'scatter', mode: 'lines', name: i === 0 ? 'ideal denoiser (ceiling), same levels' : `ideal ${sym} = ${level}`, showlegend: i === 0, legendgroup: 'ideal',
+        x: [Math.min(...widths), Math.max(...widths)], y: [ceiling, ceiling],
+        line: { color: '#111', dash: 'dash', width: 1 }, hoverinfo: 'skip',
+      })),
+    ],
+    layout: {
+      title: { text: `Glyphs within 1 wrong pixel against the code width (trained at ${sym} = ${curves.trainLevel})` },
+      xaxis: { title: { text: 'code width (latent units)' }, type: 'log', tickvals: widths, ticktext: widths.map(String) },
+      yaxis: { title: { text: 'glyphs within 1 wrong pixel' }, range: [0, 1.02], tickformat: '.0%' },
+      margin: { l: 60, r: 20, t: 50, b: 50 }, hovermode: 'closest',
+    },
+  };
+}

@@ -3,10 +3,10 @@
  * tables and figures it builds from the sweep of every model over every test level.
  */
 import {
-  autoencoderDenoiser, checkLayers, checkList, checkNoiseLevelTable, checkNullableString, checkOneOf, declareParameters,
+  autoencoderDenoiser, checkLayers, CodeWidthCurves, checkList, checkNoiseLevelTable, checkNullableString, checkOneOf, declareParameters,
   DenoisingCurvesOptions, deriveSeed, effectiveFlipRate, ENGINE_NAMES, EngineName, estimateExactIdealCost, exactIdealRecovery,
   ExactIdealRecovery, GLYPH_PIXELS, GlyphImageRow, holdModels, idealDenoiser, idealRecovery, knob, Knob, levelSymbol, NOISE_KINDS, NoiseKind,
-  ParameterError, ParameterValues, pixelDistance, PlotlyFigure, seededRandom, SweepHeatmapPanel, summarize, sweep, SweepPoint,
+  ParameterError, ParameterValues, pixelDistance, seededRandom, SweepHeatmapPanel, summarize, sweep, SweepPoint,
   trainDenoiser, TrainedDenoiser, addNoise, wrongPixelsPerGlyph,
 } from '..';
 
@@ -410,31 +410,17 @@ export const codeWidthRows = (points: readonly Point[], params: Parameters) => p
   });
 });
 
-/** Glyphs within 1 wrong pixel against the code width, one line per nonzero test level, the ceiling dashed. */
-export function codeWidthFigure(points: readonly Point[], params: Parameters): PlotlyFigure {
+/** What the code-width figure (ae.codeWidthFigure) draws: the study's nonzero test levels, each width's rate and the ceiling. */
+export function codeWidthCurves(points: readonly Point[], params: Parameters): CodeWidthCurves {
   const kind = studyKind(params);
-  const sym = levelSymbol(kind);
   const widths = params.latentSizes;
-  const levels = params.testLevels[kind].filter((l) => l > 0);
-  const ceiling = (level: number): number | null => pointAt(points, 'ideal', kind, level)?.within1Rate ?? null;
   return {
-    data: [
-      ...levels.map((level) => ({
-        type: 'scatter', mode: 'lines+markers', name: `${sym} = ${level}`,
-        x: widths, y: widths.map((w) => pointAt(points, widthGroup(params, w), kind, level)?.within1Rate ?? null),
-      })),
-      ...levels.map((level, i) => ({
-        type: 'scatter', mode: 'lines', name: i === 0 ? 'ideal denoiser (ceiling), same levels' : `ideal ${sym} = ${level}`, showlegend: i === 0, legendgroup: 'ideal',
-        x: [Math.min(...widths), Math.max(...widths)], y: [ceiling(level), ceiling(level)],
-        line: { color: '#111', dash: 'dash', width: 1 }, hoverinfo: 'skip',
-      })),
-    ],
-    layout: {
-      title: { text: `Glyphs within 1 wrong pixel against the code width (trained at ${sym} = ${params.mainTrainLevel[kind]})` },
-      xaxis: { title: { text: 'code width (latent units)' }, type: 'log', tickvals: widths, ticktext: widths.map(String) },
-      yaxis: { title: { text: 'glyphs within 1 wrong pixel' }, range: [0, 1.02], tickformat: '.0%' },
-      margin: { l: 60, r: 20, t: 50, b: 50 }, hovermode: 'closest',
-    },
+    widths, levelSymbol: levelSymbol(kind), trainLevel: params.mainTrainLevel[kind],
+    levels: params.testLevels[kind].filter((l) => l > 0).map((level) => ({
+      level,
+      within1Rates: widths.map((w) => pointAt(points, widthGroup(params, w), kind, level)?.within1Rate ?? null),
+      ceiling: pointAt(points, 'ideal', kind, level)?.within1Rate ?? null,
+    })),
   };
 }
 
