@@ -4,8 +4,9 @@
  */
 import {
   Autoencoder, checkInteger, checkLetters, checkNullableString, declareParameters, ENGINE_NAMES, EngineName, GLYPH_PIXELS,
-  GlyphSubset, knob, LOSSES, OPTIMIZERS, ParameterError, ParameterValues, SizeSummary, SubsetEvaluation, TrainHistory,
+  GlyphSubset, knob, ParameterError, ParameterValues, SizeSummary, SubsetEvaluation, TrainHistory,
 } from '..';
+import { glyphTrainingKnobs } from './glyph-training';
 
 /** Every knob of notebook 02; its parameters cell holds the same names and defaults. */
 export const parameters = declareParameters({
@@ -16,12 +17,7 @@ export const parameters = declareParameters({
   namedSubsets: knob.list(knob.text('', 'a string of the font\'s characters, e.g. "aeiou"').check, []),
   figureSize: knob.integer(8, { min: 1 }),
   architecture: knob.layers([35, 20, 10, 2, 10, 20, 35], GLYPH_PIXELS),
-  epochs: knob.integer(20000, { min: 1 }),
-  learningRate: knob.number(0.005, { min: 0, exclusiveMin: true, max: 10 }),
-  optimizer: knob.oneOf(OPTIMIZERS, 'adam'),
-  loss: knob.oneOf(LOSSES, 'bce'),
-  maxWrongPixels: knob.integer(1, { min: 0, max: GLYPH_PIXELS }),
-  checkEvery: knob.integer(50, { min: 1 }),
+  ...glyphTrainingKnobs,
   engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
 });
 

@@ -3,9 +3,10 @@
  */
 import {
   Autoencoder, checkModelPath, checkNullableString, checkOneOf, declareParameters, DecodedGlyph, ENGINE_NAMES, EngineName,
-  GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, holdModels, knob, LetterLikeCriteria, loadAutoencoder, LOSSES, NewLetterSearch,
-  OPTIMIZERS, ParameterError, ParameterValues, trainAutoencoder,
+  GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, holdModels, knob, LetterLikeCriteria, loadAutoencoder, NewLetterSearch,
+  ParameterError, ParameterValues, trainAutoencoder,
 } from '..';
+import { glyphTrainingKnobs } from './glyph-training';
 
 /** Every knob of notebook 03; its parameters cell holds the same names and defaults. */
 export const parameters = declareParameters({
@@ -14,12 +15,7 @@ export const parameters = declareParameters({
   modelPath: knob.nullable((name, v) => checkModelPath(name, v, { mustExist: true })),
   architecture: knob.layers([35, 20, 10, 2, 10, 20, 35], GLYPH_PIXELS),
   seed: knob.integer(0, { min: 0 }),
-  epochs: knob.integer(20000, { min: 1 }),
-  learningRate: knob.number(0.005, { min: 0, exclusiveMin: true, max: 10 }),
-  optimizer: knob.oneOf(OPTIMIZERS, 'adam'),
-  loss: knob.oneOf(LOSSES, 'bce'),
-  maxWrongPixels: knob.integer(1, { min: 0, max: GLYPH_PIXELS }),
-  checkEvery: knob.integer(50, { min: 1 }),
+  ...glyphTrainingKnobs,
   boxMargin: knob.number(0.1, { min: 0, max: 2 }),
   gridSize: knob.integer(12, { min: 2, max: 40 }),
   interpolateFrom: knob.text('a', 'one of the font\'s characters in quotes'),
