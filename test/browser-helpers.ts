@@ -26,10 +26,16 @@ export function browserTestSkip(what: string): string | false {
 }
 
 /**
- * A message a page may log without failing a test. Each needs a reason; nothing else is ignored.
- * The exported HTML pages log nothing at all today, so only the live Notebook's own chatter is here.
+ * A message a page may log, or a request that may fail, without failing a test: `pattern` is tried
+ * on the message's text and on the address it is about (a console message's source, a failed
+ * request's URL). Each needs a reason; nothing else is ignored. The exported HTML pages log
+ * nothing at all today, so only the live Notebook's own chatter is allowed anywhere.
  */
 export interface Allowed { pattern: RegExp; why: string }
+
+function allowedFor(allowed: Allowed[] | undefined, text: string, url: string): Allowed | undefined {
+  return allowed?.find((a) => a.pattern.test(text) || (url !== '' && a.pattern.test(url)));
+}
 
 /**
  * Records what goes wrong on a page: uncaught exceptions, console errors and warnings (unless
@@ -50,17 +56,24 @@ export class PageWatch {
     page.on('console', (message) => {
       if (!levels.includes(message.type())) return;
       const text = `console.${message.type()}: ${message.text()}`;
-      const allowed = options.allowed?.find((a) => a.pattern.test(message.text()));
+      const allowed = allowedFor(options.allowed, message.text(), message.location().url ?? '');
       if (allowed) watch.allowedSeen.push(`${text} (allowed: ${allowed.why})`);
       else watch.problems.push(text);
     });
     page.on('requestfailed', (request) => {
       // Refused by the offline route below, which reports it already.
       if (options.offline && /^(https?|wss?):/.test(request.url())) return;
-      watch.problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? '?'})`);
+      const text = `request failed: ${request.url()} (${request.failure()?.errorText ?? '?'})`;
+      const allowed = allowedFor(options.allowed, text, request.url());
+      if (allowed) watch.allowedSeen.push(`${text} (allowed: ${allowed.why})`);
+      else watch.problems.push(text);
     });
     page.on('response', (response) => {
-      if (response.status() >= 400) watch.problems.push(`HTTP ${response.status()} for ${response.url()}`);
+      if (response.status() < 400) return;
+      const text = `HTTP ${response.status()} for ${response.url()}`;
+      const allowed = allowedFor(options.allowed, text, response.url());
+      if (allowed) watch.allowedSeen.push(`${text} (allowed: ${allowed.why})`);
+      else watch.problems.push(text);
     });
     if (options.offline) {
       await page.route(/^(https?|wss?):/, async (route) => {

@@ -34,6 +34,13 @@ const skip = browserTestSkip('the Notebook 6 frontend test') || notebookServerMi
  */
 const NOTEBOOK6_CHATTER: Allowed[] = [
   { pattern: /^actions jupyter-notebook:find-and-replace does not exist, still binding it/, why: 'Notebook 6 binds a shortcut before the action that it defines later' },
+  // Notebook 6 always asks for the ipywidgets extension and says so when it is not installed;
+  // no output of ours uses widgets.
+  { pattern: /\/nbextensions\/widgets\/notebook\/js\/extension\.js/, why: 'Notebook 6 looks for ipywidgets, which is optional' },
+  { pattern: /^Widgets are not available\./, why: 'Notebook 6 looks for ipywidgets, which is optional' },
+  // Seen on some machines while Notebook 6 loads its fonts: a font face pointing at about:blank,
+  // which Chromium refuses. Our outputs load no fonts.
+  { pattern: /^about:blank$|^Access to font at 'about:blank'/, why: 'a font face of Notebook 6 (or MathJax) that points at about:blank' },
 ];
 
 async function freePort(): Promise<number> {
