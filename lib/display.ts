@@ -52,9 +52,13 @@ export function showHtml(html: string): string | undefined {
 }
 
 /**
- * Text made safe for HTML, in element content and in quoted attributes alike: the five characters
- * with a meaning in HTML become numeric character references, which Plotly's hover text decodes too.
+ * Text made safe for HTML, in element content and in quoted attributes alike: `&`, `<` and `>`
+ * become named entities, the two quotes numeric ones (`&#34;`, `&#39;`), all of which Plotly's
+ * hover and caption text decodes too (it knows `&amp;`, `&lt;`, `&gt;` and every numeric form,
+ * but not `&quot;`).
  */
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return text.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] as string);
 }

@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { escapeHtml } from '../lib/display';
 import { NotebookResults, projectRoot, writeFileAtomic } from '../lib/notebook';
 
 // ---------------------------------------------------------------------------------------------
@@ -299,9 +300,6 @@ export function replaceFolder(fresh: string, target: string): void {
 // ---------------------------------------------------------------------------------------------
 // The index page
 
-// Named entities, where lib/display's escapeHtml writes numeric ones: the report's pages (and tests) read them.
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 /** A relative link to a file in the reports folder, valid in an href. */
 const href = (relative: string): string => relative.split('/').map(encodeURIComponent).join('/');

@@ -171,7 +171,7 @@ describe('the latent map with the hovered image', () => {
     assert.match(html, /class="ae-map-panel"/);
     assert.match(html, /plotly_hover/);
     assert.ok(html.includes(b64));
-    assert.ok(html.includes('Look &#60;here&#62;.'), 'the caption is escaped');
+    assert.ok(html.includes('Look &lt;here&gt;.'), 'the caption is escaped');
   });
 });
 

@@ -98,7 +98,7 @@ describe('measures of a decoded glyph', () => {
     const text = glyphHoverText(glyphs[chars.indexOf('l')], 'l <1>');
     const lines = text.split('<br>');
     assert.equal(lines.length, 8);
-    assert.equal(lines[0], '<b>l &#60;1&#62;</b>');
+    assert.equal(lines[0], '<b>l &lt;1&gt;</b>');
     assert.equal(lines[1], '·█···');
     assert.equal(lines[7], '··██·');
   });
@@ -184,7 +184,7 @@ describe('a trained model\'s plane', () => {
     const html = latentExplorerHtml({ model, glyphs, labels: chars, codes, box, minDistance: 3, marks: [{ point: [0, 0], label: '#1' }], caption: 'Move <here>' });
     assert.ok(!/<script[^>]+src=/.test(html), 'no external scripts: works offline');
     assert.ok(html.includes(DECODER_JS), 'the decoder text checked above is the one in the page');
-    assert.ok(html.includes('Move &#60;here&#62;'));
+    assert.ok(html.includes('Move &lt;here&gt;'));
     assert.match(html, /a variant \(2 pixels\)/);
     const id = /<div id="(ae-explorer-[0-9a-f]+)"/.exec(html)?.[1] as string;
     const script = /<script type="text\/javascript">([\s\S]*)<\/script>/.exec(html)?.[1] as string;

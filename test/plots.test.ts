@@ -359,7 +359,7 @@ describe('plot HTML', () => {
     const parsed = figureJsonOf(html);
     assert.deepEqual(parsed.data, [{ type: 'scatter', x: [1, 2], y: [3, 4], text: [hostile, 'b'] }]);
     assert.deepEqual(parsed.layout, { title: { text: hostile } });
-    assert.ok(html.includes('Look at &#60;this&#62; &#38; that'), 'caption is HTML-escaped');
+    assert.ok(html.includes('Look at &lt;this&gt; &amp; that'), 'caption is HTML-escaped');
     assert.ok(html.includes('<div id="plot-1"'));
     // The script itself must be valid JavaScript.
     assert.doesNotThrow(() => new vm.Script(scriptBodies(html)[0]));

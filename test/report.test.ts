@@ -51,7 +51,7 @@ const glyph = (on: number): number[] => Array.from({ length: GLYPH_PIXELS }, (_,
 describe('figures carry their names', () => {
   test('plotHtml puts the name in data-figure-name, escaped; without one there is no attribute', () => {
     const named = plotHtml({ data: [] }, 'p1', undefined, 300, 'loss "a" <b>');
-    assert.match(named, /^<div id="p1" class="ts-plotly" data-figure-name="loss &#34;a&#34; &#60;b&#62;" style=/);
+    assert.match(named, /^<div id="p1" class="ts-plotly" data-figure-name="loss &#34;a&#34; &lt;b&gt;" style=/);
     assert.doesNotMatch(plotHtml({ data: [] }, 'p2'), /data-figure-name/);
   });
 
@@ -186,7 +186,7 @@ describe('the index page', () => {
       assert.doesNotMatch(html, /href="02-b\.html"|href="01-a\.ipynb"/, 'only existing files are linked');
       assert.match(html, /2026-01-02 03:04:05 UTC, 2 min 6 s/);
       assert.match(html, /Test CPU, 2 core\(s\), linux test, Node v20\.0\.0/);
-      assert.match(html, /Key numbers: table &quot;summary&quot;/, 'the summary table is the key one');
+      assert.match(html, /Key numbers: table &#34;summary&#34;/, 'the summary table is the key one');
       const section = html.slice(html.indexOf('<section id="01-a">'), html.indexOf('<section id="02-b">'));
       assert.equal((section.match(/<tr><td>35-2-35<\/td>/g) ?? []).length, INDEX_MAX_ROWS, 'rows are capped');
       assert.match(section, /8 more row\(s\) in the JSON file/);

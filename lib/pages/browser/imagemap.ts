@@ -48,13 +48,18 @@ function startImageMap(plotId: string, panelId: string, data: ImageMapData): voi
     };
     div.on!('plotly_hover', onPoint);
     div.on!('plotly_click', onPoint);
-    // Plotly sized the figure while the panel beside it did not exist yet: fit it to its column now.
-    const plotly = (window as unknown as { Plotly?: { Plots?: { resize?: (div: HTMLElement) => void } } }).Plotly;
-    if (plotly && plotly.Plots && plotly.Plots.resize) plotly.Plots.resize(div);
     const first = div.data![0];
-    if (first && first.customdata && first.customdata.length) {
-      show(panel, first.customdata[0][0], 'hover over a point · ' + first.name + ' · ' + data.idPrefix + first.customdata[0][1]);
-    }
-    panel.setAttribute('data-ready', 'true');
+    const ready = (): void => {
+      if (first && first.customdata && first.customdata.length) {
+        show(panel, first.customdata[0][0], 'hover over a point · ' + first.name + ' · ' + data.idPrefix + first.customdata[0][1]);
+      }
+      panel.setAttribute('data-ready', 'true');
+    };
+    // Plotly sized the figure while the panel beside it did not exist yet: fit it to its column now.
+    // The resize lands on a timer of Plotly's, so the panel is ready (and points stay put) after it.
+    const plotly = (window as unknown as { Plotly?: { Plots?: { resize?: (div: HTMLElement) => unknown } } }).Plotly;
+    const resized = plotly && plotly.Plots && plotly.Plots.resize ? plotly.Plots.resize(div) as Promise<unknown> | undefined : undefined;
+    if (resized && typeof resized.then === 'function') resized.then(ready, ready);
+    else ready();
   }, 300000, 100);
 }
