@@ -59,6 +59,7 @@ export { generalizationChart } from './figures/subsets';
 export { compareWithPageDecoder } from './pages/decoder';
 export { showLatentExplorer } from './pages/explorer';
 export { showImageMap } from './pages/imagemap';
+export { showLab } from './pages/lab';
 
 // Notebook helpers: declared parameters, results files, tables and conclusions, the PyTorch peer.
 export {

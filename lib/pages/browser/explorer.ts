@@ -2,7 +2,7 @@
  * The latent explorer in the page: the plane on a canvas, shaded by how far its decoded glyph is from
  * every training glyph, and under the pointer the decoded glyph, the nearest training glyph, its
  * distance and the decoder's confidence. A plain browser script after widget.js (decodeLatent,
- * thresholdPixels, nearestGlyphOf, sharpCanvas, drawGreyImage, whenFound); latentExplorerHtml
+ * thresholdPixels, nearestGlyphOf, sharpCanvas, drawGreyImage, planeView, drawLatentCodes, drawCrossHair, whenFound); latentExplorerHtml
  * (lib/pages/explorer) writes the page and calls startLatentExplorer.
  */
 
@@ -40,10 +40,7 @@ function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {
   const planeCtx = sharpCanvas(plane, size, size);
   const decodedCtx = sharpCanvas(decoded, data.columns * cell, data.rows * cell);
   const nearestCtx = sharpCanvas(nearest, data.columns * cell / 2, data.rows * cell / 2);
-  const toScreen = (z: number[]): [number, number] =>
-    [(z[0] - box.xMin) / (box.xMax - box.xMin) * size, (box.yMax - z[1]) / (box.yMax - box.yMin) * size];
-  const toLatent = (x: number, y: number): number[] =>
-    [box.xMin + x / size * (box.xMax - box.xMin), box.yMax - y / size * (box.yMax - box.yMin)];
+  const { toScreen, toLatent } = planeView(box, size);
 
   // The background: how far the decoded glyph is from every training glyph, on a coarse grid.
   const shades = { near: '#ffffff', variant: '#e2e8f0', fresh: '#fde68a' };
@@ -63,26 +60,14 @@ function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {
     const ctx = planeCtx;
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(background, 0, 0, size, size);
-    ctx.strokeStyle = '#94a3b8'; ctx.strokeRect(0.5, 0.5, size - 1, size - 1);
-    ctx.font = '10px system-ui, sans-serif'; ctx.fillStyle = '#64748b';
-    ctx.textAlign = 'left'; ctx.fillText('z1 ' + box.xMin.toFixed(1), 4, size - 4);
-    ctx.textAlign = 'right'; ctx.fillText(box.xMax.toFixed(1), size - 4, size - 4);
-    ctx.textAlign = 'left'; ctx.fillText('z2 ' + box.yMax.toFixed(1), 4, 12);
-    ctx.font = 'bold 13px system-ui, sans-serif'; ctx.textAlign = 'center';
-    for (let g = 0; g < data.codes.length; g++) {
-      const s = toScreen(data.codes[g]);
-      ctx.fillStyle = '#1d4ed8'; ctx.beginPath(); ctx.arc(s[0], s[1], 3, 0, 2 * Math.PI); ctx.fill();
-      ctx.fillStyle = '#0f172a'; ctx.fillText(data.labels[g], s[0], s[1] - 6);
-    }
+    drawLatentCodes(ctx, box, size, data.codes, data.labels);
     for (const mark of data.marks) {
       const t = toScreen(mark.point);
       ctx.fillStyle = '#b45309'; ctx.beginPath();
       ctx.moveTo(t[0], t[1] - 6); ctx.lineTo(t[0] + 6, t[1]); ctx.lineTo(t[0], t[1] + 6); ctx.lineTo(t[0] - 6, t[1]); ctx.closePath(); ctx.fill();
       ctx.fillText(mark.label, t[0], t[1] + 18);
     }
-    const p = toScreen(pointer);
-    ctx.strokeStyle = '#dc2626'; ctx.lineWidth = 1; ctx.beginPath();
-    ctx.moveTo(p[0] - 10, p[1]); ctx.lineTo(p[0] + 10, p[1]); ctx.moveTo(p[0], p[1] - 10); ctx.lineTo(p[0], p[1] + 10); ctx.stroke();
+    drawCrossHair(ctx, box, size, pointer);
   }
 
   function show(z: number[]): void {

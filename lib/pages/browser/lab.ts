@@ -1,0 +1,484 @@
+/**
+ * The autoencoder lab in the page: the glyph autoencoder trained live by TensorFlow.js in the
+ * browser, no kernel. A plain browser script after widget.js (sharpCanvas, drawGreyImage,
+ * drawGlyphAgainst, planeView, drawLatentCodes, drawCrossHair, decodeLatent, whenFound) and the
+ * library's own lib/random.js (as `labRandom`); labHtml (lib/pages/lab) writes the page and calls
+ * startAutoencoderLab.
+ *
+ * The model and its step are the library's plain path written again in tfjs-core: the same
+ * layers, Glorot-normal weights from the same generator, the loss of Autoencoder.loss,
+ * tf.train.adam (or sgd) through optimizer.minimize, the same seeded batch order. The root element
+ * mirrors the state in data-* attributes (data-state, data-epoch, data-loss, data-max-wrong-pixels,
+ * data-total-wrong-pixels) for tests.
+ */
+
+declare const tf: typeof import('@tensorflow/tfjs-core');
+declare const labRandom: typeof import('../../random');
+
+/** The settings a user changes; Reset applies them. */
+interface LabSettings {
+  layers: number[];
+  hiddenActivation: string;
+  optimizer: string;
+  learningRate: number;
+  /** Examples per step; null: the whole font (one step per epoch). */
+  batchSize: number | null;
+  /** Probability that a pixel of an input is flipped, afresh each epoch (0: a plain autoencoder). */
+  noise: number;
+  seed: number;
+}
+
+/** What labHtml puts in the page. */
+interface LabData {
+  glyphs: number[][];
+  labels: string[];
+  rows: number;
+  columns: number;
+  settings: LabSettings;
+  /** The course's criterion: every glyph at most this many wrong pixels. */
+  maxWrongPixels: number;
+  /** Epochs between checks of the wrong pixels (and points of the wrong-pixel chart). */
+  checkEvery: number;
+  presets: { name: string; layers: number[] }[];
+  activations: string[];
+  /** The kernel's initial weights for settings.layers and settings.seed, per layer (inputs x outputs, row-major). */
+  initial: { weights: number[][]; biases: number[][] };
+  colours: WrongPixelColours;
+}
+
+interface LabModel {
+  layers: number[];
+  latentIndex: number;
+  hiddenActivation: string;
+  weights: import('@tensorflow/tfjs-core').Variable[];
+  biases: import('@tensorflow/tfjs-core').Variable[];
+}
+
+type Tensor2D = import('@tensorflow/tfjs-core').Tensor2D;
+
+/** Glorot-normal weights and zero biases, drawn exactly as the Autoencoder constructor draws them. */
+function initialParameters(layers: number[], seed: number): { weights: Float32Array[]; biases: Float32Array[] } {
+  const normal = labRandom.normalFrom(labRandom.seededRandom(seed));
+  const weights: Float32Array[] = [], biases: Float32Array[] = [];
+  for (let i = 0; i < layers.length - 1; i++) {
+    const std = Math.sqrt(2 / (layers[i] + layers[i + 1]));
+    weights.push(Float32Array.from({ length: layers[i] * layers[i + 1] }, () => std * normal()));
+    biases.push(new Float32Array(layers[i + 1]));
+  }
+  return { weights, biases };
+}
+
+function makeModel(settings: LabSettings, parameters: { weights: (number[] | Float32Array)[]; biases: (number[] | Float32Array)[] }): LabModel {
+  const layers = settings.layers;
+  return {
+    layers,
+    latentIndex: layers.indexOf(Math.min(...layers)),
+    hiddenActivation: settings.hiddenActivation,
+    // In a tidy, as the library: the initial tensors are freed, only the variables stay.
+    weights: parameters.weights.map((w, i) => tf.tidy(() => tf.variable(tf.tensor2d(w, [layers[i], layers[i + 1]]), true))),
+    biases: parameters.biases.map((b) => tf.tidy(() => tf.variable(tf.tensor1d(b), true))),
+  };
+}
+
+function activationOf(model: LabModel, layer: number): string {
+  if (layer === model.layers.length - 1) return 'sigmoid';
+  return layer === model.latentIndex ? 'linear' : model.hiddenActivation;
+}
+
+function activate(x: Tensor2D, name: string): Tensor2D {
+  if (name === 'tanh') return tf.tanh(x);
+  if (name === 'sigmoid') return tf.sigmoid(x);
+  if (name === 'relu') return tf.relu(x);
+  return x;
+}
+
+/** Layers from..to; with the last pre-activation (the logits, for the loss). */
+function run(model: LabModel, x: Tensor2D, from: number, to: number): { output: Tensor2D; logits: Tensor2D } {
+  let h = x, pre = x;
+  for (let i = from; i < to; i++) {
+    pre = tf.add(tf.matMul(h, model.weights[i]), model.biases[i]);
+    h = activate(pre, activationOf(model, i + 1));
+  }
+  return { output: h, logits: pre };
+}
+
+/** Autoencoder.loss with its sigmoid output: binary cross-entropy from the logits, mean(softplus(z) - x z). */
+function lossOf(model: LabModel, input: Tensor2D, target: Tensor2D): import('@tensorflow/tfjs-core').Scalar {
+  const logits = run(model, input, 0, model.layers.length - 1).logits;
+  return tf.mean(tf.sub(tf.softplus(logits), tf.mul(target, logits)));
+}
+
+/** Parses "35, 20, 10, 2, 10, 20, 35"; null when it is not an autoencoder for these glyphs. */
+function parseLayers(text: string, pixels: number): number[] | null {
+  const layers = text.split(/[\s,;-]+/).filter(Boolean).map(Number);
+  if (layers.length < 3 || !layers.every((n) => Number.isInteger(n) && n > 0)) return null;
+  if (layers[0] !== pixels || layers[layers.length - 1] !== pixels) return null;
+  const smallest = Math.min(...layers), at = layers.filter((n) => n === smallest).length;
+  const index = layers.indexOf(smallest);
+  // The plane shows one or two latent dimensions.
+  return at === 1 && index > 0 && index < layers.length - 1 && smallest <= 2 ? layers : null;
+}
+
+/** Starts the lab in the element `id` once the page has attached it. */
+function startAutoencoderLab(id: string, data: LabData): void {
+  whenFound(() => {
+    const root = document.getElementById(id);
+    return root && root.querySelector('canvas.ae-lab-glyphs') && typeof tf !== 'undefined' ? root : null;
+  }, (root) => { void runAutoencoderLab(root, data); }, 60000, 50);
+}
+
+async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void> {
+  const $ = <T extends Element>(selector: string): T => root.querySelector(selector) as T;
+  const n = data.glyphs.length, pixels = data.rows * data.columns;
+  const controls = {
+    preset: $<HTMLSelectElement>('select[name=preset]'),
+    layers: $<HTMLInputElement>('input[name=layers]'),
+    activation: $<HTMLSelectElement>('select[name=hiddenActivation]'),
+    learningRate: $<HTMLInputElement>('input[name=learningRate]'),
+    batchSize: $<HTMLInputElement>('input[name=batchSize]'),
+    noise: $<HTMLInputElement>('input[name=noise]'),
+    seed: $<HTMLInputElement>('input[name=seed]'),
+    train: $<HTMLButtonElement>('button[name=train]'),
+    pause: $<HTMLButtonElement>('button[name=pause]'),
+    step: $<HTMLButtonElement>('button[name=step]'),
+    reset: $<HTMLButtonElement>('button[name=reset]'),
+  };
+  const message = $<HTMLElement>('.ae-lab-message');
+  const latentNote = $<HTMLElement>('.ae-lab-latent');
+  const status = $<HTMLElement>('.ae-lab-status');
+
+  // The backend the browser offers: wasm where its binary starts, else cpu (never webgl, whose
+  // float16 textures on some GPUs would not compute the library's numbers).
+  for (const backend of ['wasm', 'cpu']) {
+    try { if (await tf.setBackend(backend)) break; } catch { /* the next one */ }
+  }
+  root.setAttribute('data-backend', tf.getBackend());
+
+  const x = tf.tensor2d(data.glyphs, [n, pixels]);
+  let settings: LabSettings = data.settings;
+  let model: LabModel;
+  let optimizer: import('@tensorflow/tfjs-core').Optimizer;
+  let batchOrder: (() => number) | null;
+  let noiseRandom: () => number;
+  let epoch = 0;
+  let losses: number[] = [];
+  let checks: { epoch: number; max: number; total: number }[] = [];
+  let outputs: number[][] = data.glyphs;
+  let codes: number[][] = [];
+  let state: 'idle' | 'training' | 'paused' | 'done' = 'idle';
+  let pointer: number[] | null = null;
+
+  function readSettings(): LabSettings | null {
+    const layers = parseLayers(controls.layers.value, pixels);
+    const learningRate = Number(controls.learningRate.value);
+    const batchText = controls.batchSize.value.trim();
+    const batchSize = batchText === '' || batchText === 'all' ? null : Number(batchText);
+    const noise = Number(controls.noise.value), seed = Number(controls.seed.value);
+    const problems: string[] = [];
+    if (!layers) problems.push(`the layers must go from ${pixels} to ${pixels} through one smallest inner layer of size 1 or 2 (the latent code), e.g. ${pixels}, 10, 2, 10, ${pixels}`);
+    if (!(learningRate > 0 && learningRate < 10)) problems.push('the learning rate must be a number between 0 and 10');
+    if (batchSize !== null && !(Number.isInteger(batchSize) && batchSize >= 1)) problems.push('the batch size must be a whole number from 1 (empty: all glyphs)');
+    if (!(noise >= 0 && noise <= 0.5)) problems.push('the noise must be a probability from 0 to 0.5');
+    if (!Number.isInteger(seed)) problems.push('the seed must be a whole number');
+    message.textContent = problems.length ? 'Not applied: ' + problems.join('; ') + '.' : '';
+    if (problems.length) return null;
+    return { layers: layers!, hiddenActivation: controls.activation.value, optimizer: settings.optimizer, learningRate, batchSize: batchSize !== null && batchSize >= n ? null : batchSize, noise, seed };
+  }
+
+  function showSettings(s: LabSettings): void {
+    controls.layers.value = s.layers.join(', ');
+    controls.activation.value = s.hiddenActivation;
+    controls.learningRate.value = String(s.learningRate);
+    controls.batchSize.value = s.batchSize === null ? '' : String(s.batchSize);
+    controls.noise.value = String(s.noise);
+    controls.seed.value = String(s.seed);
+    const preset = data.presets.findIndex((p) => p.layers.join(',') === s.layers.join(','));
+    controls.preset.value = preset < 0 ? 'custom' : String(preset);
+  }
+
+  function disposeModel(): void {
+    if (!model) return;
+    model.weights.forEach((w) => w.dispose());
+    model.biases.forEach((b) => b.dispose());
+    optimizer.dispose();
+  }
+
+  /** A new model from `s`: the kernel's weights when they are for these layers and seed. */
+  function reset(s: LabSettings): void {
+    disposeModel();
+    settings = s;
+    const fromKernel = s.seed === data.settings.seed && s.layers.join(',') === data.settings.layers.join(',');
+    model = makeModel(s, fromKernel ? data.initial : initialParameters(s.layers, s.seed));
+    root.setAttribute('data-initial-weights', fromKernel ? 'kernel' : 'page');
+    optimizer = s.optimizer === 'sgd' ? tf.train.sgd(s.learningRate) : tf.train.adam(s.learningRate, 0.9, 0.999);
+    // As the library: a seeded shuffle per epoch for mini-batches, none for the full batch.
+    batchOrder = s.batchSize === null ? null : labRandom.seededRandom(s.seed);
+    noiseRandom = labRandom.seededRandom(s.seed + 1000003);
+    epoch = 0; losses = []; checks = [];
+    latentNote.textContent = 'latent size: ' + model.layers[model.latentIndex] + ' (the smallest layer)';
+    check();
+    // The decoded view starts at the first glyph's code.
+    pointer = codes[0].slice();
+  }
+
+  /** The inputs of one epoch: the glyphs, or with each pixel flipped with probability settings.noise. */
+  function epochInputs(): Tensor2D {
+    if (settings.noise === 0) return x;
+    const flipped = data.glyphs.map((g) => g.map((v) => (noiseRandom() < settings.noise ? 1 - v : v)));
+    return tf.tensor2d(flipped, [n, pixels]);
+  }
+
+  /** One epoch: a step per batch, the epoch's loss the mean of its steps' losses (as the library's history). */
+  function trainEpoch(): void {
+    const inputs = epochInputs();
+    const stepLosses: number[] = [];
+    const variables = model.weights.concat(model.biases);
+    if (!batchOrder) {
+      const loss = optimizer.minimize(() => lossOf(model, inputs, x), true, variables)!;
+      stepLosses.push(loss.dataSync()[0]);
+      loss.dispose();
+    } else {
+      const order = labRandom.shuffledIndices(n, batchOrder);
+      for (let start = 0; start < n; start += settings.batchSize!) {
+        const rows = tf.tensor1d(order.slice(start, start + settings.batchSize!), 'int32');
+        const input = tf.gather(inputs, rows) as Tensor2D, target = tf.gather(x, rows) as Tensor2D;
+        const loss = optimizer.minimize(() => lossOf(model, input, target), true, variables)!;
+        stepLosses.push(loss.dataSync()[0]);
+        tf.dispose([rows, input, target, loss]);
+      }
+    }
+    if (inputs !== x) inputs.dispose();
+    epoch++;
+    losses.push(stepLosses.reduce((a, b) => a + b, 0) / stepLosses.length);
+    if (epoch % data.checkEvery === 0) check();
+  }
+
+  /** Reconstructions, codes and wrong pixels (read at 0.5, as the library's criterion). */
+  function check(): void {
+    const [recon, z] = tf.tidy(() => [run(model, x, 0, model.layers.length - 1).output, run(model, x, 0, model.latentIndex).output]);
+    outputs = recon.arraySync() as number[][];
+    // A 1-D code is drawn on the z1 axis.
+    codes = (z.arraySync() as number[][]).map((c) => (c.length === 1 ? [c[0], 0] : c));
+    tf.dispose([recon, z]);
+    let max = 0, total = 0;
+    outputs.forEach((out, g) => {
+      let wrong = 0;
+      for (let p = 0; p < pixels; p++) if ((out[p] >= 0.5) !== (data.glyphs[g][p] >= 0.5)) wrong++;
+      max = Math.max(max, wrong); total += wrong;
+    });
+    checks.push({ epoch, max, total });
+    if (state === 'training' && max <= data.maxWrongPixels) state = 'done';
+  }
+
+  // ---- views -------------------------------------------------------------------------------
+  const cell = 7, gap = 1, glyphWidth = data.columns * cell, glyphHeight = data.rows * cell, perRow = 16;
+  const bands = Math.ceil(n / perRow);
+  const glyphCanvas = $<HTMLCanvasElement>('canvas.ae-lab-glyphs');
+  const glyphCtx = sharpCanvas(glyphCanvas, perRow * (glyphWidth + 4) + 4, bands * (2 * glyphHeight + 14) + 4);
+  const chartWidth = 300, chartHeight = 150, planeSize = 300;
+  const lossCtx = sharpCanvas($<HTMLCanvasElement>('canvas.ae-lab-loss'), chartWidth, chartHeight);
+  const wrongCtx = sharpCanvas($<HTMLCanvasElement>('canvas.ae-lab-wrong'), chartWidth, chartHeight);
+  const planeCanvas = $<HTMLCanvasElement>('canvas.ae-lab-plane');
+  const planeCtx = sharpCanvas(planeCanvas, planeSize, planeSize);
+  const decodedCtx = sharpCanvas($<HTMLCanvasElement>('canvas.ae-lab-decoded'), data.columns * 14, data.rows * 14);
+
+  function drawGlyphs(): void {
+    const ctx = glyphCtx;
+    ctx.fillStyle = '#cbd5e1'; ctx.fillRect(0, 0, glyphCanvas.width, glyphCanvas.height);
+    for (let g = 0; g < n; g++) {
+      const left = 4 + (g % perRow) * (glyphWidth + 4), top = 4 + Math.floor(g / perRow) * (2 * glyphHeight + 14);
+      ctx.fillStyle = '#ffffff';
+      ctx.fillRect(left, top, glyphWidth - gap, glyphHeight - gap);
+      drawGreyImage(ctx, data.glyphs[g], data.columns, glyphWidth, glyphHeight, gap, left, top);
+      drawGlyphAgainst(ctx, outputs[g], data.glyphs[g], data.columns, left, top + glyphHeight + 2, glyphWidth, glyphHeight, gap, data.colours);
+    }
+  }
+
+  /** A line chart on a log scale when `log`; series of [x, y] points. */
+  function drawChart(ctx: CanvasRenderingContext2D, title: string, series: { colour: string; points: [number, number][] }[], log: boolean): void {
+    const w = chartWidth, h = chartHeight, left = 36, bottom = 16, top = 16;
+    ctx.clearRect(0, 0, w, h);
+    ctx.fillStyle = '#ffffff'; ctx.fillRect(0, 0, w, h);
+    ctx.strokeStyle = '#94a3b8'; ctx.strokeRect(left + 0.5, top + 0.5, w - left - 4, h - top - bottom);
+    ctx.font = '10px system-ui, sans-serif'; ctx.fillStyle = '#334155'; ctx.textAlign = 'left';
+    ctx.fillText(title, left, 11);
+    const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p[1]) && (!log || p[1] > 0));
+    if (!all.length) return;
+    const f = (v: number): number => (log ? Math.log10(v) : v);
+    const xMax = Math.max(1, ...all.map((p) => p[0]));
+    let yMin = Math.min(...all.map((p) => f(p[1]))), yMax = Math.max(...all.map((p) => f(p[1])));
+    if (!log) yMin = Math.min(0, yMin);
+    if (yMax - yMin < 1e-9) { yMax += 0.5; yMin -= 0.5; }
+    const sx = (v: number): number => left + (v / xMax) * (w - left - 4), sy = (v: number): number => top + (yMax - f(v)) / (yMax - yMin) * (h - top - bottom);
+    ctx.textAlign = 'right';
+    ctx.fillText(log ? (10 ** yMax).toPrecision(2) : String(Math.round(yMax)), left - 3, top + 8);
+    ctx.fillText(log ? (10 ** yMin).toPrecision(2) : String(Math.round(yMin)), left - 3, h - bottom);
+    ctx.textAlign = 'right'; ctx.fillText('epoch ' + xMax, w - 4, h - 4);
+    for (const s of series) {
+      ctx.strokeStyle = s.colour; ctx.lineWidth = 1.5; ctx.beginPath();
+      // At most one point per pixel column: long runs stay cheap to draw.
+      const stride = Math.max(1, Math.floor(s.points.length / (w - left)));
+      let started = false;
+      for (let i = 0; i < s.points.length; i += stride) {
+        const p = s.points[i];
+        if (!Number.isFinite(p[1]) || (log && p[1] <= 0)) continue;
+        if (started) ctx.lineTo(sx(p[0]), sy(p[1])); else { ctx.moveTo(sx(p[0]), sy(p[1])); started = true; }
+      }
+      const last = s.points[s.points.length - 1];
+      if (started && Number.isFinite(last[1])) ctx.lineTo(sx(last[0]), sy(last[1]));
+      ctx.stroke();
+    }
+  }
+
+  function codesBox(): PlaneBox {
+    const xs = codes.map((c) => c[0]), ys = codes.map((c) => c[1]);
+    let [xMin, xMax, yMin, yMax] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const pad = 0.1 * Math.max(xMax - xMin, yMax - yMin, 1e-3);
+    [xMin, xMax, yMin, yMax] = [xMin - pad, xMax + pad, yMin - pad, yMax + pad];
+    // A square box, so distances look like distances.
+    const side = Math.max(xMax - xMin, yMax - yMin), cx = (xMin + xMax) / 2, cy = (yMin + yMax) / 2;
+    return { xMin: cx - side / 2, xMax: cx + side / 2, yMin: cy - side / 2, yMax: cy + side / 2 };
+  }
+
+  let box: PlaneBox = { xMin: -1, xMax: 1, yMin: -1, yMax: 1 };
+  function drawPlane(): void {
+    box = codesBox();
+    planeCtx.fillStyle = '#f8fafc'; planeCtx.fillRect(0, 0, planeSize, planeSize);
+    drawLatentCodes(planeCtx, box, planeSize, codes, data.labels);
+    if (pointer) drawCrossHair(planeCtx, box, planeSize, pointer);
+  }
+
+  /** The decoder's weights as decodeLatent (widget.js) reads them. */
+  function decoderNet(): { layers: { weights: number[][]; biases: number[]; activation: string }[] } {
+    const layers = [];
+    for (let i = model.latentIndex; i < model.layers.length - 1; i++) {
+      layers.push({ weights: model.weights[i].arraySync() as number[][], biases: model.biases[i].arraySync() as number[], activation: activationOf(model, i + 1) });
+    }
+    return { layers };
+  }
+
+  function drawDecoded(): void {
+    const [w, h] = [data.columns * 14, data.rows * 14];
+    decodedCtx.fillStyle = '#cbd5e1'; decodedCtx.fillRect(0, 0, w, h);
+    if (!pointer) return;
+    const latentSize = model.layers[model.latentIndex];
+    drawGreyImage(decodedCtx, decodeLatent(decoderNet(), pointer.slice(0, latentSize)), data.columns, w, h, 1);
+  }
+
+  function render(): void {
+    const last = checks[checks.length - 1];
+    const loss = losses.length ? losses[losses.length - 1] : NaN;
+    root.setAttribute('data-state', state);
+    root.setAttribute('data-epoch', String(epoch));
+    root.setAttribute('data-loss', losses.length ? String(loss) : '');
+    root.setAttribute('data-max-wrong-pixels', String(last.max));
+    root.setAttribute('data-total-wrong-pixels', String(last.total));
+    status.textContent = 'epoch ' + epoch + ' · loss ' + (losses.length ? loss.toPrecision(4) : '–') + ' · wrong pixels: max ' + last.max +
+      ', total ' + last.total + (state === 'done' ? ' · every glyph within ' + data.maxWrongPixels + ' wrong pixel(s) at epoch ' + last.epoch : '') +
+      ' · ' + state + ' · ' + tf.getBackend();
+    controls.train.disabled = state === 'training' || state === 'done';
+    controls.pause.disabled = state !== 'training';
+    controls.step.disabled = state === 'training';
+    drawGlyphs();
+    drawChart(lossCtx, 'loss (binary cross-entropy, log scale)', [{ colour: '#1d4ed8', points: losses.map((l, i) => [i + 1, l] as [number, number]) }], true);
+    drawChart(wrongCtx, 'wrong pixels per check: max (red), total (grey)', [
+      { colour: '#94a3b8', points: checks.map((c) => [c.epoch, c.total] as [number, number]) },
+      { colour: '#dc2626', points: checks.map((c) => [c.epoch, c.max] as [number, number]) },
+    ], false);
+    drawPlane();
+    drawDecoded();
+  }
+
+  // ---- the loop: short slices of epochs, so the page stays responsive -----------------------
+  const channel = new MessageChannel();
+  let lastRender = 0;
+  channel.port1.onmessage = () => {
+    if (state !== 'training') return;
+    const until = performance.now() + 12;
+    while (state === 'training' && performance.now() < until) {
+      trainEpoch();
+      if (!Number.isFinite(losses[losses.length - 1])) {
+        state = 'paused';
+        message.textContent = 'The loss became ' + losses[losses.length - 1] + ' at epoch ' + epoch + ': lower the learning rate (' + settings.learningRate + ') and Reset.';
+      }
+    }
+    const now = performance.now();
+    if (state !== 'training' || now - lastRender > 150) {
+      if (epoch % data.checkEvery !== 0) check();
+      render();
+      lastRender = now;
+    }
+    if (state === 'training') channel.port2.postMessage(0);
+  };
+
+  controls.train.addEventListener('click', () => {
+    if (state === 'training' || state === 'done') return;
+    state = 'training';
+    render();
+    channel.port2.postMessage(0);
+  });
+  controls.pause.addEventListener('click', () => {
+    if (state === 'training') { state = 'paused'; render(); }
+  });
+  controls.step.addEventListener('click', () => {
+    if (state === 'training') return;
+    trainEpoch();
+    if (epoch % data.checkEvery !== 0) check();
+    if (checks[checks.length - 1].max <= data.maxWrongPixels) state = 'done';
+    else if (state !== 'done') state = 'paused';
+    render();
+  });
+  controls.reset.addEventListener('click', () => {
+    const s = readSettings();
+    if (!s) return;
+    state = 'idle';
+    reset(s);
+    render();
+  });
+  controls.preset.addEventListener('change', () => {
+    const preset = data.presets[Number(controls.preset.value)];
+    if (preset) controls.layers.value = preset.layers.join(', ');
+  });
+  // A changed control applies at once for the learning rate; the rest asks for Reset (a new model).
+  controls.learningRate.addEventListener('change', () => {
+    const learningRate = Number(controls.learningRate.value);
+    if (!(learningRate > 0 && learningRate < 10)) { message.textContent = 'Not applied: the learning rate must be a number between 0 and 10.'; return; }
+    settings = { ...settings, learningRate };
+    // The optimizer keeps its state (Adam's moments): only the step size changes, from the next step.
+    const sgd = optimizer as unknown as { setLearningRate?: (rate: number) => void; learningRate: number };
+    if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(learningRate);
+    else sgd.learningRate = learningRate;
+    message.textContent = 'Learning rate ' + learningRate + ' from epoch ' + (epoch + 1) + '.';
+  });
+  for (const control of [controls.layers, controls.activation, controls.batchSize, controls.noise, controls.seed, controls.preset]) {
+    control.addEventListener('change', () => { message.textContent = 'Press Reset to start a new model with these settings.'; });
+  }
+  function onPointer(event: PointerEvent): void {
+    const rect = planeCanvas.getBoundingClientRect();
+    pointer = planeView(box, planeSize).toLatent(event.clientX - rect.left, event.clientY - rect.top);
+    if (model.layers[model.latentIndex] === 1) pointer[1] = 0;
+    root.setAttribute('data-pointer', pointer.map((v) => v.toFixed(3)).join(','));
+    drawPlane();
+    drawDecoded();
+  }
+  planeCanvas.addEventListener('pointermove', onPointer);
+  planeCanvas.addEventListener('pointerdown', onPointer);
+
+  /** For tests and the benchmark: `epochs` epochs at once, without the page's slicing. */
+  (root as HTMLElement & { aeLab?: unknown }).aeLab = {
+    trainEpochs(epochs: number): number[] { for (let e = 0; e < epochs; e++) trainEpoch(); check(); render(); return losses.slice(); },
+    weights(): { weights: number[][]; biases: number[][] } {
+      return { weights: model.weights.map((w) => Array.from(w.dataSync())), biases: model.biases.map((b) => Array.from(b.dataSync())) };
+    },
+    initialWeights(layers: number[], seed: number): { weights: number[][]; biases: number[][] } {
+      const p = initialParameters(layers, seed);
+      return { weights: p.weights.map((w) => Array.from(w)), biases: p.biases.map((b) => Array.from(b)) };
+    },
+    tensors(): number { return tf.memory().numTensors; },
+  };
+
+  showSettings(settings);
+  reset(settings);
+  render();
+  root.setAttribute('data-ready', 'true');
+}
