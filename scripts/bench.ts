@@ -15,6 +15,11 @@
  *                      the 8,004-digit training split; skipped (with a reason) without lib/vae.
  * - matmul             GFLOP/s of the engine's matMul at the VAE's shapes, with and without
  *                      transpose flags (a new b for every call, as in training).
+ * - lab-in-browser     notebook 06's lab in headless Chromium (TensorFlow.js in the page): epochs per
+ *                      second, and seconds from Train to the criterion with the page's own slicing and
+ *                      drawing, with how late a 20 ms timer fires meanwhile (the page's responsiveness);
+ *                      beside the library's figures for the same work on each path (font-ae-criterion's
+ *                      settings, checked every 10 epochs as the lab does). Skipped without Chromium.
  *
  * `--peer` runs the PyTorch peer scripts (../shared/bench/*.py, Debian's python3-torch) in the same
  * run, alternating ours (each path) and the peer's repetitions, and prints per path the peer's line
@@ -32,11 +37,14 @@ import { setSpeedPath, SpeedPath, speedPath, SPEED_PATHS } from '../lib/fast/pat
 import { glyphBits, loadFont } from '../lib/font';
 import { median } from '../lib/metrics';
 import { trainAutoencoder } from '../lib/train';
+import { labHtml, LabSettings } from '../lib/pages/lab';
+import { glyphChar } from '../lib/subsets';
+import { browserUnavailable, launchChromium } from './report';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SHARED = path.resolve(ROOT, '..', 'shared');
 const PYTHON = process.env.AE_BENCH_PYTHON ?? '/usr/bin/python3';
-const BENCHES = ['font-ae-step', 'font-ae-criterion', 'vae-epoch', 'matmul'] as const;
+const BENCHES = ['font-ae-step', 'font-ae-criterion', 'vae-epoch', 'matmul', 'lab-in-browser'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Context {
@@ -446,6 +454,106 @@ async function matmulOnePath(ctx: Context, speed: SpeedPath): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// lab-in-browser
+// ---------------------------------------------------------------------------------------------
+
+async function labInBrowser(ctx: Context): Promise<void> {
+  const bench = 'lab-in-browser';
+  const unavailable = browserUnavailable();
+  if (unavailable) { emit({ bench, skipped: unavailable }); return; }
+  const file = fontPath();
+  const font = loadFont(file);
+  const data = glyphBits(font);
+  const labels = font.glyphs.map(glyphChar);
+  const arch = [35, 20, 10, 2, 10, 20, 35];
+  const learningRate = 0.005, checkEvery = 10, maxSteps = 20000, throughputEpochs = ctx.quick ? 200 : 500;
+  const seeds = ctx.quick ? [0, 1] : [0, 1, 2, 3, 4];
+  const settingsOf = (seed: number): LabSettings => ({ layers: arch, hiddenActivation: 'tanh', optimizer: 'adam', learningRate, batchSize: null, noise: 0, seed });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-bench-lab-'));
+  const browser = await launchChromium();
+  type PageRun = { seed: number; backend: string; epochsPerSecond: number; steps: number; seconds: number; timerLagP95Ms: number; timerLagMaxMs: number };
+  const pageRuns: PageRun[] = [];
+  const libraryRuns = new Map<SpeedPath, { seed: number; steps: number | null; seconds: number; epochsPerSecond: number }[]>(ctx.paths.map((p) => [p, []]));
+  const tensorsBefore = tf.memory().numTensors;
+  try {
+    for (const seed of seeds) {
+      const model = new Autoencoder({ layers: arch, seed });
+      const html = labHtml({ glyphs: data, labels, settings: settingsOf(seed), maxWrongPixels: 1, checkEvery, presets: [] }, model);
+      model.dispose();
+      const pageFile = path.join(dir, `lab-${seed}.html`);
+      fs.writeFileSync(pageFile, `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>${html}</body></html>`);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      try {
+        await page.goto(`file://${pageFile}`, { waitUntil: 'load' });
+        const lab = page.locator('[data-autoencoder-lab][data-ready="true"]');
+        await lab.waitFor({ timeout: 60_000 });
+        // Throughput: epochs at once, no drawing in between; then Reset and the real thing.
+        const epochsPerSecond = await lab.evaluate((root, epochs) => {
+          const api = (root as unknown as { aeLab: { trainEpochs(n: number): number[] } }).aeLab;
+          api.trainEpochs(20);
+          const t0 = performance.now();
+          api.trainEpochs(epochs);
+          return epochs / ((performance.now() - t0) / 1000);
+        }, throughputEpochs);
+        await page.getByRole('button', { name: 'Reset' }).click();
+        const run = await lab.evaluate((root) => new Promise<{ seconds: number; steps: number; lags: number[] }>((resolve) => {
+          const lags: number[] = [];
+          let last = performance.now();
+          const timer = setInterval(() => { const now = performance.now(); lags.push(now - last - 20); last = now; }, 20);
+          const t0 = performance.now();
+          new MutationObserver((_, observer) => {
+            if (root.getAttribute('data-state') !== 'done') return;
+            observer.disconnect();
+            clearInterval(timer);
+            resolve({ seconds: (performance.now() - t0) / 1000, steps: Number(root.getAttribute('data-epoch')), lags });
+          }).observe(root, { attributes: true, attributeFilter: ['data-state'] });
+          (root.querySelector('button[name=train]') as HTMLButtonElement).click();
+        }), undefined);
+        const lags = run.lags.slice().sort((a, b) => a - b);
+        pageRuns.push({
+          seed, backend: (await lab.getAttribute('data-backend')) ?? '?', epochsPerSecond: round(epochsPerSecond, 1), steps: run.steps,
+          seconds: round(run.seconds, 3), timerLagP95Ms: round(lags[Math.floor(0.95 * (lags.length - 1))] ?? 0, 1), timerLagMaxMs: round(lags[lags.length - 1] ?? 0, 1),
+        });
+      } finally {
+        await page.close();
+      }
+      for (const [speed, runs] of libraryRuns) {
+        setSpeedPath(speed);
+        const m = new Autoencoder({ layers: arch, seed });
+        const h = await trainAutoencoder(m, data, { epochs: maxSteps, learningRate, checkEvery, maxWrongPixels: 1, progress: null, stopOnInterrupt: false });
+        m.dispose();
+        runs.push({ seed, steps: h.epochsToCriterion, seconds: round(h.seconds, 3), epochsPerSecond: round(h.epochsRun / h.seconds, 1) });
+      }
+    }
+  } finally {
+    await browser.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const settings = { arch, learningRate, batch: data.length, checkEvery, seeds, font: file };
+  const page = {
+    backend: pageRuns[0]?.backend, epochsPerSecond: round(median(pageRuns.map((r) => r.epochsPerSecond)), 1),
+    medianSecondsToCriterion: round(median(pageRuns.map((r) => r.seconds)), 3), maxSecondsToCriterion: round(Math.max(...pageRuns.map((r) => r.seconds)), 3),
+    medianSteps: median(pageRuns.map((r) => r.steps)), timerLagP95Ms: round(Math.max(...pageRuns.map((r) => r.timerLagP95Ms)), 1),
+    timerLagMaxMs: round(Math.max(...pageRuns.map((r) => r.timerLagMaxMs)), 1),
+  };
+  emit({ bench, impl: 'page', path: 'browser', browser: 'chromium (headless)', cores: ctx.cores, ...settings, ...page, runs: pageRuns });
+  for (const [speed, runs] of libraryRuns) {
+    const reached = runs.filter((r) => r.steps !== null);
+    const library = {
+      epochsPerSecond: round(median(runs.map((r) => r.epochsPerSecond)), 1),
+      medianSecondsToCriterion: reached.length ? round(median(reached.map((r) => r.seconds)), 3) : null,
+      medianSteps: reached.length ? median(reached.map((r) => r.steps as number)) : null,
+    };
+    emit({ bench, impl: 'ours', path: speed, engine: ctx.engine, cores: ctx.cores, ...settings, ...library, runs, tensorsBefore, tensorsAfter: tf.memory().numTensors });
+    emit({
+      bench, impl: 'ratio', path: speed, note: 'page / library on this path, same run; > 1: the page is slower',
+      medianSecondsToCriterion: library.medianSecondsToCriterion ? round(page.medianSecondsToCriterion / library.medianSecondsToCriterion, 3) : null,
+      epochsPerSecond: round(library.epochsPerSecond / page.epochsPerSecond, 3),
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const pathFlag = /^--path=(.*)$/;
@@ -472,6 +580,7 @@ async function main(): Promise<void> {
     'font-ae-criterion': fontAeCriterion,
     'vae-epoch': vaeEpoch,
     matmul,
+    'lab-in-browser': labInBrowser,
   };
   let failed = false;
   const pathBefore = speedPath();
