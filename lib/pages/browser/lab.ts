@@ -450,6 +450,10 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     else sgd.learningRate = learningRate;
     message.textContent = 'Learning rate ' + learningRate + ' from epoch ' + (epoch + 1) + '.';
   });
+  controls.layers.addEventListener('input', () => {
+    const preset = data.presets.findIndex((p) => p.layers.join(',') === (parseLayers(controls.layers.value, pixels) ?? []).join(','));
+    controls.preset.value = preset < 0 ? 'custom' : String(preset);
+  });
   for (const control of [controls.layers, controls.activation, controls.batchSize, controls.noise, controls.seed, controls.preset]) {
     control.addEventListener('change', () => { message.textContent = 'Press Reset to start a new model with these settings.'; });
   }
