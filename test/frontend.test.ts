@@ -18,6 +18,8 @@ import { Allowed, PageWatch, browserTestSkip, screenshot } from './browser-helpe
 import { projectRoot, scratchDir } from './helpers';
 
 const NOTEBOOK = '01-layer-count';
+/** The lab, whose training runs in the page: served too, to check it trains in the live notebook. */
+const LAB = '06-lab';
 
 function notebookServerMissing(): string | false {
   const check = spawnSync('jupyter', ['notebook', '--version'], { encoding: 'utf8' });
@@ -82,7 +84,7 @@ describe('Jupyter Notebook 6 in headless Chromium', { skip }, () => {
 
   before(async () => {
     // Without a browser on purpose: this run also checks that reproduce then skips the static figures.
-    const run = spawnSync(process.execPath, [path.join(projectRoot, 'build', 'scripts', 'reproduce.js'), '--quick', NOTEBOOK], {
+    const run = spawnSync(process.execPath, [path.join(projectRoot, 'build', 'scripts', 'reproduce.js'), '--quick', NOTEBOOK, LAB], {
       cwd: projectRoot, encoding: 'utf8', timeout: 15 * 60_000, killSignal: 'SIGTERM',
       env: { ...process.env, AE_REPORTS_DIR: reports, AE_CHROMIUM: path.join(work, 'no-such-chromium') },
     });
@@ -91,7 +93,7 @@ describe('Jupyter Notebook 6 in headless Chromium', { skip }, () => {
     if (run.status !== 0) return;
 
     fs.mkdirSync(served);
-    fs.copyFileSync(path.join(reports, `${NOTEBOOK}.ipynb`), path.join(served, `${NOTEBOOK}.ipynb`));
+    for (const name of [NOTEBOOK, LAB]) fs.copyFileSync(path.join(reports, `${name}.ipynb`), path.join(served, `${name}.ipynb`));
     const setup = spawnSync('bash', [path.join(projectRoot, 'scripts', 'setup-jupyter.sh')], { encoding: 'utf8' });
     assert.equal(setup.status, 0, setup.stderr);
     // Jupyter's own state (notebook signatures, runtime files, config) stays in the temporary folder.
@@ -102,11 +104,13 @@ describe('Jupyter Notebook 6 in headless Chromium', { skip }, () => {
       JUPYTER_RUNTIME_DIR: path.join(work, 'jupyter-runtime'),
       JUPYTER_CONFIG_DIR: path.join(work, 'jupyter-config'),
     };
-    const notebookFile = path.join(served, `${NOTEBOOK}.ipynb`);
-    let trust = spawnSync('jupyter', ['trust', notebookFile], { encoding: 'utf8', env });
-    // `jupyter trust` comes with Debian's jupyter-nbformat; the module behind it is always there.
-    if (trust.status !== 0) trust = spawnSync(jupyterPython(), ['-m', 'nbformat.sign', notebookFile], { encoding: 'utf8', env });
-    assert.equal(trust.status, 0, `jupyter trust: ${trust.stderr}`);
+    for (const name of [NOTEBOOK, LAB]) {
+      const notebookFile = path.join(served, `${name}.ipynb`);
+      let trust = spawnSync('jupyter', ['trust', notebookFile], { encoding: 'utf8', env });
+      // `jupyter trust` comes with Debian's jupyter-nbformat; the module behind it is always there.
+      if (trust.status !== 0) trust = spawnSync(jupyterPython(), ['-m', 'nbformat.sign', notebookFile], { encoding: 'utf8', env });
+      assert.equal(trust.status, 0, `jupyter trust: ${trust.stderr}`);
+    }
 
     port = await freePort();
     const args = ['notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0',
@@ -178,6 +182,26 @@ describe('Jupyter Notebook 6 in headless Chromium', { skip }, () => {
       const shot = await screenshot(page, `notebook6-${NOTEBOOK}`);
       t.diagnostic(`screenshot: ${shot}`);
       for (const seen of watch.allowedSeen) t.diagnostic(seen);
+      assert.deepEqual(watch.problems, [], watch.problems.join('\n'));
+    } finally {
+      await page.close();
+    }
+  });
+  test(`the lab of ${LAB} trains in the live notebook, offline`, async () => {
+    assert.ok(browser, 'the server and the browser started');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      const watch = await PageWatch.on(page, { allowed: NOTEBOOK6_CHATTER });
+      await page.route(/^(https?|wss?):\/\/(?!127\.0\.0\.1[:/])/, async (route) => {
+        watch.problems.push(`network request: ${route.request().url()}`);
+        await route.abort('internetdisconnected');
+      });
+      await page.goto(`http://127.0.0.1:${port}/notebooks/${LAB}.ipynb?token=${token}`, { waitUntil: 'load', timeout: 60_000 });
+      const lab = page.locator('[data-autoencoder-lab][data-ready="true"]');
+      await lab.waitFor({ timeout: 60_000 });
+      await lab.locator('button[name=train]').click();
+      await page.waitForFunction(() => document.querySelector('[data-autoencoder-lab]')!.getAttribute('data-state') === 'done', undefined, { timeout: 120_000 });
+      assert.ok(Number(await lab.getAttribute('data-max-wrong-pixels')) <= 1, "the course's criterion, reached in the page");
       assert.deepEqual(watch.problems, [], watch.problems.join('\n'));
     } finally {
       await page.close();
