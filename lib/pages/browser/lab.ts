@@ -393,6 +393,8 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   const channel = new MessageChannel();
   let lastRender = 0;
   channel.port1.onmessage = () => {
+    // A re-run cell replaces this output: a lab no longer on the page stops training.
+    if (!root.isConnected) state = 'paused';
     if (state !== 'training') return;
     const until = performance.now() + 12;
     while (state === 'training' && performance.now() < until) {
