@@ -17,6 +17,7 @@ import { engineInfo, EngineName } from './engine';
 import { speedPath, SpeedPath } from './fast/path';
 import { watchInterrupt } from './interrupt';
 import { ProgressLine, progressLine } from './progress';
+import { TrainHistory, trainAutoencoder, TrainOptions } from './train';
 
 /** What a task gets besides its arguments: when to stop, and where its progress line goes. */
 export interface TaskContext {
@@ -153,4 +154,42 @@ async function runOnWorkers<A, R>(task: TaskRef, args: readonly A[], count: numb
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
+}
+
+/** One autoencoder training as plain data: a fresh model of `layers` from `seed`, trained on `data`. */
+export interface TrainRun {
+  layers: number[];
+  seed: number;
+  data: number[][];
+  /** trainAutoencoder's options that are data (no callbacks: the pool supplies stop and progress). */
+  options: Omit<TrainOptions, 'progress' | 'shouldStop' | 'corruptInputs' | 'stopOnInterrupt'>;
+}
+
+/** Trains one run (a task for runTasks): the trained weights and the history come back as data. */
+export async function trainRunTask(run: TrainRun, context: TaskContext): Promise<{ model: ModelData; history: TrainHistory }> {
+  const model = new Autoencoder({ layers: run.layers, seed: run.seed });
+  try {
+    const history = await trainAutoencoder(model, run.data, {
+      ...run.options, progress: context.progress, shouldStop: context.shouldStop, stopOnInterrupt: false,
+    });
+    return { model: modelData(model), history };
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * Trains every run on `workers` threads (null or omitted: every core; 1: here, one after another)
+ * and returns the trained models with their histories, in order. After an interrupt the runs in
+ * flight come back with the history they have (stopReason 'interrupted'); those never started are
+ * left out, so the list is shorter. The caller owns the models.
+ */
+export async function trainRuns(runs: readonly TrainRun[], options: { workers?: number | null; progress?: ProgressLine | null } = {}): Promise<{ model: Autoencoder; history: TrainHistory; index: number }[]> {
+  const outcome = await runTasks<TrainRun, { model: ModelData; history: TrainHistory }>(
+    { module: __filename, name: 'trainRunTask' }, runs, { workers: options.workers ?? coreCount(), progress: options.progress });
+  const trained: { model: Autoencoder; history: TrainHistory; index: number }[] = [];
+  outcome.results.forEach((result, index) => {
+    if (result) trained.push({ model: modelFromData(result.model), history: result.history, index });
+  });
+  return trained;
 }

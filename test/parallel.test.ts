@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../lib/engine';
 import { glyphBits, loadFont } from '../lib/font';
 import { JobArgs, JobResult, trainingJobs, checkTogether, parameters as denoisingParameters } from '../lib/notebooks/04-denoising';
-import { modelData, modelFromData, runTasks } from '../lib/parallel';
+import { modelData, modelFromData, runTasks, TrainRun, trainRuns } from '../lib/parallel';
+import { trainAutoencoder } from '../lib/train';
 import { parameterDefaults } from '../lib/params';
 import { Autoencoder } from '../lib/autoencoder';
 import { projectRoot } from './helpers';
@@ -81,5 +82,22 @@ describe('training runs across worker threads', () => {
     await assert.rejects(runTasks<JobArgs, JobResult>(trainJob, jobs, { workers: 2, progress: null }), /layers is \[35,2,35,9\]/);
     await assert.rejects(runTasks(trainJob, jobs.slice(1, 2), { workers: 1, progress: null }), /layers is \[35,2,35,9\]/);
     await assert.rejects(runTasks({ ...trainJob, name: 'noSuchTask' }, jobs.slice(0, 2), { workers: 2, progress: null }), /exports no function noSuchTask/);
+  });
+
+  test('trainRuns on two workers gives the models and histories of trainAutoencoder in this thread', async () => {
+    const options = { epochs: 120, learningRate: 0.005, maxWrongPixels: 1, checkEvery: 20 };
+    const runs: TrainRun[] = [[35, 20, 2, 20, 35], [35, 10, 2, 10, 35], [35, 20, 10, 2, 10, 20, 35]].map((layers, i) => ({ layers, seed: i, data: glyphs, options }));
+    const tensors = tf.memory().numTensors;
+    const trained = await trainRuns(runs, { workers: 2, progress: null });
+    assert.deepEqual(trained.map((t) => t.index), [0, 1, 2]);
+    for (const [i, run] of runs.entries()) {
+      const model = new Autoencoder({ layers: run.layers, seed: run.seed });
+      const history = await trainAutoencoder(model, glyphs, { ...options, progress: null });
+      assert.deepEqual({ ...trained[i].history, seconds: 0 }, { ...history, seconds: 0 }, `run ${i}: the same history`);
+      assert.deepEqual(trained[i].model.reconstructArray(glyphs), model.reconstructArray(glyphs), `run ${i}: the same weights`);
+      model.dispose();
+      trained[i].model.dispose();
+    }
+    assert.equal(tf.memory().numTensors, tensors);
   });
 });
