@@ -19,6 +19,7 @@ export { VAE_ACTIVATIONS, Vae } from './vae';
 
 // Training: the one loop, the plain step, the switch to the fast path (lib/fast).
 export { LOSSES, OPTIMIZERS, TrainHistory, trainAutoencoder } from './train';
+export { coreCount, TrainRun, trainRuns } from './parallel';
 export { VaeEpochStats, VaeHistory } from './vae-train';
 export { SPEED_PATHS, SpeedPath, setSpeedPath, speedPath } from './fast/path';
 export { ENGINE_NAMES, EngineName, initEngine } from './engine';

@@ -20,6 +20,9 @@
  *                      drawing, with how late a 20 ms timer fires meanwhile (the page's responsiveness);
  *                      beside the library's figures for the same work on each path (font-ae-criterion's
  *                      settings, checked every 10 epochs as the lab does). Skipped without Chromium.
+ * - sweep-01           wall seconds of notebook 01's default runs (its three architectures x report
+ *                      and tuned settings x seeds 0-2, on data/font.h) through trainRuns, on 1 worker
+ *                      (the kernel's thread) and on every core, in the same run.
  *
  * `--peer` runs the PyTorch peer scripts (../shared/bench/*.py, Debian's python3-torch) in the same
  * run, alternating ours (each path) and the peer's repetitions, and prints per path the peer's line
@@ -38,13 +41,16 @@ import { glyphBits, loadFont } from '../lib/font';
 import { median } from '../lib/metrics';
 import { trainAutoencoder } from '../lib/train';
 import { labHtml, LabSettings } from '../lib/pages/lab';
+import { parameters as layerCountParameters, settingsList } from '../lib/notebooks/01-layer-count';
+import { coreCount, TrainRun, trainRuns } from '../lib/parallel';
+import { parameterDefaults } from '../lib/params';
 import { glyphChar } from '../lib/subsets';
 import { browserUnavailable, launchChromium } from './report';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SHARED = path.resolve(ROOT, '..', 'shared');
 const PYTHON = process.env.AE_BENCH_PYTHON ?? '/usr/bin/python3';
-const BENCHES = ['font-ae-step', 'font-ae-criterion', 'vae-epoch', 'matmul', 'lab-in-browser'] as const;
+const BENCHES = ['font-ae-step', 'font-ae-criterion', 'vae-epoch', 'matmul', 'lab-in-browser', 'sweep-01'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Context {
@@ -554,6 +560,44 @@ async function labInBrowser(ctx: Context): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// sweep-01
+// ---------------------------------------------------------------------------------------------
+
+async function sweep01(ctx: Context): Promise<void> {
+  const bench = 'sweep-01';
+  const params = parameterDefaults(layerCountParameters);
+  const data = glyphBits(loadFont(path.join(ROOT, 'data', 'font.h')));
+  const runs: TrainRun[] = settingsList(params).flatMap(({ epochs, learningRate }) => params.architectures.flatMap((layers) => params.seeds.map((seed) => ({
+    layers, seed, data, options: { epochs, learningRate, seed, optimizer: params.optimizer, loss: params.loss, batchSize: params.batchSize, maxWrongPixels: params.maxWrongPixels, checkEvery: params.checkEvery },
+  }))));
+  const counts = [...new Set([1, coreCount()])];
+  for (const speed of ctx.paths) {
+    setSpeedPath(speed);
+    const seconds = new Map<number, number[]>(counts.map((c) => [c, []]));
+    const tensorsBefore = tf.memory().numTensors;
+    let epochs: number[] | null = null;
+    for (let rep = 0; rep < (ctx.quick ? 1 : 2); rep++) {
+      for (const workers of counts) {
+        const t0 = performance.now();
+        const trained = await trainRuns(runs, { workers, progress: null });
+        seconds.get(workers)!.push((performance.now() - t0) / 1000);
+        const runEpochs = trained.map((t) => t.history.epochsRun);
+        trained.forEach((t) => t.model.dispose());
+        if (epochs && JSON.stringify(epochs) !== JSON.stringify(runEpochs)) throw new Error('sweep-01: the runs differ between worker counts');
+        epochs = runEpochs;
+      }
+    }
+    const best = (c: number): number => Math.min(...seconds.get(c)!);
+    emit({
+      bench, impl: 'ours', path: speed, engine: ctx.engine, cores: ctx.cores, runs: runs.length, totalEpochs: epochs!.reduce((a, b) => a + b, 0),
+      seconds: Object.fromEntries(counts.map((c) => [`workers${c}`, round(best(c), 2)])),
+      secondsAll: Object.fromEntries(counts.map((c) => [`workers${c}`, seconds.get(c)!.map((x) => round(x, 2))])),
+      speedup: round(best(1) / best(counts[counts.length - 1]), 2), tensorsBefore, tensorsAfter: tf.memory().numTensors,
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const pathFlag = /^--path=(.*)$/;
@@ -581,6 +625,7 @@ async function main(): Promise<void> {
     'vae-epoch': vaeEpoch,
     matmul,
     'lab-in-browser': labInBrowser,
+    'sweep-01': sweep01,
   };
   let failed = false;
   const pathBefore = speedPath();

@@ -72,6 +72,46 @@ describe('the tslab kernel', { skip }, () => {
     assert.equal(second.tensors, first.tensors, 're-running a training cell does not leak');
   });
 
+  test('an interrupt stops every training worker at the end of its step; the runs in flight come back, no worker outlives the cell', () => {
+    const setup = [
+      'import * as ae from "../build/lib";',
+      'import * as fs from "node:fs";',
+      'import * as tf from "@tensorflow/tfjs";',
+      'await ae.initEngine("wasm");',
+      'const glyphs = ae.glyphBits(ae.loadFont("../data/font.h"));',
+      'const threads = () => fs.readdirSync("/proc/self/task").length;',
+      'const threadsBefore = threads();',
+      'const runs = (epochs: number): ae.TrainRun[] => [0, 1, 2, 3].map((seed) => ({ layers: [35, 20, 10, 2, 10, 20, 35], seed, data: glyphs, options: { epochs, learningRate: 0.0005, maxWrongPixels: null } }));',
+      'let trained: { model: ae.Autoencoder; history: ae.TrainHistory }[] = [];',
+    ].join('\n');
+    const report = 'await new Promise((resolve) => setTimeout(resolve, 500));\n' +
+      'console.log(JSON.stringify({ runs: trained.length, reasons: trained.map((t) => t.history.stopReason), epochs: trained.map((t) => t.history.epochsRun), ' +
+      'losses: trained.map((t) => t.history.loss.length), tensors: tf.memory().numTensors, extraThreads: threads() - threadsBefore }));';
+    const free = 'trained.forEach((t) => t.model.dispose());\n';
+    const [, long, afterInterrupt, rerun, rerunAgain] = session([
+      { code: setup },
+      { code: 'trained = await ae.trainRuns(runs(10000000), { workers: 2 });', interrupt_after: 8 },
+      { code: report },
+      { code: `${free}trained = await ae.trainRuns(runs(50), { workers: 2, progress: null });\n${report}` },
+      { code: `${free}trained = await ae.trainRuns(runs(50), { workers: 2, progress: null });\n${report}` },
+    ]);
+    type Report = { runs: number; reasons: string[]; epochs: number[]; losses: number[]; tensors: number; extraThreads: number };
+    const stopped = printed<Report>(afterInterrupt);
+    assert.ok(long.interrupted, 'the cell was interrupted mid-training');
+    assert.equal(stopped.runs, 2, 'the two runs in flight come back; the two not started do not');
+    assert.deepEqual(stopped.reasons, ['interrupted', 'interrupted']);
+    stopped.epochs.forEach((e, i) => {
+      assert.ok(e > 0 && e < 10000000, `run ${i} stopped after ${e} epochs`);
+      assert.equal(stopped.losses[i], e, 'its history so far is kept');
+    });
+    assert.equal(stopped.extraThreads, 0, 'no worker outlives the cell');
+    const first = printed<Report>(rerun);
+    const second = printed<Report>(rerunAgain);
+    assert.deepEqual([first.runs, first.reasons], [4, ['epochs', 'epochs', 'epochs', 'epochs']], 'the kernel stays usable: the next cell runs every run to its end');
+    assert.equal(second.tensors, first.tensors, 're-running the cell does not leak tensors in the kernel');
+    assert.deepEqual([first.extraThreads, second.extraThreads], [0, 0]);
+  });
+
   // Every notebook, with its quick preset: run all cells, then every cell after the parameters
   // again (as a person re-running cells does), and compare the tensor counts.
   const notebookFiles = fs.readdirSync(path.join(projectRoot, 'notebooks')).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();

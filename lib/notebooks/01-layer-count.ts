@@ -3,7 +3,7 @@
  */
 import {
   Autoencoder, checkInteger, checkLayers, checkModelPath, checkNullableString, declareParameters, ENGINE_NAMES, EngineName,
-  GLYPH_PIXELS, knob, LOSSES, OPTIMIZERS, ParameterValues, summarize, TrainHistory,
+  GLYPH_PIXELS, holdModels, knob, LOSSES, OPTIMIZERS, ParameterValues, summarize, TrainHistory, trainRuns,
 } from '..';
 
 const positiveRate = { min: 0, exclusiveMin: true, max: 10 };
@@ -29,6 +29,7 @@ export const parameters = declareParameters({
   checkEvery: knob.integer(50, { min: 1 }),
   engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
   saveModelPath: knob.nullable((name, v) => checkModelPath(name, v, { mustExist: false })),
+  workers: knob.nullable(knob.integer(1, { min: 1 })),
 });
 
 export type Parameters = ParameterValues<typeof parameters>;
@@ -48,6 +49,36 @@ export function settingsList(params: Parameters): SettingsRun[] {
 
 /** One trained network. */
 export interface Run { arch: number[]; settings: Settings; seed: number; history: TrainHistory; model: Autoencoder }
+
+/**
+ * Trains every settings x architecture x seed into `runs` (emptied first; the models of an earlier
+ * call are freed) on `params.workers` threads (null: every core; 1: here, one after another), the
+ * same numbers either way. After an interrupt, `runs` holds the runs finished or in flight.
+ */
+export async function trainAll(params: Parameters, glyphs: number[][], runs: Run[]): Promise<void> {
+  runs.length = 0;
+  holdModels('01-runs', []);
+  const jobs = settingsList(params).flatMap(({ settings, epochs, learningRate }) => params.architectures.flatMap((arch) => params.seeds.map((seed) => ({
+    settings, arch, seed,
+    run: {
+      layers: arch, seed, data: glyphs,
+      options: {
+        epochs, learningRate, seed, optimizer: params.optimizer, loss: params.loss, batchSize: params.batchSize,
+        maxWrongPixels: params.maxWrongPixels, checkEvery: params.checkEvery, label: `${settings} ${arch.join('-')} seed ${seed}`,
+      },
+    },
+  }))));
+  const trained = await trainRuns(jobs.map((j) => j.run), { workers: params.workers });
+  for (const { model, history, index } of trained) {
+    const { settings, arch, seed } = jobs[index];
+    runs.push({ arch, settings, seed, history, model });
+    if (history.stopReason === 'diverged') console.warn(history.message);
+  }
+  holdModels('01-runs', runs.map((r) => r.model));
+  if (runs.some((r) => r.history.stopReason === 'interrupted')) {
+    console.warn(`Interrupted: the ${runs.length} of ${jobs.length} run(s) finished or in flight are in \`runs\`; the cells below use them.`);
+  }
+}
 
 /** A row of the results table `runs`. */
 export interface RunRow {

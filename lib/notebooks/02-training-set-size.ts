@@ -4,7 +4,8 @@
  */
 import {
   Autoencoder, checkInteger, checkLetters, checkNullableString, declareParameters, ENGINE_NAMES, EngineName, GLYPH_PIXELS,
-  GlyphSubset, knob, ParameterError, ParameterValues, SizeSummary, SubsetEvaluation, TrainHistory,
+  evaluateSubset, GlyphSubset, holdModels, knob, ParameterError, ParameterValues, SizeSummary, SubsetEvaluation, TrainHistory,
+  trainRuns,
 } from '..';
 import { glyphTrainingKnobs } from './glyph-training';
 
@@ -19,6 +20,7 @@ export const parameters = declareParameters({
   architecture: knob.layers([35, 20, 10, 2, 10, 20, 35], GLYPH_PIXELS),
   ...glyphTrainingKnobs,
   engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
+  workers: knob.nullable(knob.integer(1, { min: 1 })),
 });
 
 export type Parameters = ParameterValues<typeof parameters>;
@@ -34,6 +36,30 @@ export function checkAgainstFont(params: Parameters, chars: readonly string[]): 
 
 /** One training run on a subset, with what its model does on seen and unseen glyphs. */
 export interface SubsetRun { subset: GlyphSubset; model: Autoencoder; history: TrainHistory; evaluation: SubsetEvaluation }
+
+/**
+ * Trains one model per subset on that subset's glyphs, into `runs` (emptied first; the models of an
+ * earlier call are freed), on `params.workers` threads (null: every core; 1: here, one after
+ * another), and evaluates each on the seen and unseen glyphs. After an interrupt, `runs` holds the
+ * runs finished or in flight.
+ */
+export async function trainSubsets(params: Parameters, glyphs: number[][], subsets: readonly GlyphSubset[], runs: SubsetRun[]): Promise<void> {
+  runs.length = 0;
+  holdModels('02-runs', []);
+  const trained = await trainRuns(subsets.map((subset) => ({
+    layers: params.architecture, seed: subset.seed, data: subset.indices.map((i) => glyphs[i]),
+    options: {
+      epochs: params.epochs, learningRate: params.learningRate, seed: subset.seed, optimizer: params.optimizer, loss: params.loss,
+      maxWrongPixels: params.maxWrongPixels, checkEvery: params.checkEvery, label: `${subset.size} glyphs "${subset.letters}" seed ${subset.seed}`,
+    },
+  })), { workers: params.workers });
+  for (const { model, history, index } of trained) {
+    const subset = subsets[index];
+    if (history.stopReason === 'diverged' || history.stopReason === 'interrupted') console.warn(history.message);
+    runs.push({ subset, model, history, evaluation: evaluateSubset(model, glyphs, subset.indices) });
+  }
+  holdModels('02-runs', runs.map((r) => r.model));
+}
 
 /** The numbers the conclusion is made of, from the random subsets' summaries. */
 export interface Generalization {

@@ -9,6 +9,7 @@ import {
   ParameterError, ParameterValues, pixelDistance, seededRandom, SweepHeatmapPanel, summarize, sweep, SweepPoint,
   trainDenoiser, TrainedDenoiser, addNoise, wrongPixelsPerGlyph,
 } from '..';
+import { coreCount, ModelData, modelData, modelFromData, runTasks, TaskContext } from '../parallel';
 
 /** A list of distinct noise models. */
 function checkNoiseKinds(name: string, value: unknown): NoiseKind[] {
@@ -61,6 +62,7 @@ export const parameters = declareParameters({
   seeds: knob.custom([0], distinctSeeds),
   testSeed: knob.integer(1, { min: 0 }),
   engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
+  workers: knob.nullable(knob.integer(1, { min: 1 })),
 });
 
 /** `layers` with its smallest (code) layer set to `width`: the code-width study's networks. */
@@ -168,28 +170,50 @@ export function trainingJobs(params: Parameters): TrainingJob[] {
   return jobs;
 }
 
+/** What a worker needs to train one job, as plain data. */
+export interface JobArgs { job: TrainingJob; glyphs: number[][]; copies: number; epochs: number; learningRate: number; label: string }
+
+/** A trained job as plain data: the model's weights and everything else trainDenoiser returns. */
+export type JobResult = Omit<TrainedDenoiser, 'model' | 'denoise'> & { model: ModelData };
+
+/** Trains one job (in a worker of lib/parallel, or here): a task for runTasks. */
+export async function trainJob(args: JobArgs, context: TaskContext): Promise<JobResult> {
+  const { job } = args;
+  const trained = await trainDenoiser(job.layers, args.glyphs, {
+    noise: job.trainNoise === 'clean' ? 'bit-flip' : job.trainNoise, trainLevel: job.trainLevel, copies: args.copies,
+    epochs: args.epochs, learningRate: args.learningRate, seed: job.seed, label: args.label,
+    progress: context.progress, shouldStop: context.shouldStop, stopOnInterrupt: false,
+  });
+  const { model, denoise: _denoise, ...rest } = trained;
+  try {
+    return { ...rest, model: modelData(model) };
+  } finally {
+    model.dispose();
+  }
+}
+
 /**
- * Trains the jobs in turn into `models` (emptied first, and freed with the models of an earlier
- * call). An interrupt stops at the model in training: the models so far stay in `models`.
+ * Trains the jobs into `models` (emptied first, and freed with the models of an earlier call), on
+ * `params.workers` threads (null: every core; 1: here, one after another): the same numbers either
+ * way. An interrupt stops every training at the end of its step: the models so far stay in `models`.
  */
 export async function trainModels(jobs: readonly TrainingJob[], glyphs: number[][], params: Parameters, models: TrainedModel[]): Promise<void> {
   models.length = 0;
   holdModels('04-models', []);
-  for (const job of jobs) {
-    const trained = await trainDenoiser(job.layers, glyphs, {
-      noise: job.trainNoise === 'clean' ? 'bit-flip' : job.trainNoise, trainLevel: job.trainLevel,
-      // Identical clean copies would give the same gradient as one.
-      copies: job.trainLevel === 0 ? 1 : params.copies,
-      epochs: params.epochs, learningRate: params.learningRate, seed: job.seed,
-      label: `${job.name} (${models.length + 1}/${jobs.length})`,
-    });
-    models.push({ ...job, trained });
-    holdModels('04-models', models.map((m) => m.trained.model));
-    if (trained.history.stopReason === 'diverged') console.warn(`${job.name}: ${trained.history.message}`);
-    if (trained.history.stopReason === 'interrupted' && !trained.stoppedByPatience) {
-      console.warn(`${trained.history.message} The ${models.length} model(s) so far are in \`models\`; the cells below use them.`);
-      return;
-    }
+  const outcome = await runTasks<JobArgs, JobResult>({ module: __filename, name: 'trainJob' }, jobs.map((job, i) => ({
+    job, glyphs, epochs: params.epochs, learningRate: params.learningRate, label: `${job.name} (${i + 1}/${jobs.length})`,
+    // Identical clean copies would give the same gradient as one.
+    copies: job.trainLevel === 0 ? 1 : params.copies,
+  })), { workers: params.workers ?? coreCount() });
+  outcome.results.forEach((result, i) => {
+    if (!result) return;
+    const model = modelFromData(result.model);
+    models.push({ ...jobs[i], trained: { ...result, model, denoise: autoencoderDenoiser(model) } });
+    if (result.history.stopReason === 'diverged') console.warn(`${jobs[i].name}: ${result.history.message}`);
+  });
+  holdModels('04-models', models.map((m) => m.trained.model));
+  if (outcome.interrupted) {
+    console.warn(`Interrupted: ${models.length} of ${jobs.length} model(s) trained or partly trained are in \`models\`; the cells below use them.`);
   }
 }
 
