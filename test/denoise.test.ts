@@ -63,6 +63,24 @@ describe('the ideal decoder', () => {
     assert.throws(() => idealDecoder(code)([[1, 0]]), /2 pixels; the glyphs have 6/);
   });
 
+  test('gaussian: clipped and interior pixels weighed against each other, decisions worked out by hand', () => {
+    // s = 0.5, glyphs A = [0, 0, 0] and B = [1, 1, 1]. A pixel clipped to its own side costs ln 2
+    // (half the mass lies beyond the clip), to the other side -log Phi(-1 / s) = -log Phi(-2) = 3.7832;
+    // an interior pixel v costs v^2 / (2 s^2) under A and (1 - v)^2 / (2 s^2) under B.
+    // y = [0, a, a]: cost(A) - cost(B) = (2a - 1) / s^2 - (3.7832 - ln 2) = 4 (2a - 1) - 3.0900.
+    //   a = 0.8: 2.4 - 3.09 < 0, A (without the 1/2 of the gaussian cost: 4.8 - 3.09 > 0, B);
+    //   a = 0.9: 3.2 - 3.09 > 0, B.
+    // y = [1, 0.2, 0.2] is the mirror of a = 0.8: B (without the 1/2: A).
+    const g = idealDecoder([[0, 0, 0], [1, 1, 1]], { noise: 'gaussian', level: 0.5 });
+    assert.deepEqual(g([[0, 0.8, 0.8], [0, 0.9, 0.9], [1, 0.2, 0.2], [-0.3, 0.8, 0.8], [1.7, 0.1, 0.1]]), [0, 1, 1, 0, 0]);
+    // The posterior mean agrees: P(B | y) = 1 / (1 + exp(cost(B) - cost(A))).
+    const [p08, p09] = posteriorDenoiser([[0, 0, 0], [1, 1, 1]], { noise: 'gaussian', level: 0.5 })([[0, 0.8, 0.8], [0, 0.9, 0.9]]);
+    const expected = (d: number): number => 1 / (1 + Math.exp(-d));
+    const clipGap = -Math.log(0.022750131948179195) - Math.LN2; // Phi(-2), an independent reference value
+    for (const v of p08) assert.ok(Math.abs(v - expected(2.4 - clipGap)) < 1e-9, `a = 0.8: ${v}`);
+    for (const v of p09) assert.ok(Math.abs(v - expected(3.2 - clipGap)) < 1e-9, `a = 0.9: ${v}`);
+  });
+
   test('the posterior-mean denoiser gives each pixel its probability of being 1', () => {
     const pair = [[0, 0, 0], [1, 1, 1]];
     const p = 0.1;
@@ -189,7 +207,14 @@ describe('autoencoder denoisers', () => {
       const at = (model: string, level: number) => rows.find((r) => r.model === model && r.testLevel === level)!;
       assert.equal(at('dae', 0.15).trainLevel, 0.15);
       assert.equal(at('ideal', 0.15).trainLevel, null);
-      assert.ok(at('ideal', 0.15).exactRate >= at('dae', 0.15).exactRate - 0.05);
+      for (const level of [0.05, 0.15]) {
+        // On the same noisy samples, the ideal decoder is the best possible at exact recovery and the
+        // posterior mean at wrong pixels: no trained denoiser beats them beyond Monte Carlo error.
+        const [ideal, posterior, dae] = ['ideal', 'posterior', 'dae'].map((m) => at(m, level));
+        assert.ok(ideal.exactRate >= dae.exactRate - 3 * Math.hypot(ideal.exactRateSE, dae.exactRateSE), `p=${level}: ideal ${ideal.exactRate} vs dae ${dae.exactRate}`);
+        assert.ok(posterior.meanWrongPixels <= dae.meanWrongPixels + 3 * Math.hypot(posterior.meanWrongPixelsSE, dae.meanWrongPixelsSE),
+          `p=${level}: posterior ${posterior.meanWrongPixels} vs dae ${dae.meanWrongPixels} wrong pixels`);
+      }
       assert.ok(at('dae', 0.15).meanWrongPixels < at('noisy', 0.15).meanWrongPixels);
       // A level's rows do not depend on the other levels of the sweep.
       const alone = sweep({ models: [], glyphs, noise: 'bit-flip', testLevels: [0.15], draws: 640, seed: 2, ideal: false, posterior: false });

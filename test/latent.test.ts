@@ -4,7 +4,7 @@ import * as vm from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {
-  Autoencoder, binarize, compareWithPageDecoder, decodeLatentPoints, decoderConfidence, DECODER_JS, decoderNetwork,
+  Activation, Autoencoder, binarize, compareWithPageDecoder, decodeLatentPoints, decoderConfidence, DECODER_JS, decoderNetwork,
   findNewLetters, glyphBits, glyphChar, glyphHoverText, initEngine, interpolateLatent, isLetterLike, latentBox,
   latentExplorerHtml, latentGrid, latentMapFigure, letterLikeCriteria, loadFont, nearestGlyph, pageDecoder,
   pixelDistance, randomLatentPoints, strokeCount, trainAutoencoder,
@@ -131,7 +131,26 @@ describe('a trained model\'s plane', () => {
     const net = JSON.parse(JSON.stringify(decoderNetwork(model)));
     const library = model.decodeArray(points.slice(0, 500));
     points.slice(0, 500).forEach((z, i) => assert.deepEqual(binarize(decode(net, z)), binarize(library[i]), `point ${z}`));
-    assert.equal(typeof pageDecoder(), 'function');
+    // pageDecoder is that same decoder: the same numbers on the same points.
+    const viaLibrary = pageDecoder();
+    points.slice(0, 200).forEach((z) => assert.deepEqual(Array.from(viaLibrary(net, z)), Array.from(decode(net, z)), `point ${z}`));
+  });
+
+  test('the page\'s decoder computes each activation, worked out by hand on a one-input network', () => {
+    const decode = pageDecoder();
+    // z = [2]: pre-activations 2 * [1, -1, 0.5] + [0, 0.5, -2] = [2, -1.5, -1], then a second layer mixing them.
+    const layer = (activation: Activation) => ({ weights: [[1, -1, 0.5]], biases: [0, 0.5, -2], activation });
+    const pre = [2, -1.5, -1];
+    const expected: Record<Activation, number[]> = {
+      tanh: pre.map(Math.tanh), sigmoid: pre.map((v) => 1 / (1 + Math.exp(-v))), relu: [2, 0, 0], linear: pre,
+    };
+    for (const activation of ['tanh', 'sigmoid', 'relu', 'linear'] as Activation[]) {
+      const out = decode({ latentSize: 1, outputSize: 3, layers: [layer(activation)] }, [2]);
+      out.forEach((v, i) => assert.ok(Math.abs(v - expected[activation][i]) < 1e-15, `${activation}: ${out} vs ${expected[activation]}`));
+    }
+    // Two layers: [2, 0, 0] (relu) into weights [[1], [5], [-3]] and bias 0.25: 2.25, linear.
+    const two = decode({ latentSize: 1, outputSize: 1, layers: [layer('relu'), { weights: [[1], [5], [-3]], biases: [0.25], activation: 'linear' }] }, [2]);
+    assert.deepEqual(Array.from(two), [2.25]);
   });
 
   test('decoderNetwork is the decoder half, with its activations', () => {
