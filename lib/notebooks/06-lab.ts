@@ -3,7 +3,7 @@
  * the lab's starting model, to compare with what the page does.
  */
 import {
-  Autoencoder, checkNullableString, declareParameters, GLYPH_PIXELS, knob, OPTIMIZERS, ParameterValues, TrainHistory,
+  Autoencoder, checkNullableString, declareParameters, GLYPH_PIXELS, holdModels, knob, OPTIMIZERS, ParameterValues, TrainHistory,
   trainAutoencoder,
 } from '..';
 import { corruptor, noiseSpec } from '../noise';
@@ -55,18 +55,16 @@ export function labPresets(): { name: string; layers: number[] }[] {
 
 /**
  * The library's run of the lab's starting model (the same weights and steps; with noise, the same
- * bit-flip model with the library's own draws), until the criterion or `libraryEpochs`.
+ * bit-flip model with the library's own draws), until the criterion or `libraryEpochs`. The trained
+ * model stays held (freed when the cell runs again), to set beside what the page drew.
  */
-export async function libraryRun(params: Parameters, glyphs: number[][]): Promise<TrainHistory> {
-  const model = new Autoencoder({ layers: params.layers, hiddenActivation: params.hiddenActivation, seed: params.seed });
-  try {
-    return await trainAutoencoder(model, glyphs, {
-      epochs: params.libraryEpochs, learningRate: params.learningRate, optimizer: params.optimizer,
-      batchSize: params.batchSize, seed: params.seed, maxWrongPixels: params.maxWrongPixels, checkEvery: 10,
-      label: params.layers.join('-'),
-      corruptInputs: params.noise > 0 ? corruptor(noiseSpec('bit-flip', params.noise), params.seed) : undefined,
-    });
-  } finally {
-    model.dispose();
-  }
+export async function libraryRun(params: Parameters, glyphs: number[][]): Promise<{ model: Autoencoder; history: TrainHistory }> {
+  const model = holdModels('06-library', [new Autoencoder({ layers: params.layers, hiddenActivation: params.hiddenActivation, seed: params.seed })])[0];
+  const history = await trainAutoencoder(model, glyphs, {
+    epochs: params.libraryEpochs, learningRate: params.learningRate, optimizer: params.optimizer,
+    batchSize: params.batchSize, seed: params.seed, maxWrongPixels: params.maxWrongPixels, checkEvery: 10,
+    label: params.layers.join('-'),
+    corruptInputs: params.noise > 0 ? corruptor(noiseSpec('bit-flip', params.noise), params.seed) : undefined,
+  });
+  return { model, history };
 }
