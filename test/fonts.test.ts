@@ -134,6 +134,11 @@ function runAllOn(label: string, fontPath: string, fontName: string | null): voi
       if (expected.includes(count)) assert.equal(all?.testMeanWrongPixels, null, 'the whole font leaves nothing unseen');
       assert.deepEqual(table(r, 'bySize', '02').map((row) => row.size), expected);
       assert.deepEqual(r.params.subsetSizes, expected, 'the results record the sizes trained');
+      const executed = fs.readFileSync(path.join(reports, '02-training-set-size.ipynb'), 'utf8');
+      const past = [4, 8, 16, 32].filter((s) => s > count);
+      const note = `This font has ${count} glyphs: subset size(s) ${past.join(', ')} train on all ${count} of them, once.`;
+      if (past.length) assert.ok(executed.includes(note), `the notebook says: ${note}`);
+      else assert.ok(!executed.includes('train on all'), 'no note when every size fits');
     });
 
     test('03: every glyph mapped; the interpolation runs from the first glyph to the last', () => {
