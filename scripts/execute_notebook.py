@@ -3,7 +3,9 @@
 Usage: python3 execute_notebook.py INPUT.ipynb OUTPUT.ipynb --cwd DIR [--kernel tslab] [--timeout SECONDS]
 
 Writes OUTPUT even when a cell fails, so the failing cell's error can be read there, and then
-exits 1 after printing one JSON line {"ok": false, "cell": N, "error": "..."} on stdout.
+exits 1 after printing one JSON line {"ok": false, "cell": N, "line": L, "source": "...", "error": "..."}
+on stdout (`line`, 1-based in the cell, and `source`, that line, where the error tells which line failed;
+else `source` is the cell's first code line).
 On success prints {"ok": true} and exits 0. Interrupted (SIGINT/SIGTERM): exits 130.
 """
 import argparse
@@ -52,9 +54,14 @@ def main() -> int:
     finally:
         nbformat.write(nb, args.output)
     if not result["ok"] and result.get("cell") is not None:
-        source = [line.strip() for line in nb.cells[result["cell"]].source.splitlines()]
-        code = [line for line in source if line and not line.startswith("//")]
-        result["source"] = (code[0] if code else "")[:80]
+        source = nb.cells[result["cell"]].source.splitlines()
+        line = failing_line(source, cell_stderr(nb, result["cell"]))
+        if line is not None:
+            result["line"] = line + 1
+            result["source"] = source[line].strip()[:80]
+        else:
+            code = [text.strip() for text in source if is_code(text)]
+            result["source"] = (code[0] if code else "")[:80]
     print(json.dumps(result))
     return code
 
@@ -68,16 +75,57 @@ def failing_cell(nb) -> int | None:
     return last
 
 
-def cell_error(nb, index) -> str | None:
-    """The error the cell printed: tslab reports errors on stderr, not in the reply's evalue."""
-    if index is None:
-        return None
+def cell_stderr(nb, index) -> str:
+    """What the cell printed as an error: tslab reports errors on stderr, not in the reply's evalue."""
     outputs = nb.cells[index].get("outputs", [])
-    text = "".join(
+    return "".join(
         "".join(o.get("text", "")) if o.get("output_type") == "stream" and o.get("name") == "stderr"
         else "\n".join(o.get("traceback", [])) if o.get("output_type") == "error" else ""
         for o in outputs
     )
+
+
+def is_code(line: str) -> bool:
+    text = line.strip()
+    return bool(text) and not text.startswith("//")
+
+
+def failing_line(source: list[str], stderr: str) -> int | None:
+    """The 0-based line of the cell that failed, where the error tells.
+
+    A compile error comes as `LINE:COLUMN - message`, in the cell's own lines. A runtime error's
+    stack gives lines of the JavaScript tslab compiled the cell into, which do not match the
+    cell's, so the line is found by what it calls: the frame just above the cell's own frame
+    (`evalmachine.<anonymous>`) names the function that threw, and the failing line is the first
+    code line that calls it; an error thrown by the cell itself is its `throw` line, when it has one.
+    """
+    for text in stderr.splitlines():
+        compiled = re.match(r"^(\d+):(\d+) - ", text.strip())
+        if compiled and 0 < int(compiled.group(1)) <= len(source):
+            return int(compiled.group(1)) - 1
+    frames = [text.strip() for text in stderr.splitlines() if text.strip().startswith("at ")]
+    in_cell = next((i for i, frame in enumerate(frames) if "evalmachine.<anonymous>" in frame), None)
+    if in_cell is None:
+        return None
+    code = [i for i, text in enumerate(source) if is_code(text)]
+    if in_cell == 0:
+        throws = [i for i in code if re.search(r"\bthrow\b", source[i])]
+        return throws[0] if len(throws) == 1 else None
+    callee = re.match(r"^at (?:async )?(?:new )?([\w$.<>\[\] ]+?) \(", frames[in_cell - 1])
+    if not callee:
+        return None
+    name = callee.group(1).split(".")[-1].strip()
+    if not re.fullmatch(r"[\w$]+", name) or name == "<anonymous>":
+        return None
+    calls = [i for i in code if re.search(r"(?<![\w$])" + re.escape(name) + r"\s*[(<]", source[i])]
+    return calls[0] if calls else None
+
+
+def cell_error(nb, index) -> str | None:
+    """The error the cell printed, its first line that names an error."""
+    if index is None:
+        return None
+    text = cell_stderr(nb, index)
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("at ")]
     errors = [line for line in lines if re.match(r"^(\w*Error|Uncaught|\w+Exception)\b", line)]
     chosen = errors[0] if errors else (lines[0] if lines else None)

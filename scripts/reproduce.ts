@@ -98,10 +98,11 @@ async function run(file: string, overrides: Overrides, quick: boolean, env: Node
     });
     if (stopRequested) return { notebook: file, ok: false, seconds: (Date.now() - started) / 1000, detail: 'interrupted; the last good report is untouched' };
     const last = execution.stdout.trim().split('\n').pop() ?? '';
-    let verdict: { ok: boolean; cell?: number | null; source?: string; error?: string } = { ok: false, error: `executor exited ${execution.status}: ${execution.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+    let verdict: { ok: boolean; cell?: number | null; line?: number; source?: string; error?: string } = { ok: false, error: `executor exited ${execution.status}: ${execution.stderr.trim().split('\n').slice(-3).join(' | ')}` };
     try { verdict = JSON.parse(last); } catch { /* keep the executor's own failure */ }
     if (!verdict.ok) {
-      const cell = verdict.cell === null || verdict.cell === undefined ? '' : ` in cell ${verdict.cell + 1}${verdict.source ? ` (\`${verdict.source}\`)` : ''}`;
+      const cell = verdict.cell === null || verdict.cell === undefined ? ''
+        : ` in cell ${verdict.cell + 1}${verdict.line ? `, line ${verdict.line}` : ''}${verdict.source ? ` (\`${verdict.source}\`)` : ''}`;
       if (fs.existsSync(executed)) fs.copyFileSync(executed, path.join(reportsDir, `${name}.failed.ipynb`));
       return { notebook: file, ok: false, seconds: (Date.now() - started) / 1000, detail: `failed${cell}: ${verdict.error}` };
     }

@@ -91,7 +91,7 @@ describe('notebook 01, quick parameters', () => {
     const good = fs.readFileSync(path.join(reports, '01-layer-count.json'), 'utf8');
     const { status, output } = reproduce(['--quick', '01', 'tunedLearningRate=-1'], reports);
     assert.equal(status, 1, output);
-    assert.match(output, /01-layer-count\.ipynb.* failed in cell \d+(?: \(`[^`]*`\))?: .*Parameter tunedLearningRate is -1; it must be a number above 0/);
+    assert.match(output, /01-layer-count\.ipynb.* failed in cell \d+(?:, line \d+)?(?: \(`[^`]*`\))?: .*Parameter tunedLearningRate is -1; it must be a number above 0/);
     assert.equal(fs.readFileSync(path.join(reports, '01-layer-count.json'), 'utf8'), good, 'the last good results are untouched');
   });
 });

@@ -3,7 +3,7 @@
  * conclusion is made of.
  */
 import {
-  Autoencoder, checkInteger, checkLetters, checkNullableString, declareParameters, ENGINE_NAMES, EngineName, GLYPH_PIXELS,
+  Autoencoder, checkLetters, checkNullableString, declareParameters, ENGINE_NAMES, EngineName, GLYPH_PIXELS,
   evaluateSubset, GlyphSubset, holdModels, knob, ParameterError, ParameterValues, SizeSummary, SubsetEvaluation, TrainHistory,
   trainRuns,
 } from '..';
@@ -25,13 +25,24 @@ export const parameters = declareParameters({
 
 export type Parameters = ParameterValues<typeof parameters>;
 
-/** The checks that need the font's glyphs: sizes it can hold, letters it has, a figure size that is trained. */
-export function checkAgainstFont(params: Parameters, chars: readonly string[]): void {
-  params.subsetSizes.forEach((size, i) => checkInteger(`subsetSizes[${i}]`, size, { min: 1, max: chars.length }));
+/**
+ * The checks that need the font's glyphs, and the sizes that come from it: a subset size past the
+ * font's glyph count means "all of them" and is trained once, at the font's count (`note` says
+ * so, null when nothing changed); named subsets must use the font's letters; the figure's size must be one of the sizes.
+ */
+export function checkAgainstFont(params: Parameters, chars: readonly string[]): { params: Parameters; note: string | null } {
+  const count = chars.length;
   params.namedSubsets.forEach((letters, i) => checkLetters(`namedSubsets[${i}]`, letters, chars));
-  if (!params.subsetSizes.includes(params.figureSize)) {
-    throw new ParameterError(`Parameter figureSize is ${params.figureSize}; it must be one of subsetSizes (${params.subsetSizes.join(', ')}).`);
+  const past = params.subsetSizes.filter((size) => size > count);
+  const subsetSizes = [...new Set(params.subsetSizes.map((size) => Math.min(size, count)))];
+  const figureSize = Math.min(params.figureSize, count);
+  if (!subsetSizes.includes(figureSize)) {
+    throw new ParameterError(`Parameter figureSize is ${params.figureSize}; it must be one of subsetSizes (${subsetSizes.join(', ')} on this font of ${count} glyphs).`);
   }
+  const note = past.length
+    ? `This font has ${count} glyphs: subset size(s) ${past.join(', ')} train on all ${count} of them, once${params.figureSize > count ? `, and so does the figure (figureSize ${params.figureSize})` : ''}.`
+    : null;
+  return { params: { ...params, subsetSizes, figureSize }, note };
 }
 
 /** One training run on a subset, with what its model does on seen and unseen glyphs. */

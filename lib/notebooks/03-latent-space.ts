@@ -18,8 +18,8 @@ export const parameters = declareParameters({
   ...glyphTrainingKnobs,
   boxMargin: knob.number(0.1, { min: 0, max: 2 }),
   gridSize: knob.integer(12, { min: 2, max: 40 }),
-  interpolateFrom: knob.text('a', 'one of the font\'s characters in quotes'),
-  interpolateTo: knob.text('k', 'one of the font\'s characters in quotes'),
+  interpolateFrom: knob.nullable(knob.text('', 'one of the font\'s characters in quotes, or null')),
+  interpolateTo: knob.nullable(knob.text('', 'one of the font\'s characters in quotes, or null')),
   interpolationSteps: knob.integer(10, { min: 2, max: 100 }),
   newLetterMinDistance: knob.integer(3, { min: 1, max: GLYPH_PIXELS }),
   newLetterMinConfidence: knob.nullable(knob.number(0, { min: 0, max: 1 })),
@@ -31,13 +31,22 @@ export const parameters = declareParameters({
 
 export type Parameters = ParameterValues<typeof parameters>;
 
-/** The checks that need the font: the interpolation's letters are glyphs of it; a model trained here has a plane to draw. */
-export function checkAgainstFont(params: Parameters, chars: readonly string[]): void {
-  checkOneOf('interpolateFrom', params.interpolateFrom, chars);
-  checkOneOf('interpolateTo', params.interpolateTo, chars);
+/** The parameters once checked against the font: the interpolation's two letters are glyphs of it. */
+export type FontParameters = Omit<Parameters, 'interpolateFrom' | 'interpolateTo'> & { interpolateFrom: string; interpolateTo: string };
+
+/**
+ * The checks that need the font, and the defaults that come from it: a null `interpolateFrom` is
+ * the font's first glyph and a null `interpolateTo` its last, so the line crosses the whole font;
+ * a named letter must be a glyph of it. A model trained here has a plane to draw.
+ */
+export function checkAgainstFont(params: Parameters, chars: readonly string[]): FontParameters {
+  const letter = (name: 'interpolateFrom' | 'interpolateTo', fallback: string): string =>
+    params[name] === null ? fallback : checkOneOf(name, params[name], chars);
+  const resolved = { ...params, interpolateFrom: letter('interpolateFrom', chars[0]), interpolateTo: letter('interpolateTo', chars[chars.length - 1]) };
   if (params.modelPath === null && Math.min(...params.architecture) !== 2) {
     throw new ParameterError(`Parameter architecture is ${JSON.stringify(params.architecture)}; its smallest layer must be 2, the latent plane this notebook draws.`);
   }
+  return resolved;
 }
 
 /**

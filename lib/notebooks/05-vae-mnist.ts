@@ -1,5 +1,5 @@
 /**
- * Notebook 05 (a VAE on MNIST and on the 32 glyphs): its one declaration of parameters and the
+ * Notebook 05 (a VAE on MNIST and on the font's glyphs): its one declaration of parameters and the
  * rows of its results tables.
  */
 import {
@@ -168,7 +168,7 @@ export function comparisonRows(ours: FinalRow & { model: string; loadAverage: nu
   ];
 }
 
-/** A row of the `glyphModels` table: how well a glyph model reconstructs the 32 glyphs, and its training. */
+/** A row of the `glyphModels` table: how well a glyph model reconstructs the font's glyphs, and its training. */
 export function glyphModelRow(model: string, layers: number[], history: { epochsRun: number; stopReason: string; seconds: number },
   wrongPixels: number[], last: { trainNegElbo: number; trainKl: number } | null) {
   return {
