@@ -61,6 +61,10 @@ describe('what a subset-trained model does', () => {
       assert.deepEqual(e.seen, subset.indices);
       assert.equal(e.unseen.length, 24);
       assert.ok(e.seenWrongPixels.every((w) => w <= 1), 'the criterion holds on the training glyphs');
+      // Snapped: the reconstruction lies nearer some training glyph than the glyph it should be.
+      const snapped = e.unseen.map((u, k) => Math.min(...subset.indices.map((s) => pixelDistance(e.unseenReconstructions[k], glyphs[s])))
+        < pixelDistance(e.unseenReconstructions[k], glyphs[u]));
+      assert.deepEqual(e.unseenSnappedToSeen, snapped);
       e.unseen.forEach((u, k) => {
         assert.equal(e.unseenNearestSeenDistance[k], Math.min(...subset.indices.map((s) => pixelDistance(glyphs[u], glyphs[s]))));
         assert.equal(e.unseenInk[k], glyphs[u].reduce((a, b) => a + b, 0));
@@ -71,7 +75,9 @@ describe('what a subset-trained model does', () => {
       assert.equal(row.letters, subset.letters);
       assert.ok(row.trainMaxWrongPixels <= 1);
       assert.ok((row.testMeanWrongPixels as number) > row.trainMeanWrongPixels, 'unseen glyphs are harder than seen ones');
-      assert.ok((row.testSnappedToSeenFraction as number) >= 0 && (row.testSnappedToSeenFraction as number) <= 1);
+      const snappedFraction = snapped.filter(Boolean).length / snapped.length;
+      assert.ok(Math.abs((row.testSnappedToSeenFraction as number) - snappedFraction) < 1e-3, `snapped ${row.testSnappedToSeenFraction}, counted ${snappedFraction}`);
+      assert.ok(snappedFraction > 0.5, `8 training glyphs: most unseen glyphs come back as a training glyph, not ${snappedFraction}`);
       assert.equal(row.epochsToCriterion, history.epochsToCriterion);
 
       const whole = evaluateSubset(model, glyphs, [...Array(32).keys()]);

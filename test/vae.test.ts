@@ -160,6 +160,7 @@ describe('VAE training', () => {
     const elbo = vae.evaluate(set);
     assert.equal(ll.count, 60);
     assert.equal(ll.k, 100);
+    assert.ok(ll.negLogLikelihood > 0 && ll.negLogLikelihood === -ll.logLikelihood, `−log p(x) ${ll.negLogLikelihood} of images in [0, 1] is positive`);
     assert.ok(ll.negLogLikelihood < elbo.negElbo - 1, `-LL ${ll.negLogLikelihood} well under neg ELBO ${elbo.negElbo}`);
     close(-ll.elbo, elbo.negElbo, 3, 'Monte Carlo ELBO vs closed-form-KL ELBO');
     // The chunking does not change the estimate (same noise, same order).
