@@ -14,7 +14,7 @@ import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from '../lib/font';
 import { decodePng, encodePng, savePng, type PngFilter } from '../lib/png';
 import {
   MOSAIC_COLOURS, clearShownFigures, displayPng, ensurePlotly, glyphMosaicCaption, glyphMosaicLayout,
-  glyphMosaicPng, heatmap, lineChart, plotHtml, plotlyLoaderHtml, plotlySource, scatterChart,
+  glyphMosaicPng, heatmap, lineChart, plotHtml, plotlyBundleFromEnv, plotlyLoaderHtml, plotlySource, scatterChart,
   scriptSafeJson, showPlot, shownFigures, type GlyphImageRow, type Rgb,
 } from '../lib/figures';
 
@@ -284,6 +284,16 @@ function scriptBodies(html: string): string[] {
 }
 
 /** Plotly's own UMD header with a trivial factory: enough to see which branch the loader takes. */
+/** plotly.js's banner in `text`, one per copy of the bundle: e.g. "plotly.js (cartesian - minified) v2.35.3". */
+function plotlyCopies(text: string): string[] {
+  return [...text.matchAll(/\* plotly\.js (?:\([^)]*\) )?v\d+\.\d+\.\d+/g)].map((m) => m[0]);
+}
+
+/** plotly.js minified: its UMD header without spaces, not the unminified build's named wrapper. */
+function isMinified(text: string): boolean {
+  return text.includes('?module.exports=') && !text.includes('webpackUniversalModuleDefinition');
+}
+
 const FAKE_UMD_PLOTLY = `(function webpackUniversalModuleDefinition(root, factory) {
 	if(typeof exports === 'object' && typeof module === 'object')
 		module.exports = factory();
@@ -301,7 +311,8 @@ describe('Plotly loader', () => {
     const html = plotlyLoaderHtml();
     assert.ok(source.length > 1_000_000);
     assert.ok(html.includes(source), 'the whole bundle is embedded verbatim');
-    assert.equal(html.split('* plotly.js v').length - 1, 1, 'one copy of the bundle');
+    assert.equal(plotlyCopies(html).length, 1, 'one copy of the bundle');
+    assert.ok(isMinified(html), 'an official minified build');
     assert.equal(html.split('webpackUniversalModuleDefinition').length - 1, source.split('webpackUniversalModuleDefinition').length - 1);
     assert.match(html, /^<script type="text\/javascript">/);
     assert.match(html, /<\/script>$/);
@@ -309,6 +320,21 @@ describe('Plotly loader', () => {
     assert.ok(html.indexOf('var names = ["define", "module", "exports"]') < html.indexOf(source));
     assert.doesNotThrow(() => new vm.Script(scriptBodies(html)[0]), 'the wrapped bundle still parses');
     assert.ok(html.lastIndexOf('} finally {') > html.indexOf(source) + source.length - 1, 'restored after the bundle');
+  });
+
+  test('AE_PLOTLY_BUNDLE picks the partial bundle by default and the full one on request', () => {
+    assert.equal(plotlyBundleFromEnv({}), 'cartesian');
+    assert.equal(plotlyBundleFromEnv({ AE_PLOTLY_BUNDLE: 'full' }), 'full');
+    assert.throws(() => plotlyBundleFromEnv({ AE_PLOTLY_BUNDLE: 'mini' }), /AE_PLOTLY_BUNDLE="mini": expected "cartesian" \(the default\) or "full"/);
+    assert.deepEqual(plotlyCopies(plotlySource('cartesian')), ['* plotly.js (cartesian - minified) v2.35.3']);
+    let full: string | undefined;
+    try { full = plotlySource('full'); } catch (err) {
+      assert.match((err as Error).message, /needs the package plotly\.js-dist-min, which is not installed: run `npm install --no-save plotly\.js-dist-min@2\.35\.3`/);
+    }
+    if (full !== undefined) {
+      assert.deepEqual(plotlyCopies(full), ['* plotly.js v2.35.3'], 'the full build, whose banner names no partial bundle');
+      assert.ok(isMinified(full) && full.length > 2 * plotlySource('cartesian').length);
+    }
   });
 
   test('under RequireJS, Plotly becomes a global and define/module/exports come back', () => {
@@ -424,7 +450,7 @@ describe('showing outside and inside tslab', () => {
     assert.equal(displayPng(png, 'caption'), png);
   });
 
-  test('inside tslab: the loader is shown once per kernel, before the first plot', () => {
+  test('inside tslab: ensurePlotly shows the loader each time it runs, showPlot only when it never ran', () => {
     const outputs: Array<[string, string | Uint8Array]> = [];
     const fakeTslab = {
       display: {
@@ -436,20 +462,24 @@ describe('showing outside and inside tslab', () => {
     const globals = globalThis as Record<string, unknown>;
     const saved = globals.__tslab__;
     globals.__tslab__ = { require: (id: string) => (id === 'tslab' ? fakeTslab : require(id)) };
+    const kinds = () => outputs.map(([kind, value]) => (kind === 'html' && plotlyCopies(value as string).length ? 'loader' : kind));
     try {
+      // A notebook that never calls ensurePlotly: the first figure brings plotly.js along.
       showPlot(scatterChart({ series: [{ name: 'z', x: [0], y: [0], text: ['a'] }] }), { caption: 'clusters' });
       showPlot(heatmap({ z: [[1, 2], [3, 4]] }));
-      ensurePlotly();
-      const kinds = outputs.map(([kind, value]) =>
-        kind === 'html' && (value as string).includes('webpackUniversalModuleDefinition') ? 'loader' : kind);
-      assert.deepEqual(kinds, ['loader', 'html', 'html']);
+      assert.deepEqual(kinds(), ['loader', 'html', 'html']);
       const ids = outputs.slice(1).map(([, html]) => /<div id="([^"]+)"/.exec(html as string)?.[1]);
       assert.notEqual(ids[0], ids[1], 'each plot gets its own div id');
       assert.ok((outputs[1][1] as string).includes('clusters'));
 
+      // The setup cell, run again: its output holds plotly.js again (it replaced the old one), and
+      // the figure cells after it, run again, hold only their own div and script.
       outputs.length = 0;
-      ensurePlotly({ force: true });
-      assert.equal(outputs.length, 1);
+      ensurePlotly();
+      showPlot(heatmap({ z: [[1]] }));
+      assert.deepEqual(kinds(), ['loader', 'html']);
+      assert.ok((outputs[1][1] as string).length < 10_000, 'a figure output is small');
+      assert.throws(() => ensurePlotly({ bundle: 'nope' as 'full' }), /bundle "nope": expected "cartesian" or "full"/);
 
       outputs.length = 0;
       const png = encodePng(1, 1, Uint8Array.of(1, 2, 3, 255));

@@ -1,6 +1,7 @@
 /**
  * Plotly figures that work offline (Notebook 6, JupyterLab, VS Code and nbconvert's HTML export) by
- * shipping plotly.js in an output; and the registry of shown figures that report exporters read.
+ * shipping a minified plotly.js once per notebook, in the setup cell's output (ensurePlotly); and the
+ * registry of shown figures that report exporters read.
  */
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -30,12 +31,51 @@ export interface ShowPlotOptions {
 const PLOTLY_WAIT_MS = 10_000;
 const PLOTLY_POLL_MS = 50;
 
-let plotlySourceCache: string | undefined;
+/**
+ * Which official minified plotly.js build goes into notebooks: `cartesian` (the partial bundle
+ * plotly.js-cartesian-dist-min, about 1.4 MB, with every trace type the library draws: scatter and
+ * heatmap) or `full` (plotly.js-dist-min, about 4.6 MB, every trace type; install it first).
+ */
+export type PlotlyBundle = 'cartesian' | 'full';
 
-/** The full plotly.js bundle shipped with plotly.js-dist (about 10 MB, unminified). */
-export function plotlySource(): string {
-  plotlySourceCache ??= fs.readFileSync(require.resolve('plotly.js-dist'), 'utf8');
-  return plotlySourceCache;
+/** The environment variable that picks the bundle when no `bundle` option is given. */
+export const PLOTLY_BUNDLE_ENV = 'AE_PLOTLY_BUNDLE';
+
+const BUNDLE_PACKAGES: Record<PlotlyBundle, string> = {
+  cartesian: 'plotly.js-cartesian-dist-min',
+  full: 'plotly.js-dist-min',
+};
+
+/** The bundle asked for by AE_PLOTLY_BUNDLE, `cartesian` when it is unset or empty. */
+export function plotlyBundleFromEnv(env: NodeJS.ProcessEnv = process.env): PlotlyBundle {
+  const value = (env[PLOTLY_BUNDLE_ENV] ?? '').trim();
+  if (value === '') return 'cartesian';
+  if (value === 'cartesian' || value === 'full') return value;
+  throw new RangeError(`${PLOTLY_BUNDLE_ENV}=${JSON.stringify(value)}: expected "cartesian" (the default) or "full".`);
+}
+
+const plotlySourceCache = new Map<PlotlyBundle, string>();
+
+/** The minified plotly.js of `bundle` (default: AE_PLOTLY_BUNDLE, else `cartesian`), as text. */
+export function plotlySource(bundle: PlotlyBundle = plotlyBundleFromEnv()): string {
+  let source = plotlySourceCache.get(bundle);
+  if (source === undefined) {
+    if (!Object.hasOwn(BUNDLE_PACKAGES, bundle)) throw new RangeError(`plotly.js bundle ${JSON.stringify(bundle)}: expected "cartesian" or "full".`);
+    const pkg = BUNDLE_PACKAGES[bundle];
+    let file: string;
+    try {
+      file = require.resolve(pkg);
+    } catch {
+      // The full bundle is not a dependency: one plotly package in package.json, the partial one.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const version = (require(`${BUNDLE_PACKAGES.cartesian}/package.json`) as { version: string }).version;
+      throw new Error(`plotly.js bundle "${bundle}" needs the package ${pkg}, which is not installed: `
+        + `run \`npm install --no-save ${pkg}@${version}\`.`);
+    }
+    source = fs.readFileSync(file, 'utf8');
+    plotlySourceCache.set(bundle, source);
+  }
+  return source;
 }
 
 /**
@@ -82,23 +122,21 @@ export function plotlyLoaderHtml(source: string = plotlySource()): string {
   ].join('\n');
 }
 
-let plotlyInjected = false;
+let plotlyShown = false;
 
 /**
- * Shows the plotly.js loader once per kernel: the flag lives in this module, so re-running a cell
- * does not emit another 10 MB output, while a new kernel (new process) emits it again.
- *
- * Call it in an early cell of its own. If it is only triggered by the first showPlot, re-running that
- * cell clears the loader output; the live page keeps window.Plotly, but a saved or exported notebook
- * would no longer contain plotly.js. Restart & Run All (or nbconvert --execute) always re-creates it;
- * `force` re-emits it in the current kernel. Outside tslab this does nothing.
+ * Shows the plotly.js loader: call it in the notebook's setup cell (the one that reads the parameters),
+ * so that the notebook carries plotly.js once, in that cell's output, and each figure output only its
+ * div and a script that waits for window.Plotly. Re-running a figure cell then keeps plotly.js in the
+ * saved notebook and its HTML export; re-running the setup cell replaces its own copy. On a page that
+ * already has window.Plotly (VS Code's one webview for all outputs, a second copy) the loader does
+ * nothing. `bundle` overrides AE_PLOTLY_BUNDLE. Outside tslab this does nothing.
  */
-export function ensurePlotly(options: { force?: boolean } = {}): void {
-  if (plotlyInjected && !options.force) return;
+export function ensurePlotly(options: { bundle?: PlotlyBundle } = {}): void {
   const display = notebookDisplay();
   if (!display) return;
-  display.html(plotlyLoaderHtml());
-  plotlyInjected = true;
+  display.html(plotlyLoaderHtml(plotlySource(options.bundle)));
+  plotlyShown = true;
 }
 
 /**
@@ -164,7 +202,7 @@ let figureCounter = 0;
 const sessionTag = randomBytes(4).toString('hex');
 
 /**
- * Shows a figure in tslab (loading plotly.js first if this kernel has not) and records it for
+ * Shows a figure in tslab (loading plotly.js first if ensurePlotly has not run in this kernel) and records it for
  * shownFigures(). Outside tslab it only records it, so scripts can export the same figures.
  */
 export function showPlot(figure: PlotlyFigure, options: ShowPlotOptions = {}): void {
@@ -179,7 +217,9 @@ export function showPlot(figure: PlotlyFigure, options: ShowPlotOptions = {}): v
 
   const display = notebookDisplay();
   if (!display) return;
-  ensurePlotly();
+  // A kernel whose notebook never called ensurePlotly still draws, with plotly.js in this figure's
+  // output: re-running this cell alone would drop it from a saved copy, hence the setup-cell call.
+  if (!plotlyShown) ensurePlotly();
   const layoutHeight = typeof figure.layout?.height === 'number' ? figure.layout.height : undefined;
   const id = `ts-plot-${sessionTag}-${figureCounter}`;
   display.html(plotHtml(figure, id, options.caption, options.height ?? layoutHeight ?? 420, name));
