@@ -143,8 +143,8 @@ describe('the tslab kernel', { skip }, () => {
       results.forEach((r, i) => assert.equal(r.status, 'ok', `step ${i} failed: ${r.text.slice(-500)}`));
       const first = printed<{ tensors: number }>(results[cells.length]);
       const second = printed<{ tensors: number }>(results[results.length - 1]);
-      // Every notebook holds its models but the lab, whose library run frees its model (nb.libraryRun).
-      if (name !== '06-lab.ipynb') assert.ok(first.tensors > 0, `${name} holds its models: ${first.tensors} tensors`);
+      // Every notebook holds its models (the lab its library run's, nb.libraryRun).
+      assert.ok(first.tensors > 0, `${name} holds its models: ${first.tensors} tensors`);
       assert.equal(second.tensors, first.tensors);
     });
   }
