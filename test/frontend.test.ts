@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { FIGURES_MANIFEST, FigureEntry, launchChromium, waitForPlots } from '../scripts/report';
 import { Allowed, PageWatch, browserTestSkip, screenshot } from './browser-helpers';
 import { projectRoot, scratchDir } from './helpers';
@@ -150,6 +150,17 @@ describe('Jupyter Notebook 6 in headless Chromium', { skip }, () => {
     fs.rmSync(work, { recursive: true, force: true });
   }, { timeout: 60_000 });
 
+  /** Opens a served notebook in Notebook 6, watching what goes wrong; everything must come from 127.0.0.1. */
+  async function openServed(page: Page, notebook: string): Promise<PageWatch> {
+    const watch = await PageWatch.on(page, { allowed: NOTEBOOK6_CHATTER });
+    await page.route(/^(https?|wss?):\/\/(?!127\.0\.0\.1[:/])/, async (route) => {
+      watch.problems.push(`network request: ${route.request().url()}`);
+      await route.abort('internetdisconnected');
+    });
+    await page.goto(`http://127.0.0.1:${port}/notebooks/${notebook}.ipynb?token=${token}`, { waitUntil: 'load', timeout: 60_000 });
+    return watch;
+  }
+
   test('without Chromium, reproduce still succeeds and says the static figures were skipped', () => {
     assert.equal(reproduceStatus, 0, reproduceOutput);
     assert.match(reproduceOutput, /static images of the Plotly figures skipped: Chromium is not installed at .*no-such-chromium/);
@@ -165,13 +176,7 @@ describe('Jupyter Notebook 6 in headless Chromium', { skip }, () => {
     assert.ok(expected > 0, 'the executed notebook holds Plotly figures');
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
-      const watch = await PageWatch.on(page, { allowed: NOTEBOOK6_CHATTER });
-      // Everything comes from 127.0.0.1: Notebook 6 and the outputs need no network either.
-      await page.route(/^(https?|wss?):\/\/(?!127\.0\.0\.1[:/])/, async (route) => {
-        watch.problems.push(`network request: ${route.request().url()}`);
-        await route.abort('internetdisconnected');
-      });
-      await page.goto(`http://127.0.0.1:${port}/notebooks/${NOTEBOOK}.ipynb?token=${token}`, { waitUntil: 'load', timeout: 60_000 });
+      const watch = await openServed(page, NOTEBOOK);
       await page.waitForFunction((n) => document.querySelectorAll('.ts-plotly').length >= n, expected, { timeout: 60_000 });
       await waitForPlots(page, 90_000);
       assert.equal(await page.locator('.ts-plotly').count(), expected, 'every figure of the notebook is on the page');
@@ -187,16 +192,12 @@ describe('Jupyter Notebook 6 in headless Chromium', { skip }, () => {
       await page.close();
     }
   });
+
   test(`the lab of ${LAB} trains in the live notebook, offline`, async () => {
     assert.ok(browser, 'the server and the browser started');
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
-      const watch = await PageWatch.on(page, { allowed: NOTEBOOK6_CHATTER });
-      await page.route(/^(https?|wss?):\/\/(?!127\.0\.0\.1[:/])/, async (route) => {
-        watch.problems.push(`network request: ${route.request().url()}`);
-        await route.abort('internetdisconnected');
-      });
-      await page.goto(`http://127.0.0.1:${port}/notebooks/${LAB}.ipynb?token=${token}`, { waitUntil: 'load', timeout: 60_000 });
+      const watch = await openServed(page, LAB);
       const lab = page.locator('[data-autoencoder-lab][data-ready="true"]');
       await lab.waitFor({ timeout: 60_000 });
       await lab.locator('button[name=train]').click();

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { escapeHtml, notebookDisplay } from '../display';
+import { escapeHtml, globalBundleElement, notebookDisplay } from '../display';
 import { CAPTION_STYLE, captionHtml } from './caption';
 
 export type PlotlyTrace = Record<string, unknown>;
@@ -98,28 +98,7 @@ export function scriptSafeJson(value: unknown): string {
  * An existing window.Plotly (another output, a Plotly extension) is kept rather than replaced.
  */
 export function plotlyLoaderHtml(source: string = plotlySource()): string {
-  // Inside strings and regexes `<\/` means `</`; only a literal `</script` could end the element.
-  const safeSource = source.replace(/<\/(script)/gi, '<\\/$1');
-  return [
-    '<script type="text/javascript">',
-    '(function () {',
-    '  if (typeof window.Plotly !== "undefined") return;',
-    '  var names = ["define", "module", "exports"], hidden = {};',
-    '  names.forEach(function (name) {',
-    '    hidden[name] = { present: name in window, value: window[name] };',
-    '    window[name] = undefined;',
-    '  });',
-    '  try {',
-    safeSource,
-    '  } finally {',
-    '    names.forEach(function (name) {',
-    // A global that was absent is deleted again, so `name in window` checks elsewhere stay false.
-    '      if (hidden[name].present) window[name] = hidden[name].value; else delete window[name];',
-    '    });',
-    '  }',
-    '})();',
-    '</script>',
-  ].join('\n');
+  return globalBundleElement([source], 'typeof window.Plotly !== "undefined"');
 }
 
 let plotlyShown = false;

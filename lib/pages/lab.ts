@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Activation, Autoencoder } from '../autoencoder';
-import { escapeHtml, showHtml } from '../display';
+import { escapeHtml, globalBundleElement, showHtml } from '../display';
 import { CAPTION_STYLE } from '../figures/caption';
 import { MOSAIC_COLOURS } from '../figures/mosaic';
 import { GLYPH_COLUMNS, GLYPH_ROWS } from '../font';
 import type { OptimizerName } from '../train';
-import { globalBundleElement, pageScriptElement } from './script';
+import { pageScriptElement } from './script';
 
 /** What the lab starts from; the page's controls change all but the optimizer. */
 export interface LabSettings {

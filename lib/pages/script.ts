@@ -52,35 +52,3 @@ export function pageScriptElement(own: Exclude<PageScriptName, 'widget'>, start:
     '</script>',
   ].join('\n');
 }
-
-/**
- * A <script> element that runs a UMD bundle (plotly.js, TensorFlow.js) so that it defines its
- * browser global, even where RequireJS is loaded (classic Notebook, nbconvert's HTML): its `define`
- * would swallow the bundle as an anonymous module. `define`, `module` and `exports` are hidden while
- * the bundles run and restored afterwards, even if one throws. Skipped when `present` (a JavaScript
- * expression) is already true, e.g. a second copy of the same output.
- */
-export function globalBundleElement(sources: string[], present: string): string {
-  // Inside strings and regexes `<\/` means `</`; only a literal `</script` could end the element.
-  const safe = sources.map((source) => source.replace(/<\/(script)/gi, '<\\/$1'));
-  return [
-    '<script type="text/javascript">',
-    '(function () {',
-    `  if (${present}) return;`,
-    '  var names = ["define", "module", "exports"], hidden = {};',
-    '  names.forEach(function (name) {',
-    '    hidden[name] = { present: name in window, value: window[name] };',
-    '    window[name] = undefined;',
-    '  });',
-    '  try {',
-    ...safe.map((source) => `(function () {\n${source}\n}).call(window);`),
-    '  } finally {',
-    '    names.forEach(function (name) {',
-    // A global that was absent is deleted again, so `name in window` checks elsewhere stay false.
-    '      if (hidden[name].present) window[name] = hidden[name].value; else delete window[name];',
-    '    });',
-    '  }',
-    '})();',
-    '</script>',
-  ].join('\n');
-}
