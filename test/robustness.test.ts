@@ -53,7 +53,7 @@ test('a failing notebook does not stop the others; the summary names it, its cel
     const output = `${run.stdout}\n${run.stderr}`;
     assert.equal(run.status, 1, output);
     assert.match(output, /1 of 2 notebook\(s\) succeeded/);
-    assert.match(output, /00-broken\.ipynb failed in cell 3 \(`throw new Error\(`level \$\{level\} broke on purpose`\);`\): Error: level 1 broke on purpose/);
+    assert.match(output, /00-broken\.ipynb failed in cell 3, line 1 \(`throw new Error\(`level \$\{level\} broke on purpose`\);`\): Error: level 1 broke on purpose/);
     assert.ok(fs.existsSync(path.join(reports, '01-layer-count.json')), 'the notebook after the failing one still ran');
     assert.ok(!fs.existsSync(path.join(reports, '00-broken.json')), 'no results from the failed notebook');
     assert.ok(fs.existsSync(path.join(reports, '00-broken.failed.ipynb')), 'its executed copy is kept aside for reading the error');
