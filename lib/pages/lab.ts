@@ -140,7 +140,7 @@ export function labHtml(spec: LabSpec, model: Autoencoder): string {
     '</div>',
     caption,
     labTfjsElement(),
-    pageScriptElement('lab', 'startAutoencoderLab', [id, data], [{ module: 'random', global: 'labRandom' }]),
+    pageScriptElement('lab', 'startAutoencoderLab', [id, data], [{ module: 'random', global: 'labRandom' }, { module: 'metrics', global: 'labMetrics' }]),
   ].join('\n');
 }
 

@@ -23,11 +23,14 @@ export function pageScript(name: PageScriptName): string {
   return text;
 }
 
+/** Library modules without imports, which a page can run as they are. */
+export type LibraryModule = 'random' | 'metrics';
+
 /**
  * A module of the library itself (compiled CommonJS without imports, e.g. lib/random) as a page
  * global: `var <global> = {...its exports}`. The page then runs the very code the library runs.
  */
-function libraryModuleScript(module: 'random', global: string): string {
+function libraryModuleScript(module: LibraryModule, global: string): string {
   const file = path.join(__dirname, '..', `${module}.js`);
   const text = fs.readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=\S*\s*$/, '').trimEnd();
   if (/\brequire\(/.test(text)) throw new Error(`${file}: a module run in the page must not require others.`);
@@ -40,7 +43,7 @@ function libraryModuleScript(module: 'random', global: string): string {
  * `modules` are library modules the script uses, each as the named global (see libraryModuleScript).
  */
 export function pageScriptElement(own: Exclude<PageScriptName, 'widget'>, start: string, args: unknown[],
-  modules: { module: 'random'; global: string }[] = []): string {
+  modules: { module: LibraryModule; global: string }[] = []): string {
   return [
     '<script type="text/javascript">',
     '(function () {',

@@ -2,8 +2,8 @@
  * The autoencoder lab in the page: the glyph autoencoder trained live by TensorFlow.js in the
  * browser, no kernel. A plain browser script after widget.js (sharpCanvas, drawGreyImage,
  * drawGlyphAgainst, planeView, drawLatentCodes, drawCrossHair, decodeLatent, whenFound) and the
- * library's own lib/random.js (as `labRandom`); labHtml (lib/pages/lab) writes the page and calls
- * startAutoencoderLab.
+ * library's own lib/random.js and lib/metrics.js (as `labRandom`, `labMetrics`); labHtml
+ * (lib/pages/lab) writes the page and calls startAutoencoderLab.
  *
  * The model and its step are the library's plain path written again in tfjs-core: the same
  * layers, Glorot-normal weights from the same generator, the loss of Autoencoder.loss,
@@ -14,6 +14,7 @@
 
 declare const tf: typeof import('@tensorflow/tfjs-core');
 declare const labRandom: typeof import('../../random');
+declare const labMetrics: typeof import('../../metrics');
 
 /** The settings a user changes; Reset applies them. */
 interface LabSettings {
@@ -253,21 +254,17 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     if (epoch % data.checkEvery === 0) check();
   }
 
-  /** Reconstructions, codes and wrong pixels (read at 0.5, as the library's criterion). */
+  /** Reconstructions, codes and wrong pixels: the library's own criterion (lib/metrics.js, in the page). */
   function check(): void {
     const [recon, z] = tf.tidy(() => [run(model, x, 0, model.layers.length - 1).output, run(model, x, 0, model.latentIndex).output]);
     outputs = recon.arraySync() as number[][];
     // A 1-D code is drawn on the z1 axis.
     codes = (z.arraySync() as number[][]).map((c) => (c.length === 1 ? [c[0], 0] : c));
     tf.dispose([recon, z]);
-    let max = 0, total = 0;
-    outputs.forEach((out, g) => {
-      let wrong = 0;
-      for (let p = 0; p < pixels; p++) if ((out[p] >= 0.5) !== (data.glyphs[g][p] >= 0.5)) wrong++;
-      max = Math.max(max, wrong); total += wrong;
-    });
+    const perGlyph = labMetrics.wrongPixelsPerGlyph(outputs, data.glyphs);
+    const { max, total } = labMetrics.summarizeWrongPixels(perGlyph);
     checks.push({ epoch, max, total });
-    if (state === 'training' && max <= data.maxWrongPixels) state = 'done';
+    if (state === 'training' && labMetrics.meetsCriterion(perGlyph, data.maxWrongPixels)) state = 'done';
   }
 
   // ---- views -------------------------------------------------------------------------------
