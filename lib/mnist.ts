@@ -11,11 +11,8 @@
  *   size, SHA-256 and IDX header, and only then moves it into place (no partial files, ever).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { gunzipSync } from 'node:zlib';
 import { readFileOrExplain } from './files';
 
@@ -396,9 +393,8 @@ function verifyIdxContent(bytes: Uint8Array, fileName: string, shown: string): v
   else parseIdxImages(raw, shown);
 }
 
-/** Checks a file's size, checksums and IDX content, and returns its size; `shown` names it in errors. */
-function verifyFile(path: string, fileName: string, expected: FileChecksum, shown: string): number {
-  const bytes = readFileSync(path);
+/** Checks a file's size, checksums and IDX content; `shown` names it in errors. */
+function verifyBytes(bytes: Uint8Array, fileName: string, expected: FileChecksum, shown: string): void {
   if (expected.bytes !== undefined && expected.bytes !== bytes.length) {
     throw new Error(`${shown}: ${bytes.length} bytes, expected ${expected.bytes} (checksum table); not kept.`);
   }
@@ -409,7 +405,6 @@ function verifyFile(path: string, fileName: string, expected: FileChecksum, show
     if (actual !== wanted) throw new Error(`${shown}: ${name} mismatch (got ${actual}, expected ${wanted}); not kept.`);
   }
   verifyIdxContent(bytes, fileName, shown);
-  return bytes.length;
 }
 
 /** Temporary files of downloads whose process is gone (killed mid-download) are removed. */
@@ -434,11 +429,11 @@ function describeError(err: unknown): string {
 }
 
 /**
- * GET `url` into the new file `dest` (fetch follows redirects); any status but 200, a body that
- * breaks off or falls short of its announced length, or no complete download within `timeoutMs`
- * is an error naming the URL.
+ * GET `url` (fetch follows redirects) into memory: the files are a few MB. Any status but 200, a
+ * body that breaks off or falls short of its announced length, or no complete download within
+ * `timeoutMs` is an error naming the URL.
  */
-async function fetchToFile(url: string, dest: string, timeoutMs: number): Promise<void> {
+async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
   if (!/^https?:/.test(url)) throw new Error(`${url}: only http and https URLs are supported.`);
   const signal = AbortSignal.timeout(timeoutMs);
   const cause = (err: unknown): string => (signal.aborted ? `no complete download within ${timeoutMs} ms (timeout)` : describeError(err));
@@ -449,30 +444,27 @@ async function fetchToFile(url: string, dest: string, timeoutMs: number): Promis
   } catch (err) {
     throw new Error(`${url}: ${cause(err)}.`);
   }
-  if (response.status !== 200 || !response.body) {
+  if (response.status !== 200) {
     await response.body?.cancel();
     throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`.trimEnd() + '.');
   }
   const announced = response.headers.get('content-length');
-  // Opened synchronously, so the file exists (and is removed by the caller) whatever happens next.
-  const file = createWriteStream('', { fd: openSync(dest, 'wx') });
-  let received = 0;
+  let bytes: Uint8Array;
   try {
-    await pipeline(Readable.fromWeb(response.body as unknown as WebReadableStream), async function* (chunks: AsyncIterable<Uint8Array>) {
-      for await (const chunk of chunks) { received += chunk.length; yield chunk; }
-    }, file);
+    bytes = new Uint8Array(await response.arrayBuffer());
   } catch (err) {
-    throw new Error(`${url}: the download broke off after ${received} bytes${announced !== null ? ` of ${announced}` : ''} (${cause(err)}).`);
+    throw new Error(`${url}: the download broke off${announced !== null ? ` before its ${announced} bytes` : ''} (${cause(err)}).`);
   }
-  if (announced !== null && received !== Number(announced)) {
-    throw new Error(`${url}: truncated response: ${received} bytes received, ${announced} announced.`);
+  if (announced !== null && bytes.length !== Number(announced)) {
+    throw new Error(`${url}: truncated response: ${bytes.length} bytes received, ${announced} announced.`);
   }
+  return bytes;
 }
 
 /**
  * Downloads the files of `checksums` (default: the four official MNIST files) from `baseUrl` into
- * `cacheDir`. Each goes to a temporary file in the cache folder; its size and checksum are verified,
- * then its IDX header and length; only then is it renamed into place (atomic on one file system).
+ * `cacheDir`. Each file's size and checksum are verified, then its IDX header and length; only then
+ * is it written to a temporary file in the cache folder and renamed into place (atomic on one file system).
  * On any failure (HTTP error, broken-off or truncated response, checksum mismatch, bad IDX data) the
  * temporary file is removed and an error names the file and the cause: the cache never holds a
  * partial or unverified file. Files already in the cache are verified and kept (unless `force`); a
@@ -500,7 +492,9 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
     const target = join(dir, file);
     if (!options.force && existsSync(target)) {
       try {
-        done(file, 'cached', verifyFile(target, file, expected, target));
+        const bytes = readFileSync(target);
+        verifyBytes(bytes, file, expected, target);
+        done(file, 'cached', bytes.length);
         continue;
       } catch {
         // Not the expected file: download it again; it replaces the bad one only once verified.
@@ -510,10 +504,11 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
     const url = new URL(file, baseUrl.endsWith('/') ? baseUrl : baseUrl + '/').toString();
     const temp = join(dir, `.${file}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
     try {
-      await fetchToFile(url, temp, timeoutMs);
-      const bytes = verifyFile(temp, file, expected, `${file} from ${url}`);
+      const bytes = await fetchBytes(url, timeoutMs);
+      verifyBytes(bytes, file, expected, `${file} from ${url}`);
+      writeFileSync(temp, bytes, { flag: 'wx' });
       renameSync(temp, target);
-      done(file, 'downloaded', bytes);
+      done(file, 'downloaded', bytes.length);
     } finally {
       rmSync(temp, { force: true });
     }
