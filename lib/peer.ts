@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import { watchInterrupt } from './interrupt';
 import { formatDuration, ProgressLine, progressLine } from './progress';
 
@@ -99,7 +100,6 @@ function runPeerProcess(options: PeerOptions, interrupted: () => boolean): Promi
     const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const poll = setInterval(() => { if (interrupted()) child.kill('SIGTERM'); }, 200);
     const run: PeerRun = { peer: 'pytorch', threads, epochs: [], trainSeconds: NaN, wallSeconds: NaN, trainCount: 0, testCount: 0 };
-    let buffer = '';
     let stderr = '';
     const onLine = (line: string): void => {
       if (!line.trim().startsWith('{')) return;
@@ -119,15 +119,8 @@ function runPeerProcess(options: PeerOptions, interrupted: () => boolean): Promi
       progress?.update(`peer (${run.peer}, ${threads} threads): epoch ${row.epoch}/${options.epochs}  train −ELBO ${row.train_neg_elbo}  ` +
         `test −ELBO ${row.test_neg_elbo}  ${row.epoch_s} s/epoch  ${formatDuration(elapsed)} elapsed`);
     };
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        try { onLine(line); } catch (err) { child.kill(); reject(new Error(`the peer printed a line that is not its JSON: ${line.slice(0, 200)} (${(err as Error).message})`)); }
-      }
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try { onLine(line); } catch (err) { child.kill(); reject(new Error(`the peer printed a line that is not its JSON: ${line.slice(0, 200)} (${(err as Error).message})`)); }
     });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4000); });
