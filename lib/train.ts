@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from './autoencoder';
 import { fastAutoencoderStepper, speedPath, TrainStepPaths } from './fast';
 import { meetsCriterion, reportError, summarizeWrongPixels, wrongPixelsPerGlyph } from './metrics';
-import { checkInteger, checkNumber, checkOneOf } from './params';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf } from './params';
 import { formatDuration, ProgressLine, progressLine } from './progress';
 import { watchInterrupt } from './interrupt';
 import { seededRandom, shuffledIndices } from './random';
@@ -30,8 +30,13 @@ export interface TrainOptions {
   batchSize?: number | null;
   /** Seed of the mini-batch order. */
   seed?: number;
-  /** Stop once every example has at most this many wrong pixels; null: run every epoch. Default 1. */
+  /** The criterion: every example has at most this many wrong pixels; null: none (run every epoch). Default 1. */
   maxWrongPixels?: number | null;
+  /**
+   * Stop at the first check where the criterion holds (default true). False: train every epoch, as
+   * the report did, and still record when the criterion first held (epochsToCriterion).
+   */
+  stopAtCriterion?: boolean;
   /** Epochs between checks of the wrong pixels (each check reads values back: not free). Default 50. */
   checkEvery?: number;
   /** Where the live line goes; default: a notebook display or the terminal; null: nowhere. */
@@ -135,6 +140,7 @@ function checkOptions(options: TrainOptions, examples: number): void {
   if (options.batchSize != null) checkInteger('batchSize', options.batchSize, { min: 1, max: examples });
   if (options.checkEvery !== undefined) checkInteger('checkEvery', options.checkEvery, { min: 1 });
   if (options.maxWrongPixels != null) checkInteger('maxWrongPixels', options.maxWrongPixels, { min: 0 });
+  if (options.stopAtCriterion !== undefined) checkBoolean('stopAtCriterion', options.stopAtCriterion);
 }
 
 /** Why a training loop ended early, and the sentence to tell. */
@@ -291,6 +297,7 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
   const epochs = options.epochs;
   const batchSize = options.batchSize ?? data.length;
   const maxWrong = options.maxWrongPixels === undefined ? 1 : options.maxWrongPixels;
+  const stopAtCriterion = options.stopAtCriterion ?? true;
   const label = options.label ? `${options.label}: ` : '';
   const progress = options.progress === undefined ? progressLine() : options.progress;
   const fullBatch = batchSize >= data.length;
@@ -348,7 +355,7 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
       recordEpoch: (_, stepValues) => { history.loss.push(stepValues.reduce((sum, v) => sum + v[0], 0) / stepValues.length); },
       afterRead: (epoch) => {
         check(epoch);
-        return maxWrong !== null && history.epochsToCriterion !== null
+        return stopAtCriterion && maxWrong !== null && history.epochsToCriterion !== null
           ? { reason: 'criterion', message: `Every example has at most ${maxWrong} wrong pixel(s) after ${epoch} epochs.` }
           : null;
       },
@@ -359,7 +366,9 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
     if (history.stopReason === 'epochs') {
       history.message = maxWrong === null
         ? `Ran all ${epochs} epochs.`
-        : `Ran all ${epochs} epochs without reaching at most ${maxWrong} wrong pixel(s) on every example (worst: ${lastCheck?.maxWrongPixels}).`;
+        : history.epochsToCriterion !== null
+          ? `Ran all ${epochs} epochs; every example had at most ${maxWrong} wrong pixel(s) first at epoch ${history.epochsToCriterion} (worst at the end: ${lastCheck?.maxWrongPixels}).`
+          : `Ran all ${epochs} epochs without reaching at most ${maxWrong} wrong pixel(s) on every example (worst: ${lastCheck?.maxWrongPixels}).`;
     }
     history.seconds = outcome.seconds;
     const finite = history.loss.filter(Number.isFinite);

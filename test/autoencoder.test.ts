@@ -148,6 +148,30 @@ describe('training', () => {
     }
   });
 
+  test('stopAtCriterion false trains every epoch after the criterion holds, and records when it first held', async () => {
+    const train = async (options: { epochs: number; stopAtCriterion?: boolean }) => {
+      const model = new Autoencoder({ layers: [35, 10, 2, 10, 35], seed: 3 });
+      try {
+        return await trainAutoencoder(model, glyphs.slice(0, 4), { ...options, learningRate: 0.01, seed: 3, maxWrongPixels: 0, checkEvery: 25, progress: null });
+      } finally {
+        model.dispose();
+      }
+    };
+    const stopped = await train({ epochs: 3000 });
+    assert.equal(stopped.stopReason, 'criterion');
+    const reached = stopped.epochsToCriterion as number;
+    const epochs = reached + 300;
+    const full = await train({ epochs, stopAtCriterion: false });
+    assert.equal(full.stopReason, 'epochs');
+    assert.equal(full.epochsRun, epochs);
+    assert.equal(full.loss.length, epochs);
+    assert.equal(full.epochsToCriterion, reached, 'the first check where the criterion held, as in the run that stopped there');
+    assert.equal(full.checks.at(-1)?.epoch, epochs, 'the last check is at the last epoch');
+    assert.deepEqual(full.loss.slice(0, reached), stopped.loss, 'the same run up to the criterion');
+    assert.match(full.message, new RegExp(`Ran all ${epochs} epochs; .* first at epoch ${reached}`));
+    await assert.rejects(train({ epochs: 10, stopAtCriterion: 'no' as unknown as boolean }), /stopAtCriterion/);
+  });
+
   test('the tensor count stays flat across epochs and after training', async () => {
     const model = new Autoencoder({ layers: [35, 12, 2, 12, 35], seed: 4 });
     try {

@@ -61,6 +61,18 @@ describe('notebook 01, quick parameters', () => {
     assert.ok(runs.filter((r) => r.settings === 'report').every((r) => r.maxWrongPixels > 1));
     assert.ok(runs.filter((r) => r.settings === 'tuned').every((r) => r.epochsToCriterion !== null));
 
+    // The report's table beside ours: one row per architecture, its error at the report's last iteration.
+    const comparison = results.tables.reportComparison as Record<string, number & number[]>[];
+    assert.equal(comparison.length, 3, 'the quick preset trains the report\'s three architectures');
+    for (const row of comparison) {
+      for (const f of ['iterations', 'learningRate', 'reportError', 'errorMean', 'errorStd', 'seeds', 'maxWrongPixelsWorstSeed']) assert.ok(Number.isFinite(row[f]), `${f} of ${row.arch}`);
+      assert.equal(row.iterations, results.params.reportEpochs);
+      assert.equal(row.seeds, seeds.length);
+      const own = runs.filter((r) => r.settings === 'report' && r.arch.join('-') === row.arch.join('-')) as (RunRow & { reportError: number })[];
+      assert.ok(Math.abs(row.errorMean - own.reduce((s, r) => s + r.reportError, 0) / own.length) < 1e-3, 'the mean of the runs\' E');
+      assert.equal(row.maxWrongPixelsWorstSeed, Math.max(...own.map((r) => r.maxWrongPixels)));
+    }
+
     const executed = JSON.parse(fs.readFileSync(path.join(reports, '01-layer-count.ipynb'), 'utf8'));
     const injected = executed.cells.find((c: { metadata?: { tags?: string[] } }) => c.metadata?.tags?.includes('injected-parameters'));
     assert.ok(injected, 'the executed copy records the injected parameters');
@@ -70,6 +82,7 @@ describe('notebook 01, quick parameters', () => {
     assert.ok(outputs.some((o) => String(o.text ?? '').includes('Engine: ')), 'the engine is printed');
     const markdown = outputs.map((o) => o.data?.['text/markdown']).filter(Boolean).join('\n');
     assert.match(markdown, /met the criterion/, 'the conclusion is computed and shown');
+    assert.match(markdown, /the ordering (matches|does not match) the report's/);
 
     const html = fs.readFileSync(path.join(reports, '01-layer-count.html'), 'utf8');
     assert.ok(html.includes('Plotly.newPlot'), 'the HTML export carries the figures');

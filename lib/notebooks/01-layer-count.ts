@@ -3,7 +3,7 @@
  */
 import {
   Autoencoder, checkInteger, checkLayers, checkModelPath, checkNullableString, declareParameters, ENGINE_NAMES, EngineName,
-  GLYPH_PIXELS, holdModels, knob, LOSSES, OPTIMIZERS, ParameterValues, summarize, TrainHistory, trainRuns,
+  GLYPH_PIXELS, holdModels, knob, LOSSES, meanAndStd, OPTIMIZERS, ParameterValues, summarize, TrainHistory, trainRuns,
 } from '..';
 
 const positiveRate = { min: 0, exclusiveMin: true, max: 10 };
@@ -37,13 +37,19 @@ export type Parameters = ParameterValues<typeof parameters>;
 /** The report's settings, or the project's tuned defaults. */
 export type Settings = 'report' | 'tuned';
 
-export interface SettingsRun { settings: Settings; epochs: number; learningRate: number }
+export interface SettingsRun {
+  settings: Settings;
+  epochs: number;
+  learningRate: number;
+  /** False: every epoch is trained, as the report did, so that its error is measured where the report's was. */
+  stopAtCriterion: boolean;
+}
 
 /** The two training regimes every architecture and seed goes through, report first. */
 export function settingsList(params: Parameters): SettingsRun[] {
   return [
-    { settings: 'report', epochs: params.reportEpochs, learningRate: params.reportLearningRate },
-    { settings: 'tuned', epochs: params.tunedEpochs, learningRate: params.tunedLearningRate },
+    { settings: 'report', epochs: params.reportEpochs, learningRate: params.reportLearningRate, stopAtCriterion: false },
+    { settings: 'tuned', epochs: params.tunedEpochs, learningRate: params.tunedLearningRate, stopAtCriterion: true },
   ];
 }
 
@@ -58,13 +64,13 @@ export interface Run { arch: number[]; settings: Settings; seed: number; history
 export async function trainAll(params: Parameters, glyphs: number[][], runs: Run[]): Promise<void> {
   runs.length = 0;
   holdModels('01-runs', []);
-  const jobs = settingsList(params).flatMap(({ settings, epochs, learningRate }) => params.architectures.flatMap((arch) => params.seeds.map((seed) => ({
+  const jobs = settingsList(params).flatMap(({ settings, epochs, learningRate, stopAtCriterion }) => params.architectures.flatMap((arch) => params.seeds.map((seed) => ({
     settings, arch, seed,
     run: {
       layers: arch, seed, data: glyphs,
       options: {
         epochs, learningRate, seed, optimizer: params.optimizer, loss: params.loss, batchSize: params.batchSize,
-        maxWrongPixels: params.maxWrongPixels, checkEvery: params.checkEvery, label: `${settings} ${arch.join('-')} seed ${seed}`,
+        maxWrongPixels: params.maxWrongPixels, stopAtCriterion, checkEvery: params.checkEvery, label: `${settings} ${arch.join('-')} seed ${seed}`,
       },
     },
   }))));
@@ -155,4 +161,114 @@ export function winners(summary: readonly SummaryRow[], settings: Settings): { c
   const everySeed = rows.filter((s) => s.reached === s.seeds).map((s) => s.arch);
   const fastest = rows.filter((s) => s.medianEpochs !== null).sort((a, b) => (a.medianEpochs as number) - (b.medianEpochs as number))[0];
   return { count: everySeed.length, everySeed: everySeed.length ? everySeed : null, fastest };
+}
+
+/**
+ * The error the report ("TP5 Deep Learning") publishes for each of its three architectures, after
+ * 10 000 iterations at learning rate 0.0005; quoted as printed, the reference of `reportComparison`.
+ */
+export const REPORT_ERRORS: readonly { arch: readonly number[]; error: number }[] = [
+  { arch: [35, 20, 2, 20, 35], error: 4.983 },
+  { arch: [35, 15, 10, 2, 10, 15, 35], error: 3.329 },
+  { arch: [35, 25, 20, 10, 2, 10, 20, 25, 35], error: 2.515 },
+];
+
+export function publishedError(arch: readonly number[]): number | null {
+  return REPORT_ERRORS.find((r) => r.arch.join('-') === arch.join('-'))?.error ?? null;
+}
+
+/**
+ * Common ways to state a summed squared error, each from the course's E = ½ Σ (target − output)²
+ * (`halfSum`, what the notebook documents), the number of glyphs and the pixels per glyph.
+ */
+export const ERROR_DEFINITIONS = [
+  { definition: 'halfSum', formula: '½ Σ over glyphs and pixels (the course\'s E)', from: (e: number) => e },
+  { definition: 'sum', formula: 'Σ over glyphs and pixels (no ½)', from: (e: number) => 2 * e },
+  { definition: 'halfSumPerGlyph', formula: '½ Σ / glyphs', from: (e: number, glyphs: number) => e / glyphs },
+  { definition: 'sumPerGlyph', formula: 'Σ / glyphs', from: (e: number, glyphs: number) => (2 * e) / glyphs },
+  { definition: 'meanPerPixel', formula: 'Σ / (glyphs × pixels)', from: (e: number, glyphs: number, pixels: number) => (2 * e) / (glyphs * pixels) },
+] as const;
+
+export type ErrorDefinitionName = (typeof ERROR_DEFINITIONS)[number]['definition'];
+
+/** The course's E of a run at its last check (at the last epoch for a run that trained them all). */
+function finalError(r: Run): number {
+  return r.history.checks.at(-1)?.reportError ?? NaN;
+}
+
+/** A row of the results table `errorDefinitions`: how well one definition matches the report's numbers. */
+export interface ErrorDefinitionRow {
+  definition: ErrorDefinitionName;
+  formula: string;
+  /** Geometric mean over the report's architectures of (our seed mean) / (the report's number). */
+  meanRatio: number;
+  /** exp of the root mean square of log(ours / report's): 1 is an exact fit, 2 means typically off by a factor 2. */
+  factorOff: number;
+}
+
+/** Each definition of the error after the report's settings against the report's numbers, best fit first. */
+export function errorDefinitionRows(runs: readonly Run[], glyphs: number, pixels: number): ErrorDefinitionRow[] {
+  const report = runs.filter((r) => r.settings === 'report' && publishedError(r.arch) !== null);
+  const archs = [...new Set(report.map((r) => r.arch.join('-')))];
+  if (archs.length === 0) return [];
+  return ERROR_DEFINITIONS.map(({ definition, formula, from }) => {
+    const logRatios = archs.map((a) => {
+      const ofArch = report.filter((r) => r.arch.join('-') === a);
+      const ours = meanAndStd(ofArch.map((r) => from(finalError(r), glyphs, pixels))).mean;
+      return Math.log(ours / (publishedError(ofArch[0].arch) as number));
+    });
+    const mean = logRatios.reduce((s, v) => s + v, 0) / logRatios.length;
+    const rms = Math.sqrt(logRatios.reduce((s, v) => s + v * v, 0) / logRatios.length);
+    return { definition, formula, meanRatio: Number(Math.exp(mean).toFixed(4)), factorOff: Number(Math.exp(rms).toFixed(4)) };
+  }).sort((a, b) => a.factorOff - b.factorOff);
+}
+
+/** A row of the results table `reportComparison`: one architecture under the report's settings, beside the report's number. */
+export interface ReportComparisonRow {
+  arch: number[];
+  /** Iterations (full-batch epochs) every seed trained: the parameter, unless a run was interrupted. */
+  iterations: number;
+  learningRate: number;
+  /** The report's published error (REPORT_ERRORS); null for an architecture the report did not train. */
+  reportError: number | null;
+  /** The course's E = ½ Σ (target − output)² at the end, mean and (population) standard deviation over the seeds. */
+  errorMean: number;
+  errorStd: number;
+  /** The same error by `fitDefinition`, the definition that fits the report's numbers best. */
+  fitDefinition: ErrorDefinitionName;
+  fitErrorMean: number;
+  fitErrorStd: number;
+  seeds: number;
+  /** The worst glyph's wrong pixels at the end, in the worst seed. */
+  maxWrongPixelsWorstSeed: number;
+}
+
+export function reportComparisonRows(
+  runs: readonly Run[], architectures: readonly number[][], learningRate: number, fit: ErrorDefinitionName, glyphs: number, pixels: number,
+): ReportComparisonRow[] {
+  const from = ERROR_DEFINITIONS.find((d) => d.definition === fit)!.from;
+  const round = (v: number): number => Number(v.toFixed(4));
+  return architectures.flatMap((arch) => {
+    const ofArch = runs.filter((r) => r.settings === 'report' && r.arch.join('-') === arch.join('-'));
+    if (ofArch.length === 0) return [];
+    const errors = ofArch.map(finalError);
+    const e = meanAndStd(errors);
+    const f = meanAndStd(errors.map((v) => from(v, glyphs, pixels)));
+    return [{
+      arch, iterations: Math.min(...ofArch.map((r) => r.history.epochsRun)), learningRate, reportError: publishedError(arch),
+      errorMean: round(e.mean), errorStd: round(e.std), fitDefinition: fit, fitErrorMean: round(f.mean), fitErrorStd: round(f.std),
+      seeds: ofArch.length, maxWrongPixelsWorstSeed: Math.max(...ofArch.map((r) => r.history.maxWrongPixels)),
+    }];
+  });
+}
+
+/**
+ * The architectures the report trained, ordered from the lowest error to the highest by the
+ * report's numbers and by ours, and whether the two orders agree.
+ */
+export function errorOrdering(rows: readonly ReportComparisonRow[]): { report: number[][]; ours: number[][]; matches: boolean } {
+  const published = rows.filter((r) => r.reportError !== null);
+  const report = [...published].sort((a, b) => (a.reportError as number) - (b.reportError as number)).map((r) => r.arch);
+  const ours = [...published].sort((a, b) => a.errorMean - b.errorMean).map((r) => r.arch);
+  return { report, ours, matches: report.every((a, i) => a.join('-') === ours[i].join('-')) };
 }
