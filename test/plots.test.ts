@@ -105,6 +105,25 @@ describe('PNG', () => {
     assert.deepEqual(decodePng(forced).rgba, rgba);
   });
 
+  test('an image of grey pixels is stored with one grey channel (with alpha when translucent), and reads back the same', () => {
+    const width = 7;
+    const height = 4;
+    const levels = pseudoRandomBytes(width * height, 5);
+    const rgba = new Uint8Array(width * height * 4);
+    levels.forEach((v, i) => rgba.set([v, v, v, 255], 4 * i));
+    const grey = encodePng(width, height, rgba);
+    assert.equal(grey[25], 0, 'colour type 0: grey');
+    assert.deepEqual(decodePng(grey).rgba, rgba);
+    assert.ok(grey.length < encodePng(width, height, rgba, { grey: false }).length, 'smaller than the same pixels in colour');
+    assert.equal(encodePng(width, height, rgba, { grey: false })[25], 2);
+    rgba[3] = 128;
+    const translucent = encodePng(width, height, rgba);
+    assert.equal(translucent[25], 4, 'colour type 4: grey and alpha');
+    assert.deepEqual(decodePng(translucent).rgba, rgba);
+    rgba[4] ^= 1; // one pixel no longer grey
+    assert.equal(encodePng(width, height, rgba)[25], 6);
+  });
+
   test('rejects wrong sizes and corrupted files', () => {
     assert.throws(() => encodePng(2, 2, new Uint8Array(15)), RangeError);
     assert.throws(() => encodePng(0, 2, new Uint8Array(0)), RangeError);
