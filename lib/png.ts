@@ -1,6 +1,6 @@
 /**
- * PNG files of RGBA pixels, through pngjs: crisp glyph mosaics for the notebooks, and our own
- * files read back in tests.
+ * PNG files of RGBA pixels, through pngjs: crisp glyph mosaics for the notebooks, the image map's
+ * sprite of grey images, and our own files read back in tests.
  */
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from './files';
@@ -23,14 +23,26 @@ export interface EncodePngOptions {
   alpha?: boolean | 'auto';
   /** One filter for every row, or 'adaptive' (default): per row, the one of smallest filtered sum. */
   filter?: PngFilter | 'adaptive';
+  /**
+   * 'auto' (default) stores one grey byte per pixel instead of three colour bytes when every pixel's
+   * red, green and blue are equal (no loss); true forces grey (the mean of the three), false colour.
+   */
+  grey?: boolean | 'auto';
 }
 
+const COLOUR_TYPE_GREY = 0;
 const COLOUR_TYPE_RGB = 2;
+const COLOUR_TYPE_GREY_ALPHA = 4;
 const COLOUR_TYPE_RGBA = 6;
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 function isOpaque(rgba: Uint8Array): boolean {
   for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
+  return true;
+}
+
+function isGrey(rgba: Uint8Array): boolean {
+  for (let i = 0; i < rgba.length; i += 4) if (rgba[i] !== rgba[i + 1] || rgba[i] !== rgba[i + 2]) return false;
   return true;
 }
 
@@ -44,11 +56,13 @@ export function encodePng(width: number, height: number, rgba: Uint8Array, optio
   }
   const alpha = options.alpha ?? 'auto';
   const withAlpha = alpha === 'auto' ? !isOpaque(rgba) : alpha;
+  const grey = options.grey === true ? true : options.grey !== false && isGrey(rgba);
   const filter = options.filter ?? 'adaptive';
   const image = new PNG({ width, height });
   image.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
   const bytes = PNG.sync.write(image, {
-    colorType: withAlpha ? COLOUR_TYPE_RGBA : COLOUR_TYPE_RGB,
+    // pngjs makes grey the mean of the three channels: exact when they are equal.
+    colorType: grey ? (withAlpha ? COLOUR_TYPE_GREY_ALPHA : COLOUR_TYPE_GREY) : (withAlpha ? COLOUR_TYPE_RGBA : COLOUR_TYPE_RGB),
     inputColorType: COLOUR_TYPE_RGBA,
     filterType: filter === 'adaptive' ? -1 : filter,
     deflateLevel: 9,

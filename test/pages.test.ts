@@ -14,6 +14,7 @@ import { initEngine } from '../lib/engine';
 import { plotlyLoaderHtml } from '../lib/figures';
 import { glyphBits, loadFont } from '../lib/font';
 import { latentBox } from '../lib/latent';
+import { loadEmbeddedMnist, imageAt } from '../lib/mnist';
 import { imageMapHtml, latentExplorerHtml } from '../lib/pages';
 import { glyphChar } from '../lib/subsets';
 import { browserUnavailable, launchChromium, waitForPlots } from '../scripts/report';
@@ -21,6 +22,19 @@ import { PageWatch } from './browser-helpers';
 import { projectRoot, scratchDir } from './helpers';
 
 const skip = browserUnavailable() ?? false;
+
+describe('the image map\'s payload', () => {
+  test('1 000 MNIST digits make an image map under 400 kB', () => {
+    const digits = loadEmbeddedMnist().test;
+    const count = 1000;
+    const html = imageMapHtml({
+      codes: Array.from({ length: count }, (_, i) => [Math.cos(i) * Math.sqrt(i) / 7, Math.sin(i) * Math.sqrt(i) / 7]),
+      labels: Array.from(digits.labels.subarray(0, count)), classNames: Array.from({ length: 10 }, (_, c) => String(c)),
+      images: Array.from({ length: count }, (_, i) => imageAt(digits, i)), rows: digits.rows, cols: digits.cols, name: 'map',
+    });
+    assert.ok(html.length < 400_000, `${html.length} characters`);
+  });
+});
 
 describe('the page widgets in headless Chromium', { skip }, () => {
   const dir = scratchDir('ae-pages-');
@@ -112,6 +126,44 @@ describe('the page widgets in headless Chromium', { skip }, () => {
       const hovered = await panelState();
       assert.equal(hovered.dark, hovered.pixels, 'an all-ink image covers the whole canvas');
       assert.match(hovered.info, /^ink · #3 · z = \(3\.00, 1\.00\)$/);
+    });
+    assert.deepEqual(problems, []);
+  });
+
+  test('the image map shows each point\'s own image, grey level for grey level', async () => {
+    // 4 x 3 images whose every pixel differs from every other image's: a mix-up of two shows.
+    const count = 11, rows = 4, cols = 3;
+    const level = (i: number, p: number): number => ((i * rows * cols + p) * 37) % 256;
+    const images = Array.from({ length: count }, (_, i) => Array.from({ length: rows * cols }, (_, p) => level(i, p) / 255));
+    const html = imageMapHtml({
+      codes: images.map((_, i) => [i, i % 3]), labels: images.map((_, i) => i % 2), classNames: ['even', 'odd'],
+      images, rows, cols, imageSize: 120, name: 'map',
+    });
+    const problems = await withPage('imagemap-levels', html, async (page) => {
+      await waitForPlots(page);
+      await page.waitForSelector('.ae-map-panel[data-ready="true"]', { timeout: 30_000 });
+      const shown = await page.evaluate(({ count, rows, cols }) => {
+        const div = document.querySelector('.ts-plotly') as HTMLElement & { data: { name: string; x: number[]; y: number[]; customdata: number[][] }[]; emit(event: string, data: unknown): void };
+        const canvas = document.querySelector('.ae-map-panel canvas') as HTMLCanvasElement;
+        const out: number[][] = [];
+        for (let position = 0; position < count; position++) {
+          const trace = div.data.find((t) => t.customdata.some((c) => c[0] === position))!;
+          const k = trace.customdata.findIndex((c) => c[0] === position);
+          div.emit('plotly_hover', { points: [{ x: trace.x[k], y: trace.y[k], customdata: trace.customdata[k], data: { name: trace.name } }] });
+          const copy = document.createElement('canvas');
+          [copy.width, copy.height] = [canvas.width, canvas.height];
+          const ctx = copy.getContext('2d', { willReadFrequently: true })!;
+          ctx.drawImage(canvas, 0, 0);
+          const rgba = ctx.getImageData(0, 0, copy.width, copy.height).data;
+          // The centre of each pixel's square: white 0 to black 1, so ink b reads 255 - b.
+          out.push(Array.from({ length: rows * cols }, (_, p) => {
+            const x = Math.floor(((p % cols) + 0.5) * copy.width / cols), y = Math.floor((Math.floor(p / cols) + 0.5) * copy.height / rows);
+            return 255 - rgba[(y * copy.width + x) * 4];
+          }));
+        }
+        return out;
+      }, { count, rows, cols });
+      assert.deepEqual(shown, images.map((_, i) => Array.from({ length: rows * cols }, (_, p) => level(i, p))));
     });
     assert.deepEqual(problems, []);
   });

@@ -14,7 +14,7 @@ import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from '../lib/font';
 import { decodePng, encodePng, savePng, type PngFilter } from '../lib/png';
 import {
   MOSAIC_COLOURS, clearShownFigures, displayPng, ensurePlotly, glyphMosaicCaption, glyphMosaicLayout,
-  glyphMosaicPng, heatmap, lineChart, plotHtml, plotlyBundleFromEnv, plotlyLoaderHtml, plotlySource, scatterChart,
+  LINE_CHART_MAX_POINTS, glyphMosaicPng, heatmap, lineChart, lineSeriesPoints, plotHtml, plotNumber, plotlyBundleFromEnv, plotlyLoaderHtml, plotlySource, scatterChart,
   scriptSafeJson, showPlot, shownFigures, type GlyphImageRow, type Rgb,
 } from '../lib/figures';
 
@@ -103,6 +103,25 @@ describe('PNG', () => {
     const forced = encodePng(width, height, rgba, { alpha: true });
     assert.equal(forced[25], 6);
     assert.deepEqual(decodePng(forced).rgba, rgba);
+  });
+
+  test('an image of grey pixels is stored with one grey channel (with alpha when translucent), and reads back the same', () => {
+    const width = 7;
+    const height = 4;
+    const levels = pseudoRandomBytes(width * height, 5);
+    const rgba = new Uint8Array(width * height * 4);
+    levels.forEach((v, i) => rgba.set([v, v, v, 255], 4 * i));
+    const grey = encodePng(width, height, rgba);
+    assert.equal(grey[25], 0, 'colour type 0: grey');
+    assert.deepEqual(decodePng(grey).rgba, rgba);
+    assert.ok(grey.length < encodePng(width, height, rgba, { grey: false }).length, 'smaller than the same pixels in colour');
+    assert.equal(encodePng(width, height, rgba, { grey: false })[25], 2);
+    rgba[3] = 128;
+    const translucent = encodePng(width, height, rgba);
+    assert.equal(translucent[25], 4, 'colour type 4: grey and alpha');
+    assert.deepEqual(decodePng(translucent).rgba, rgba);
+    rgba[4] ^= 1; // one pixel no longer grey
+    assert.equal(encodePng(width, height, rgba)[25], 6);
   });
 
   test('rejects wrong sizes and corrupted files', () => {
@@ -519,5 +538,63 @@ describe('figure builders', () => {
     const figure = heatmap({ z: [Float32Array.of(0, 1), [1, 0]], x: ['a', 'b'], firstRowOnTop: true, zmin: 0, zmax: 1 });
     assert.deepEqual(figure.data[0], { type: 'heatmap', z: [[0, 1], [1, 0]], x: ['a', 'b'], colorscale: 'Viridis', zmin: 0, zmax: 1 });
     assert.equal((figure.layout!.yaxis as { autorange: string }).autorange, 'reversed');
+  });
+});
+
+describe('payload sizes', () => {
+  /** A loss curve like a long training's: noisy, falling, its minimum somewhere in the middle. */
+  function lossCurve(length: number, seed: number): Float32Array {
+    const noise = pseudoRandomBytes(length, seed);
+    return Float32Array.from({ length }, (_, i) => 0.7 * Math.exp(-i / 2000) + 0.01 * (noise[i] / 255) + (i === 6543 ? -0.005 : 0));
+  }
+
+  test('a series up to the limit is drawn point by point; a longer one keeps its ends, lowest and highest values', () => {
+    const short = lossCurve(LINE_CHART_MAX_POINTS, 1);
+    assert.deepEqual(lineSeriesPoints(short), Array.from(short.keys()));
+    const long = lossCurve(10_000, 2);
+    const kept = lineSeriesPoints(long);
+    assert.ok(kept.length <= LINE_CHART_MAX_POINTS && kept.length > LINE_CHART_MAX_POINTS / 2, `${kept.length} points`);
+    assert.ok(kept.every((i, k) => k === 0 || i > kept[k - 1]), 'in order, no repeats');
+    assert.equal(kept[0], 0);
+    assert.equal(kept[kept.length - 1], long.length - 1);
+    const values = Array.from(long);
+    const keptValues = kept.map((i) => long[i]);
+    assert.equal(Math.min(...keptValues), Math.min(...values), 'the minimum is kept');
+    assert.equal(Math.max(...keptValues), Math.max(...values), 'the maximum is kept');
+    assert.ok(kept.includes(6543), 'the best epoch is kept');
+    // Every stretch of 100 epochs still has its own lowest value drawn (no part of the curve is skipped).
+    for (let start = 0; start < long.length; start += 100) {
+      assert.ok(kept.some((i) => i >= start && i < start + 100), `a point in epochs ${start + 1}-${start + 100}`);
+    }
+  });
+
+  test('a gap (a non-finite value) still shows after thinning, and the x values follow the kept points', () => {
+    const y = Array.from(lossCurve(5000, 3));
+    y[2500] = Number.NaN;
+    const kept = lineSeriesPoints(y, 100);
+    assert.ok(kept.length <= 100);
+    assert.ok(kept.some((i) => Number.isNaN(y[i])), 'the gap is kept');
+    const x = y.map((_, i) => 10 * i);
+    const trace = lineChart({ series: [{ name: 'loss', x, y }], maxPoints: 100 }).data[0] as { x: number[]; y: number[] };
+    assert.deepEqual(trace.x, kept.map((i) => 10 * i));
+    assert.deepEqual(trace.y, kept.map((i) => y[i]));
+    assert.throws(() => lineChart({ series: [{ name: 'loss', x: [1, 2], y: [1, 2, 3] }] }), /series "loss": 2 x values for 3 y values/);
+    assert.throws(() => lineSeriesPoints(y, 3), /maxPoints must be an integer >= 4, got 3/);
+  });
+
+  test('a figure output carries fractional numbers to 6 significant digits and integers as they are', () => {
+    assert.equal(plotNumber(0.692709743976593), 0.69271);
+    assert.equal(plotNumber(-1.23456789e-7), -1.23457e-7);
+    assert.equal(plotNumber(1234567), 1234567);
+    const html = plotHtml({ data: [{ type: 'scatter', x: [1, 10_000], y: Float32Array.of(0.1, 1 / 3) }] }, 'p');
+    const figure = JSON.parse(/\n {2}var figure = (.*);\n/.exec(html)![1]);
+    assert.deepEqual(figure.data[0].x, [1, 10_000]);
+    assert.deepEqual(figure.data[0].y, [0.1, 0.333333]);
+  });
+
+  test('nine 10 000-epoch loss curves make a figure output under 150 kB', () => {
+    const series = Array.from({ length: 9 }, (_, k) => ({ name: `35-25-20-10-2-10-20-25-35 seed ${k}`, y: lossCurve(10_000, 10 + k) }));
+    const html = plotHtml(lineChart({ series, logY: true }), 'loss-report');
+    assert.ok(html.length < 150_000, `${html.length} characters`);
   });
 });

@@ -35,20 +35,67 @@ export interface LineChartSpec extends ChartTitles {
   series: LineSeries[];
   /** Log-scale y, e.g. for losses spanning orders of magnitude. */
   logY?: boolean;
+  /** Most points drawn per series (see lineSeriesPoints); default LINE_CHART_MAX_POINTS. */
+  maxPoints?: number;
+}
+
+/**
+ * A chart is a few hundred pixels wide: a 10 000-epoch loss curve drawn point by point only makes
+ * the notebook megabytes larger, not the line any different.
+ */
+export const LINE_CHART_MAX_POINTS = 800;
+
+/**
+ * The positions of the points of a series of `length` values that a line chart draws: all of them up
+ * to `maxPoints`; beyond, the first and the last, and in each of (maxPoints - 2) / 2 equal runs
+ * between them its lowest and its highest value (non-finite values count as neither: the first
+ * of a run is kept as well, so a gap still shows). The envelope of the line, its end points and
+ * its minimum (a loss curve's best epoch) are the ones of the full series.
+ */
+export function lineSeriesPoints(y: ArrayLike<number>, maxPoints = LINE_CHART_MAX_POINTS): number[] {
+  if (!Number.isInteger(maxPoints) || maxPoints < 4) throw new RangeError(`lineChart maxPoints must be an integer >= 4, got ${maxPoints}`);
+  const n = y.length;
+  if (n <= maxPoints) return Array.from({ length: n }, (_, i) => i);
+  let hasGaps = false;
+  for (let i = 0; i < n && !hasGaps; i++) hasGaps = !Number.isFinite(y[i]);
+  // A run keeps at most 3 points when there are gaps (its gap, lowest and highest), else 2.
+  const runs = Math.floor((maxPoints - 2) / (hasGaps ? 3 : 2));
+  const inner = n - 2;
+  const kept: number[] = [0];
+  for (let r = 0; r < runs; r++) {
+    const start = 1 + Math.floor((r * inner) / runs);
+    const end = 1 + Math.floor(((r + 1) * inner) / runs);
+    let low = -1, high = -1, gap = -1;
+    for (let i = start; i < end; i++) {
+      const v = y[i];
+      if (!Number.isFinite(v)) { if (gap < 0) gap = i; continue; }
+      if (low < 0 || v < y[low]) low = i;
+      if (high < 0 || v > y[high]) high = i;
+    }
+    for (const i of [low, high, gap].filter((i) => i >= 0).sort((a, b) => a - b)) {
+      if (i !== kept[kept.length - 1]) kept.push(i);
+    }
+  }
+  kept.push(n - 1);
+  return kept;
 }
 
 export function lineChart(spec: LineChartSpec): PlotlyFigure {
   const layout = chartLayout(spec);
   if (spec.logY) (layout.yaxis as Record<string, unknown>).type = 'log';
   return {
-    data: spec.series.map((s) => ({
-      type: 'scatter',
-      mode: 'lines',
-      name: s.name,
-      x: s.x ? Array.from(s.x) : Array.from({ length: s.y.length }, (_, i) => i + 1),
-      y: Array.from(s.y),
-      ...(s.dash ? { line: { dash: s.dash } } : {}),
-    })),
+    data: spec.series.map((s) => {
+      if (s.x && s.x.length !== s.y.length) throw new RangeError(`lineChart series "${s.name}": ${s.x.length} x values for ${s.y.length} y values.`);
+      const kept = lineSeriesPoints(s.y, spec.maxPoints);
+      return {
+        type: 'scatter',
+        mode: 'lines',
+        name: s.name,
+        x: kept.map((i) => (s.x ? s.x[i] : i + 1)),
+        y: kept.map((i) => s.y[i]),
+        ...(s.dash ? { line: { dash: s.dash } } : {}),
+      };
+    }),
     layout,
   };
 }

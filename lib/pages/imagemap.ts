@@ -6,33 +6,57 @@ import { randomBytes } from 'node:crypto';
 import { showHtml } from '../display';
 import { ImageMapSpec, imageMapFigure } from '../figures/imagemap';
 import { plotHtml } from '../figures/plotly';
+import { encodePng } from '../png';
 import { pageScriptElement } from './script';
 
-/** Images as one base64 string of bytes 0..255 (a pixel value v becomes round(255 v)). */
-export function imagesToBase64(images: ReadonlyArray<ArrayLike<number>>, pixels: number): string {
-  const bytes = new Uint8Array(images.length * pixels);
+/** Where image i sits in a sprite of `perRow` images a row: its top-left pixel. */
+export function spriteCell(i: number, perRow: number, rows: number, cols: number): { x: number; y: number } {
+  return { x: (i % perRow) * cols, y: Math.floor(i / perRow) * rows };
+}
+
+/**
+ * Images side by side in one grey PNG (ink bright: a pixel value v is grey round(255 v)), `perRow`
+ * to a row, so that the sheet is about square: deflate then squeezes the empty paper of the
+ * images (most of an MNIST digit) as no list of bytes does, and a browser decodes it natively.
+ */
+export function imageSpritePng(images: ReadonlyArray<ArrayLike<number>>, rows: number, cols: number): { png: Uint8Array; perRow: number } {
+  if (images.length === 0) throw new RangeError('imageSpritePng: no images.');
+  const pixels = rows * cols;
+  const perRow = Math.max(1, Math.ceil(Math.sqrt((images.length * rows) / cols)));
+  const width = perRow * cols;
+  const height = Math.ceil(images.length / perRow) * rows;
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
   images.forEach((image, i) => {
-    if (image.length !== pixels) throw new RangeError(`imagesToBase64: image ${i} has ${image.length} values, not ${pixels}.`);
-    for (let p = 0; p < pixels; p++) bytes[i * pixels + p] = Math.round(255 * Math.min(1, Math.max(0, image[p] || 0)));
+    if (image.length !== pixels) throw new RangeError(`imageSpritePng: image ${i} has ${image.length} values, not ${pixels} (${rows} x ${cols}).`);
+    const cell = spriteCell(i, perRow, rows, cols);
+    for (let p = 0; p < pixels; p++) {
+      const v = Math.round(255 * Math.min(1, Math.max(0, image[p] || 0)));
+      const at = ((cell.y + Math.floor(p / cols)) * width + cell.x + (p % cols)) * 4;
+      rgba[at] = v; rgba[at + 1] = v; rgba[at + 2] = v;
+    }
   });
-  return Buffer.from(bytes).toString('base64');
+  return { png: encodePng(width, height, rgba), perRow };
 }
 
 /**
  * The latent map with the hovered image beside it: a Plotly scatter (one colour per class) and a
  * canvas that draws the image of the point under the pointer (or the last one clicked, on touch
- * screens). The images travel inside the page (one byte per pixel, base64), so it works offline, in
- * the HTML export too. Needs window.Plotly (ensurePlotly()).
+ * screens). The images travel inside the page (one grey PNG of them all, see imageSpritePng), so it
+ * works offline, in the HTML export too. Needs window.Plotly (ensurePlotly()).
  */
 export function imageMapHtml(spec: ImageMapSpec): string {
-  const pixels = spec.rows * spec.cols;
   const figure = imageMapFigure(spec);
   const tag = randomBytes(6).toString('hex');
   const plotId = `ae-map-${tag}`;
   const panelId = `ae-map-panel-${tag}`;
   const side = spec.imageSize ?? 140;
   const ratio = spec.cols / spec.rows;
-  const data: ImageMapData = { images: imagesToBase64(spec.images, pixels), rows: spec.rows, cols: spec.cols, idPrefix: spec.idPrefix ?? '#' };
+  const sprite = imageSpritePng(spec.images, spec.rows, spec.cols);
+  const data: ImageMapData = {
+    sprite: Buffer.from(sprite.png).toString('base64'), perRow: sprite.perRow, count: spec.images.length,
+    rows: spec.rows, cols: spec.cols, idPrefix: spec.idPrefix ?? '#',
+  };
   return [
     '<div style="display:flex; gap:16px; align-items:flex-start;">',
     `<div style="flex:1 1 0; min-width:0;">${plotHtml(figure, plotId, spec.caption, spec.height ?? 520, spec.name ?? 'image-map')}</div>`,

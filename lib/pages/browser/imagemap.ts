@@ -2,16 +2,41 @@
  * The latent map's image panel in the page: once Plotly has drawn the map, draws the image of the
  * hovered (or clicked, on touch screens) point on the canvas beside it. A plain browser script after
  * widget.js (drawGreyImage, whenFound); imageMapHtml (lib/pages/imagemap) writes the page and calls
- * startImageMap. Marks the panel with data-shown="<position>" (for tests).
+ * startImageMap, which first decodes the images' sprite. Marks the panel with data-shown="<position>" (for tests).
  */
 
 /** What imageMapHtml puts in the page. */
 interface ImageMapData {
-  /** Every image, one byte per pixel (255 = ink), in base64. */
-  images: string;
+  /** Every image in one grey PNG (255 = ink), `perRow` images of rows x cols a row, in base64 (imageSpritePng). */
+  sprite: string;
+  perRow: number;
+  count: number;
   rows: number;
   cols: number;
   idPrefix: string;
+}
+
+/** The sprite's images, one byte per pixel in order, once the browser has decoded the PNG. */
+function decodeSprite(data: ImageMapData, panelId: string, done: (bytes: Uint8Array) => void): void {
+  const image = new Image();
+  image.onload = (): void => {
+    const canvas = document.createElement('canvas');
+    canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
+    ctx.drawImage(image, 0, 0);
+    const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data, size = data.rows * data.cols;
+    const bytes = new Uint8Array(data.count * size);
+    for (let i = 0; i < data.count; i++) {
+      const left = (i % data.perRow) * data.cols, top = Math.floor(i / data.perRow) * data.rows;
+      for (let p = 0; p < size; p++) bytes[i * size + p] = rgba[((top + Math.floor(p / data.cols)) * canvas.width + left + (p % data.cols)) * 4];
+    }
+    done(bytes);
+  };
+  image.onerror = (): void => {
+    const info = document.querySelector('#' + panelId + ' .ae-map-info');
+    if (info) info.textContent = 'the images did not load: this browser could not decode their PNG';
+  };
+  image.src = 'data:image/png;base64,' + data.sprite;
 }
 
 /** The part of a Plotly point and a drawn Plotly div this script reads; customdata is [position, id]. */
@@ -23,8 +48,10 @@ type ImageMapPlot = HTMLElement & {
 
 /** Hooks the panel `panelId` to the Plotly figure `plotId` once Plotly has drawn it. */
 function startImageMap(plotId: string, panelId: string, data: ImageMapData): void {
-  const text = atob(data.images), bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  decodeSprite(data, panelId, (bytes) => hookImageMap(plotId, panelId, data, bytes));
+}
+
+function hookImageMap(plotId: string, panelId: string, data: ImageMapData, bytes: Uint8Array): void {
   const size = data.rows * data.cols;
 
   function show(panel: HTMLElement, position: number, caption: string): void {
