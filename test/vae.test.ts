@@ -43,6 +43,52 @@ describe('VAE pieces', () => {
     });
   });
 
+  test('lossTerms of a tiny model with set weights equal the loss worked out in plain arithmetic (batch mean, reparameterised z, beta)', () => {
+    // 3 pixels, 2 latent units, no hidden layer: [mu, logVar] = x H + c, logits = z W + d, z = mu + exp(logVar / 2) eps.
+    const vae = new Vae({ inputSize: 3, hidden: [], latentSize: 2, seed: 1 });
+    const H = [[0.5, -1, 0.2, -0.4], [1.5, 0.3, -0.6, 0.1], [-0.7, 0.8, 0.3, 0.5]];
+    const c = [0.1, -0.2, -0.3, 0.4];
+    const W = [[2, -1, 0.5], [-1.5, 0.7, 1.2]];
+    const d = [0.3, -0.1, 0.2];
+    const x = [[1, 0, 1], [0, 0.5, 1]];
+    const eps = [[0.8, -1.3], [-0.4, 2.1]];
+    try {
+      tf.tidy(() => {
+        vae.headWeight.assign(tf.tensor2d(H));
+        vae.headBias.assign(tf.tensor1d(c));
+        vae.decoderWeights[0].assign(tf.tensor2d(W));
+        vae.decoderBiases[0].assign(tf.tensor1d(d));
+      });
+      let rec = 0;
+      let kl = 0;
+      x.forEach((row, n) => {
+        const head = c.map((cj, j) => cj + row.reduce((t, xi, i) => t + xi * H[i][j], 0));
+        const [mu, logVar] = [head.slice(0, 2), head.slice(2)];
+        const z = mu.map((m, j) => m + Math.exp(logVar[j] / 2) * eps[n][j]);
+        row.forEach((xi, i) => {
+          const l = d[i] + z[0] * W[0][i] + z[1] * W[1][i];
+          const p = 1 / (1 + Math.exp(-l));
+          rec -= xi * Math.log(p) + (1 - xi) * Math.log(1 - p);
+        });
+        mu.forEach((m, j) => { kl += -0.5 * (1 + logVar[j] - m * m - Math.exp(logVar[j])); });
+      });
+      rec /= x.length;
+      kl /= x.length;
+      for (const beta of [1, 0.25]) {
+        const got = tf.tidy(() => {
+          const t = vae.lossTerms(tf.tensor2d(x), tf.tensor2d(eps), beta);
+          return [t.loss, t.rec, t.kl].map((s) => s.dataSync()[0]);
+        });
+        close(got[1], rec, 1e-5, `beta ${beta}: rec`);
+        close(got[2], kl, 1e-5, `beta ${beta}: KL`);
+        close(got[0], rec + beta * kl, 1e-5, `beta ${beta}: loss`);
+      }
+      assert.ok(kl > 0.1 && rec > 1, `a case where both terms weigh: rec ${rec}, KL ${kl}`);
+    } finally {
+      vae.dispose();
+    }
+  });
+
   test('shapes and sizes of every entry point', () => {
     const before = tf.memory().numTensors;
     const vae = new Vae({ seed: 3 });
