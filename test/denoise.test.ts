@@ -11,7 +11,7 @@ import {
   identityDenoiser, posteriorDenoiser, sweep, trainDenoiser,
 } from '../lib/denoise';
 import { codeWidthFigure, denoisingCurvesFigure, sweepHeatmapFigure } from '../lib/figures';
-import { courseFontPath, projectRoot, skipWithoutCourseFont } from './helpers';
+import { courseFontPath, projectRoot, skipUnderMutation, skipWithoutCourseFont } from './helpers';
 
 const glyphs = glyphBits(loadFont(path.join(projectRoot, 'data', 'font.h')));
 
@@ -117,7 +117,7 @@ describe('exact recovery of the ideal decoder', () => {
     assert.throws(() => exactIdealRecovery(glyphs), /search nodes .* too expensive here: use idealRecovery/);
   });
 
-  test('the ideal decoder on the course font recovers about 98 / 94 / 85 / 52% at p = 0.10 / 0.15 / 0.20 / 0.30', { skip: skipWithoutCourseFont }, () => {
+  test('the ideal decoder on the course font recovers about 98 / 94 / 85 / 52% at p = 0.10 / 0.15 / 0.20 / 0.30', { skip: skipWithoutCourseFont || skipUnderMutation }, () => {
     const course = glyphBits(loadFont(courseFontPath));
     const quoted: [number, number][] = [[0.1, 0.98], [0.15, 0.94], [0.2, 0.85], [0.3, 0.52]];
     for (const [p, rate] of quoted) {
@@ -185,7 +185,7 @@ describe('autoencoder denoisers', () => {
     }
   });
 
-  test('a short denoising training beats the noisy input by far; sweep rows; no tensor left behind', async () => {
+  test('a short denoising training beats the noisy input by far; sweep rows; no tensor left behind', { skip: skipUnderMutation }, async () => {
     const before = tf.memory().numTensors;
     const trained = await trainDenoiser([35, 48, 12, 48, 35], glyphs, {
       trainLevel: 0.15, epochs: 500, learningRate: 0.01, copies: 4, seed: 1, progress: null, validateEvery: 250, validationDraws: 256,
@@ -225,7 +225,7 @@ describe('autoencoder denoisers', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
-  test('validation with patience stops early and keepBest restores the best weights', async () => {
+  test('validation with patience stops early and keepBest restores the best weights', { skip: skipUnderMutation }, async () => {
     const before = tf.memory().numTensors;
     const trained = await trainDenoiser([35, 16, 6, 16, 35], glyphs, {
       trainLevel: 0.1, epochs: 3000, learningRate: 0.2, copies: 1, seed: 2, progress: null,

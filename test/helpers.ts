@@ -23,3 +23,11 @@ export function scratchDir(prefix: string): string {
   scratchDirs.push(dir);
   return dir;
 }
+
+/**
+ * A skip reason for the training tests under `npm run mutate` (Stryker's tap runner sets
+ * STRYKER_NAMESPACE): the mutation score is measured against the fast unit tests, else false.
+ */
+export const skipUnderMutation: string | false = process.env.STRYKER_NAMESPACE
+  ? 'a training test: npm run mutate measures the fast unit tests (README, Tests)'
+  : false;
