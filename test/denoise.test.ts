@@ -81,6 +81,34 @@ describe('the ideal decoder', () => {
     for (const v of p09) assert.ok(Math.abs(v - expected(3.2 - clipGap)) < 1e-9, `a = 0.9: ${v}`);
   });
 
+  test('no noise (s = 0) is the nearest glyph even for grey inputs; glyph pixels read at 0.5; wrong widths refused on every path', () => {
+    const grey = [[0.4, 0.3, 0.45, 0.2, 0.1, 0.6], [0.7, 0.9, 0.6, 0.55, 0.4, 0.8], [0.6, 0.9, 0.8, 0.1, 0.45, 0.3]];
+    const many = Array.from({ length: 30 }, (_, i) => grey[i % 3]);
+    assert.deepEqual(idealDecoder(code, { noise: 'gaussian', level: 0 })(many), many.map((_, i) => i % 3));
+    assert.deepEqual(posteriorDenoiser(code, { noise: 'gaussian', level: 0 })(grey), [code[0], code[1], code[2]]);
+    // A glyph pixel of exactly 0.5 is on, as pixelDistance reads it: [0.5 x 3] is glyph [1, 1, 1] under the gaussian likelihood too.
+    const half = idealDecoder([[0, 0, 0], [0.5, 0.5, 0.5]], { noise: 'gaussian', level: 0.3 })(Array.from({ length: 20 }, () => [0.9, 0.8, 1]));
+    assert.deepEqual(half, Array.from({ length: 20 }, () => 1));
+    assert.throws(() => idealDecoder(code, { noise: 'gaussian', level: 0.3 })([[1, 0]]), /idealDecoder: a noisy glyph has 2 pixels; the glyphs have 6/);
+    assert.throws(() => posteriorDenoiser(code, { noise: 'bit-flip', level: 0.1 })([[1, 0]]), /posteriorDenoiser: a noisy glyph has 2 pixels; the glyphs have 6/);
+  });
+
+  test('the posterior mean: exact values for salt-pepper (flip rate v / 2), a certain flip, a tie at the threshold, no overflow', () => {
+    const pair = [[0, 0, 0, 0], [1, 1, 1, 1]];
+    // Salt-pepper v = 0.2 flips with q = 0.1: [1, 0, 0, 0] has likelihoods q (1-q)^3 and q^3 (1-q): P(glyph 1 | y) = q^2 / (q^2 + (1-q)^2).
+    const q = 0.1;
+    const [sp] = posteriorDenoiser(pair, { noise: 'salt-pepper', level: 0.2 })([[1, 0, 0, 0]]);
+    sp.forEach((v) => assert.ok(Math.abs(v - (q * q) / (q * q + (1 - q) * (1 - q))) < 1e-12, `salt-pepper: ${v}`));
+    // p = 1 flips every pixel: the complement's glyph, with certainty.
+    assert.deepEqual(posteriorDenoiser(pair, { noise: 'bit-flip', level: 1 })([[1, 1, 0, 1]]), [[0, 0, 0, 0]]);
+    // Two pixels from each glyph: posterior 1/2 exactly, which reads as 1 at the threshold 0.5.
+    assert.deepEqual(posteriorDenoiser(pair, { noise: 'bit-flip', level: 0.2 })([[1, 1, 0, 0]]), [[0.5, 0.5, 0.5, 0.5]]);
+    assert.deepEqual(posteriorDenoiser(pair, { noise: 'bit-flip', level: 0.2, threshold: 0.5 })([[1, 1, 0, 0]]), [[1, 1, 1, 1]]);
+    // p = 1e-300: log-likelihoods near -2000 whose exponentials underflow; the posterior is still exact.
+    const [sure] = posteriorDenoiser(pair, { noise: 'bit-flip', level: 1e-300 })([[1, 0, 0, 0]]);
+    assert.deepEqual(sure, [0, 0, 0, 0]);
+  });
+
   test('the posterior-mean denoiser gives each pixel its probability of being 1', () => {
     const pair = [[0, 0, 0], [1, 1, 1]];
     const p = 0.1;
