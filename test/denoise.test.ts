@@ -196,7 +196,7 @@ describe('evaluateDenoising', () => {
 });
 
 describe('autoencoder denoisers', () => {
-  test('a model as a denoiser: batched forward, thresholded, no tensor left behind', () => {
+  test('a model as a denoiser: batched forward, thresholded, no tensor left behind', { skip: skipUnderMutation }, () => {
     const model = new Autoencoder({ layers: [35, 12, 4, 12, 35], seed: 3 });
     try {
       const before = tf.memory().numTensors;
