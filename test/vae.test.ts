@@ -44,6 +44,39 @@ describe('VAE pieces', () => {
     });
   });
 
+  test('BCE and KL sum over the last axis of 3-D tensors too (one value per image and sample)', () => {
+    const [kl, bce] = tf.tidy(() => [
+      klToStandardNormal(tf.tensor3d([[[1, 0], [0, 2]]]), tf.tensor3d([[[0, Math.log(2)], [0, 0]]])).arraySync(),
+      bceWithLogitsSum(tf.tensor3d([[[0, 0, 0], [0, 0, 0]]]), tf.tensor3d([[[1, 0, 1], [0, 0, 0]]])).arraySync(),
+    ]) as number[][][];
+    assert.deepEqual([kl.length, kl[0].length, bce.length, bce[0].length], [1, 2, 1, 2]);
+    close(kl[0][0], 1 - Math.log(2) / 2, 1e-6, 'KL of the first sample');
+    close(kl[0][1], 2, 1e-6, 'KL of the second sample (mean 2: 2^2 / 2)');
+    for (const v of bce[0]) close(v, 3 * Math.LN2, 1e-6, 'BCE at logit 0: ln 2 per pixel');
+  });
+
+  test('decodeLogits: hidden layers take the activation, the output layer none (checked in plain arithmetic)', () => {
+    const vae = new Vae({ inputSize: 2, hidden: [2], latentSize: 1, seed: 1 });
+    try {
+      // z -> relu(z A + a) -> logits = h B + b; A, a chosen so one hidden unit is negative before the relu.
+      tf.tidy(() => {
+        vae.decoderWeights[0].assign(tf.tensor2d([[1, -1]]));
+        vae.decoderBiases[0].assign(tf.tensor1d([0.5, 0.2]));
+        vae.decoderWeights[1].assign(tf.tensor2d([[1, -2], [3, 0.5]]));
+        vae.decoderBiases[1].assign(tf.tensor1d([-4, 0.1]));
+      });
+      const got = tf.tidy(() => vae.decodeLogits(tf.tensor2d([[1], [-2]])).arraySync());
+      const expected = [1, -2].map((z) => {
+        const h = [Math.max(0, z + 0.5), Math.max(0, -z + 0.2)];
+        return [h[0] * 1 + h[1] * 3 - 4, h[0] * -2 + h[1] * 0.5 + 0.1];
+      });
+      got.flat().forEach((v, i) => close(v, expected.flat()[i], 1e-6, `logit ${i}`));
+      assert.ok(got.flat().some((v) => v < 0), 'some logits are negative: the output layer is not a relu');
+    } finally {
+      vae.dispose();
+    }
+  });
+
   test('lossTerms of a tiny model with set weights equal the loss worked out in plain arithmetic (batch mean, reparameterised z, beta)', () => {
     // 3 pixels, 2 latent units, no hidden layer: [mu, logVar] = x H + c, logits = z W + d, z = mu + exp(logVar / 2) eps.
     const vae = new Vae({ inputSize: 3, hidden: [], latentSize: 2, seed: 1 });
@@ -260,6 +293,7 @@ describe('VAE training', () => {
         return total;
       };
       const images = [[1, 0, 1, 1, 0, 0], [0, 0, 0, 1, 1, 1], [1, 1, 1, 1, 1, 1]];
+      const exacts: number[] = [];
       for (const x of images) {
         const data: ImageDataset = { images: Float32Array.from(x), labels: new Uint8Array(1), count: 1, rows: 2, cols: 3, name: `tiny ${x.join('')}` };
         const [mu, logVar] = tf.tidy(() => {
@@ -267,6 +301,7 @@ describe('VAE training', () => {
           return [Array.from(q.mu.dataSync()), Array.from(q.logVar.dataSync())];
         });
         const exact = exactLogLikelihood(x);
+        exacts.push(exact);
         const elbo = exactElbo(x, mu, logVar);
         assert.ok(elbo < exact - 0.3, `${data.name}: the ELBO ${elbo} is well below log p(x) ${exact}`);
         // 40 independent estimates (seeds) for each k: their mean and its standard error.
@@ -288,6 +323,16 @@ describe('VAE training', () => {
         assert.ok(Math.abs(many.elbo.mean - elbo) < 4 * many.elbo.se + 0.005, `${data.name}: the ELBO beside it ${many.elbo.mean} ± ${many.elbo.se} vs exact ${elbo}`);
         assert.ok(Math.abs(estimates(10).ll.mean - exact) > Math.abs(many.ll.mean - exact), `${data.name}: closer as k grows`);
       }
+      // The three images as one data set: the estimate is the mean over images, whatever the chunk size.
+      const all: ImageDataset = { images: Float32Array.from(images.flat()), labels: new Uint8Array(3), count: 3, rows: 2, cols: 3, name: 'tiny, all three' };
+      const runs = Array.from({ length: 10 }, (_, seed) => vae.logLikelihood(all, 1000, { seed }).logLikelihood);
+      const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
+      const se = Math.sqrt(runs.reduce((a, b) => a + (b - mean) ** 2, 0) / (runs.length - 1) / runs.length);
+      const exactMean = exacts.reduce((a, b) => a + b, 0) / exacts.length;
+      assert.ok(Math.abs(mean - exactMean) < 4 * se + 0.005, `all three: ${mean} ± ${se} vs the exact mean ${exactMean}`);
+      const oneAtATime = vae.logLikelihood(all, 1000, { seed: 0, maxRows: 1000 });
+      close(oneAtATime.logLikelihood, runs[0], 1e-4, 'one image per chunk vs all three in one');
+      close(oneAtATime.elbo, vae.logLikelihood(all, 1000, { seed: 0 }).elbo, 1e-4, 'the ELBO beside it');
     } finally {
       vae.dispose();
     }
