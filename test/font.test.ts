@@ -552,8 +552,8 @@ describe('formatting variants parse to the canonical glyphs', () => {
       lines: [1, 1, 1],
     },
     {
-      name: 'another declaration before the font is skipped',
-      source: 'static const int unused = 3;\nconst char *title = "font";\n' + CANONICAL,
+      name: 'another declaration before the font, with a lone slash (a division), is skipped',
+      source: 'static const int unused = 6 / 2;\nconst char *title = "font";\n' + CANONICAL,
       lines: [4, 5, 6],
     },
   ];
