@@ -123,6 +123,19 @@ describe('wrong-pixel metric', () => {
     assert.throws(() => wrongPixelsPerGlyph([[1]], [[1], [0]]), /1 outputs for 2 targets/);
   });
 
+  test('the summary\'s mean, an empty summary, another threshold, and mismatched sizes named', () => {
+    assert.deepEqual(summarizeWrongPixels([0, 2, 2]), { perGlyph: [0, 2, 2], max: 2, total: 4, mean: 4 / 3 });
+    assert.deepEqual(summarizeWrongPixels([]), { perGlyph: [], max: 0, total: 0, mean: 0 });
+    // At threshold 0.25, 0.3 reads 1 and 0.2 reads 0; at the default 0.5 both read 0.
+    assert.equal(pixelDistance([0.3, 0.7], [0.2, 0.9], 0.25), 1);
+    assert.equal(pixelDistance([0.3, 0.7], [0.2, 0.9]), 0);
+    assert.deepEqual(wrongPixelsPerGlyph([[0.3, 0.2]], [[1, 1]], 0.25), [1]);
+    assert.equal(meetsCriterion([0, 2, 2], 2), true);
+    assert.equal(meetsCriterion([3, 2, 2], 2), false);
+    assert.throws(() => pixelDistance([1], [1, 0]), /pixelDistance: 1 pixels against 2/);
+    assert.throws(() => wrongPixelsPerGlyph([[1], [1, 0]], [[1], [1]]), /wrongPixelsPerGlyph: glyph 1 has 2 outputs for 1 pixels/);
+  });
+
   test('the report error is half the summed squared error', () => {
     assert.equal(reportError([[1, 0.5], [0, 0]], [[1, 0], [1, 1]]), (0.25 + 1 + 1) / 2);
   });

@@ -25,9 +25,10 @@ export function scratchDir(prefix: string): string {
 }
 
 /**
- * A skip reason for the training tests under `npm run mutate` (Stryker's tap runner sets
- * STRYKER_NAMESPACE): the mutation score is measured against the fast unit tests, else false.
+ * A skip reason for the slow tests under `npm run mutate` (Stryker's tap runner sets
+ * STRYKER_NAMESPACE): trainings, and Monte Carlo runs that the instrumented code makes ten times
+ * slower. The mutation score is measured against the fast unit tests; else false.
  */
 export const skipUnderMutation: string | false = process.env.STRYKER_NAMESPACE
-  ? 'a training test: npm run mutate measures the fast unit tests (README, Tests)'
+  ? 'slow under npm run mutate, which measures the fast unit tests (README, Tests)'
   : false;
