@@ -452,6 +452,11 @@ describe('formatting variants parse to the canonical glyphs', () => {
     { name: 'const uint8_t declaration', source: CANONICAL.replace('int const', 'const uint8_t') },
     { name: 'const int declaration, no space before [', source: CANONICAL.replace('int const Font3[3][7] = {', 'const int Font3[3][7]={') },
     { name: 'empty first dimension []', source: CANONICAL.replace('[3][7]', '[][7]') },
+    { name: 'empty second dimension [3][]', source: CANONICAL.replace('[3][7]', '[3][]') },
+    { name: 'form feeds and vertical tabs as spaces', source: CANONICAL.replace(/, 0x/g, ',\f0x').replace(/\}/g, '\v}'), lines: [2, 3, 4] },
+    { name: 'a block comment opened as /*/ (the slash is inside it)', source: CANONICAL.replace('{0x04, 0x04,', '{0x04, /*/ 0x99 */ 0x04,'), lines: [2, 3, 4] },
+    { name: 'a line comment on the last line, no newline after it', source: `${CANONICAL}// end of font` },
+    { name: 'a preprocessor line on the last line, no newline after it', source: `${CANONICAL}#endif` },
     { name: 'hex first dimension [0x03]', source: CANONICAL.replace('[3][7]', '[0x03][7]') },
     { name: 'trailing comma after the last row', source: CANONICAL.replace('0x1c}   // 0x62, b', '0x1c},   // 0x62, b') },
     { name: 'trailing comma after the last value of each row', source: CANONICAL.replace(/\}(,?)   \/\//g, ',}$1   //') },
@@ -552,8 +557,8 @@ describe('formatting variants parse to the canonical glyphs', () => {
       lines: [1, 1, 1],
     },
     {
-      name: 'another declaration before the font is skipped',
-      source: 'static const int unused = 3;\nconst char *title = "font";\n' + CANONICAL,
+      name: 'another declaration before the font, with a lone slash (a division), is skipped',
+      source: 'static const int unused = 6 / 2;\nconst char *title = "font";\n' + CANONICAL,
       lines: [4, 5, 6],
     },
   ];
@@ -604,6 +609,13 @@ describe('codes and labels', () => {
     assert.deepEqual(low.glyphs.map((g) => g.label), ['space', '!']);
     const high = parseFontHeader(`int const F[2][7] = {\n ${row},  // 0x7e\n ${row}  // 0x7f\n};\n`, 'x.h').F;
     assert.deepEqual(high.glyphs.map((g) => g.label), ['~', 'DEL']);
+  });
+
+  test('a decimal code in the comment is read as decimal, an uppercase 0X as hex', () => {
+    const source = CANONICAL.replace('// 0x60, `', '// 96, `').replace('// 0x61, a', '// 0X61 a');
+    const array = parseFontHeader(source, 'decimal.h').Font3;
+    assert.deepEqual(array.glyphs.map(content), CANONICAL_GLYPHS);
+    assert.deepEqual(array.warnings, []);
   });
 
   test('a comment that disagrees with the position warns with file:line and uses the position', () => {

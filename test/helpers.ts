@@ -23,3 +23,12 @@ export function scratchDir(prefix: string): string {
   scratchDirs.push(dir);
   return dir;
 }
+
+/**
+ * A skip reason for the slow tests under `npm run mutate` (Stryker's tap runner sets
+ * STRYKER_NAMESPACE): trainings, and Monte Carlo runs that the instrumented code makes ten times
+ * slower. The mutation score is measured against the fast unit tests; else false.
+ */
+export const skipUnderMutation: string | false = process.env.STRYKER_NAMESPACE
+  ? 'slow under npm run mutate, which measures the fast unit tests (README, Tests)'
+  : false;

@@ -43,6 +43,7 @@ describe('bit-flip noise', () => {
       assertRate(c.all / pixels, p, pixels, `flip rate at p=${p}`);
       assertRate(c.fromZero / c.zeros, p, c.zeros, `0 -> 1 at p=${p}`);
       assertRate(c.fromOne / c.ones, p, c.ones, `1 -> 0 at p=${p}`);
+      assert.equal(effectiveFlipRate({ kind: 'bit-flip', level: p }), p, 'the effective flip rate is p itself');
     }
   });
 
