@@ -3,10 +3,13 @@
  * rows of its results tables.
  */
 import {
-  checkFile, checkLayers, checkNullableString, declareParameters, DecodedGlyph, DecodedGrid, describeDecoded, ENGINE_NAMES, FASHION_MNIST_CLASSES,
-  GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, gridNeighbourChange, ImageDataset, knob, loadMnist, machineLoad, mnistPackageDir, NearestGlyphSummary,
-  ParameterError, ParameterValues, PeerOptions, PeerRun, peerUnavailable, runPeer, spreadIndices, subsetDataset, VAE_ACTIVATIONS, VaeEpochStats, VaeHistory,
+  Autoencoder, autoencoderDecoder, checkDirectory, checkFile, checkLayers, checkNullableString, declareParameters, decodeAndDescribe, decodeGridOverBox,
+  DecodedGlyph, DecodedGrid, describeDecoded, ENGINE_NAMES, isLetterLike, latentBox, letterLikeCriteria, priorSamples, randomLatentPoints, summarizeNearestGlyphs, FASHION_MNIST_CLASSES, GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, glyphDataset, GlyphImageRow, gridNeighbourChange, holdModels, ImageDataset,
+  knob, lineChart, loadMnist, machineLoad, mnistPackageDir, NearestGlyphSummary, ParameterError, ParameterValues, PeerOptions, PeerRun, peerUnavailable,
+  runPeer, splitImages, spreadIndices, subsetDataset, trainAutoencoder, TrainHistory, Vae, VAE_ACTIVATIONS, vaeDecoder, VaeEpochStats, VaeHistory,
+  wrongPixelsPerGlyph,
 } from '../index';
+import { PlotlyFigure } from '../figures/plotly';
 
 const positive = knob.integer(1, { min: 1 }).check;
 
@@ -74,7 +77,7 @@ const round = (value: number, digits: number): number => Number(value.toFixed(di
  */
 export async function loadData(params: Parameters) {
   const loaded = await loadMnist(params.dataSource === 'embedded' ? { source: 'embedded' }
-    : params.dataSource === 'idx' ? { source: 'idx', dataDir: params.dataDir }
+    : params.dataSource === 'idx' ? { source: 'idx', dataDir: checkDirectory('dataDir', params.dataDir) }
     : { source: 'download', cacheDir: params.cacheDir, onFile: (f) => console.log(`${f.file}: ${f.status} (${f.bytes} bytes)`) });
   for (const name of ['interpolateFrom', 'interpolateTo'] as const) {
     if (params[name] >= loaded.test.count) throw new ParameterError(`Parameter ${name} is ${params[name]}; it must be a test index below ${loaded.test.count}.`);
@@ -176,6 +179,99 @@ export function glyphModelRow(model: string, layers: number[], history: { epochs
     maxWrongPixels: Math.max(...wrongPixels), totalWrongPixels: wrongPixels.reduce((a, b) => a + b, 0),
     negElbo: last ? round(last.trainNegElbo, 3) : null, kl: last ? round(last.trainKl, 3) : null, seconds: round(history.seconds, 2),
   };
+}
+
+/** Ours and the peer's train and test −ELBO per epoch, on one chart. */
+export function peerCurves(ours: readonly { trainNegElbo: number; testNegElbo: number }[], peer: PeerRun): PlotlyFigure {
+  const y = (rows: readonly { trainNegElbo: number; testNegElbo: number }[], field: 'trainNegElbo' | 'testNegElbo') => rows.map((r) => r[field]);
+  return lineChart({
+    series: [
+      { name: 'ours: test −ELBO', y: y(ours, 'testNegElbo') }, { name: 'peer: test −ELBO', y: y(peer.epochs, 'testNegElbo'), dash: 'dash' },
+      { name: 'ours: train −ELBO', y: y(ours, 'trainNegElbo'), dash: 'dot' }, { name: 'peer: train −ELBO', y: y(peer.epochs, 'trainNegElbo'), dash: 'dashdot' },
+    ],
+    title: 'Ours and the PyTorch peer', xTitle: 'epoch', yTitle: 'nats per image',
+  });
+}
+
+/** The last part's two models of the glyphs, trained. */
+export interface GlyphModels { vae: Vae; autoencoder: Autoencoder; vaeLayers: number[]; vaeHistory: VaeHistory; aeHistory: TrainHistory }
+
+/**
+ * Trains the glyph VAE (every glyph in each step) and then notebook 01's autoencoder with its tuned
+ * defaults, early-stopping on the criterion; both are held, so that re-running frees the previous
+ * pair. Null when the VAE's training was interrupted: the autoencoder is then not trained.
+ */
+export async function trainGlyphModels(params: Parameters, glyphs: number[][], fontName: string): Promise<GlyphModels | null> {
+  const vaeLayers = [GLYPH_PIXELS, ...params.glyphVaeHidden, 2, ...[...params.glyphVaeHidden].reverse(), GLYPH_PIXELS];
+  const [vae] = holdModels('05-glyph-vae', [new Vae({ inputSize: GLYPH_PIXELS, hidden: params.glyphVaeHidden, latentSize: 2, activation: params.glyphVaeActivation, seed: params.seed })]);
+  const [autoencoder] = holdModels('05-glyph-ae', [new Autoencoder({ layers: params.glyphAeLayers, seed: params.seed })]);
+  const vaeHistory = await vae.train(glyphDataset(glyphs, fontName), {
+    epochs: params.glyphVaeEpochs, batchSize: glyphs.length, learningRate: params.glyphVaeLearningRate, seed: params.seed + 1, label: `glyph VAE ${vaeLayers.join('-')}`,
+  });
+  if (vaeHistory.stopReason === 'interrupted') {
+    console.warn(vaeHistory.message);
+    return null;
+  }
+  const aeHistory = await trainAutoencoder(autoencoder, glyphs, {
+    epochs: params.glyphAeEpochs, learningRate: params.glyphAeLearningRate, seed: params.seed, maxWrongPixels: params.maxWrongPixels,
+    label: `glyph AE ${params.glyphAeLayers.join('-')}`,
+  });
+  if (aeHistory.stopReason !== 'criterion') console.warn(aeHistory.message);
+  return { vae, autoencoder, vaeLayers, vaeHistory, aeHistory };
+}
+
+/**
+ * Both glyph models side by side, the VAE first: each one's reconstructions of the glyphs (the
+ * VAE's from its mean code), wrong pixels per glyph, glyph codes (the VAE's means), decoder, and
+ * its row of the `glyphModels` table.
+ */
+export function describeGlyphModels(models: GlyphModels, glyphs: number[][]) {
+  const data = glyphDataset(glyphs);
+  const vaeReconstructions = splitImages(models.vae.reconstruct(data), GLYPH_PIXELS);
+  const aeReconstructions = models.autoencoder.reconstructArray(glyphs);
+  const [vaeWrong, aeWrong] = [vaeReconstructions, aeReconstructions].map((r) => wrongPixelsPerGlyph(r, glyphs));
+  const lastEpoch = models.vaeHistory.epochs[models.vaeHistory.epochs.length - 1];
+  return [
+    { model: 'VAE', reconstructions: vaeReconstructions, wrong: vaeWrong, codes: models.vae.encodeMean(data), decode: vaeDecoder(models.vae),
+      row: glyphModelRow('VAE', models.vaeLayers, models.vaeHistory, vaeWrong, lastEpoch) },
+    { model: 'autoencoder', reconstructions: aeReconstructions, wrong: aeWrong, codes: models.autoencoder.encodeArray(glyphs), decode: autoencoderDecoder(models.autoencoder),
+      row: glyphModelRow('autoencoder', models.autoencoder.layers, models.aeHistory, aeWrong, null) },
+  ];
+}
+
+export type DescribedGlyphModel = ReturnType<typeof describeGlyphModels>[number];
+
+/**
+ * The two glyph models' latent planes over one box (the glyph codes of `glyphBoxFrom`, widened by
+ * `boxMargin`): each decoder's grid over it with its `glyphGrids` row, then `glyphSampleCount`
+ * draws of each model, the VAE's from its prior and the autoencoder's (which has none) uniform in
+ * the box, described against the glyphs, with their `glyphSamples` rows.
+ */
+export function compareGlyphPlanes(models: readonly DescribedGlyphModel[], glyphs: number[][], params: Parameters) {
+  const [vae, autoencoder] = models;
+  const box = latentBox({ vae: vae.codes, autoencoder: autoencoder.codes, both: [...vae.codes, ...autoencoder.codes] }[params.glyphBoxFrom], params.boxMargin);
+  const criteria = letterLikeCriteria(glyphs, params.newLetterMinConfidence);
+  const letterLike = (d: DecodedGlyph) => isLetterLike(d, criteria);
+  const grids = models.map(({ model, decode }) => {
+    const grid = decodeGridOverBox(decode, box, params.glyphGridSize);
+    return { model, grid, row: glyphGridRow(model, grid, glyphs, letterLike, params.maxWrongPixels) };
+  });
+  const draws = [
+    { drawnFrom: 'prior N(0, I)', points: priorSamples(params.glyphSampleCount, 2, params.seed + 7) },
+    { drawnFrom: 'uniform in the box', points: randomLatentPoints(box, params.glyphSampleCount, params.seed + 7) },
+  ];
+  const summaryOptions = { reproduceMax: params.maxWrongPixels, newMin: params.newLetterMinDistance, letterLike };
+  const samples = models.map(({ model, decode }, i) => {
+    const decoded = decodeAndDescribe(decode, draws[i].points, glyphs);
+    return { model, decoded, row: glyphSampleRow(model, draws[i].drawnFrom, summarizeNearestGlyphs(decoded, summaryOptions)) };
+  });
+  return { box, letterLike, grids, samples };
+}
+
+/** Two mosaic lines: decoded glyphs (wrong pixels against their nearest training glyph coloured), and those nearest glyphs under them. */
+export function besideNearest(decoded: readonly DecodedGlyph[], glyphs: ReadonlyArray<ArrayLike<number>>, label: string): GlyphImageRow[] {
+  const nearest = decoded.map((d) => glyphs[d.nearest.index]);
+  return [{ images: decoded.map((d) => d.probabilities), targets: nearest, label }, { images: nearest, label: 'nearest training glyph' }];
 }
 
 /** A row of the `glyphGrids` table: continuity and completeness of one decoder's grid over the box. */
