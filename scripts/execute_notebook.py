@@ -67,10 +67,13 @@ def main() -> int:
 
 
 def failing_cell(nb) -> int | None:
-    """Index (0-based, counting every cell) of the last code cell that ran."""
+    """Index (0-based, counting every cell) of the last code cell that started.
+
+    nbclient stamps a cell's metadata when the kernel starts it; a cell whose kernel died or timed
+    out never gets an execution count, so the count alone would name the cell before it."""
     last = None
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+        if cell.cell_type == "code" and (cell.get("execution_count") is not None or cell.get("metadata", {}).get("execution")):
             last = index
     return last
 

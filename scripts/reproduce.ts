@@ -66,6 +66,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** The last lines a dead kernel wrote to stderr (where Node prints a fatal error), or '' when it wrote none. */
+function kernelLastWords(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter((l) => l.trim() !== '').slice(-4);
+  return lines.length ? ` (the kernel's last stderr lines: ${lines.join(' | ').slice(0, 600)})` : '';
+}
+
 function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -104,7 +110,9 @@ async function run(file: string, overrides: Overrides, quick: boolean, env: Node
       const cell = verdict.cell === null || verdict.cell === undefined ? ''
         : ` in cell ${verdict.cell + 1}${verdict.line ? `, line ${verdict.line}` : ''}${verdict.source ? ` (\`${verdict.source}\`)` : ''}`;
       if (fs.existsSync(executed)) fs.copyFileSync(executed, path.join(reportsDir, `${name}.failed.ipynb`));
-      return { notebook: file, ok: false, seconds: (Date.now() - started) / 1000, detail: `failed${cell}: ${verdict.error}` };
+      // A kernel that died leaves no error in the notebook: its last words are on the executor's stderr.
+      const lastWords = /DeadKernelError/.test(verdict.error ?? '') ? kernelLastWords(execution.stderr) : '';
+      return { notebook: file, ok: false, seconds: (Date.now() - started) / 1000, detail: `failed${cell}: ${verdict.error}${lastWords}` };
     }
     if (!fs.existsSync(results)) {
       return { notebook: file, ok: false, seconds: (Date.now() - started) / 1000, detail: 'ran but wrote no results file (does it call run.save()?)' };
