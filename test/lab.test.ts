@@ -166,6 +166,9 @@ describe('notebook 06, its HTML export opened from disk', { skip: browserTestSki
     const results = JSON.parse(fs.readFileSync(path.join(reports, '06-lab.json'), 'utf8'));
     const [library] = results.tables.library as { epochsToCriterion: number | null }[];
     assert.ok(library.epochsToCriterion !== null, 'the library run of the same model met the criterion');
+    const executedLab = JSON.parse(fs.readFileSync(path.join(reports, '06-lab.ipynb'), 'utf8')) as { cells: { outputs?: { text?: string | string[]; data?: Record<string, unknown> }[] }[] };
+    const echoed = executedLab.cells.flatMap((c) => c.outputs ?? []).filter((o) => /DataFrame \{/.test(`${[o.text ?? []].flat().join('')}${String(o.data?.['text/plain'] ?? '')}`));
+    assert.equal(echoed.length, 0, 'the table is not echoed a second time as a DataFrame dump');
 
     const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
     try {

@@ -384,6 +384,8 @@ describe('notebook 05 (VAE on MNIST and on the glyphs), quick parameters', () =>
     const executed = JSON.parse(fs.readFileSync(path.join(reports, '05-vae-mnist.ipynb'), 'utf8'));
     const outputs = executed.cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? []) as { data?: Record<string, unknown>; text?: string[] }[];
     assert.ok(outputs.filter((o) => o.data?.['image/png']).length >= 8, 'the mosaics are shown');
+    const echoed = outputs.filter((o) => /DataFrame \{/.test(`${[o.text ?? []].flat().join('')}${String(o.data?.['text/plain'] ?? '')}`));
+    assert.equal(echoed.length, 0, 'no table is echoed a second time as a DataFrame dump');
     const markdown = outputs.map((o) => o.data?.['text/markdown']).filter(Boolean).join('\n');
     assert.match(markdown, /Bounds on −log p\(x\)/);
     assert.match(markdown, new RegExp(`test −ELBO \\*\\*${(final.testNegElbo as number).toFixed(2)} nats\\*\\*`), 'the conclusions quote the results');
