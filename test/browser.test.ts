@@ -17,7 +17,7 @@ import type { Browser, Page } from 'playwright-core';
 import { decodePng } from '../lib/png';
 import { FIGURES_MANIFEST, FigureEntry, INDEX_MAX_ROWS, fileSafeName, keyTable, launchChromium, waitForPlots } from '../scripts/report';
 import { PNG_SIGNATURE, PageWatch, browserTestSkip, screenshot } from './browser-helpers';
-import { projectRoot, scratchDir } from './helpers';
+import { packedScripts, projectRoot, scratchDir } from './helpers';
 
 const reproduceScript = path.join(projectRoot, 'build', 'scripts', 'reproduce.js');
 const notebooksDir = path.join(projectRoot, 'notebooks');
@@ -177,7 +177,9 @@ describe('the report in headless Chromium', { skip }, () => {
           // A notebook without Plotly figures (06, the lab) needs no plotly.js at all.
           const wanted = /class=\\?"ts-plotly\\?"/.test(text) ? 1 : 0;
           assert.equal(copies.length, wanted, `${name}.${ext}: ${wanted} copy of plotly.js, not ${copies.length}`);
-          assert.ok(!wanted || text.includes('?module.exports=') && !text.includes('webpackUniversalModuleDefinition'), `${name}.${ext}: an official minified build`);
+          const unpacked = packedScripts(text).join('\n');
+          assert.equal(plotlyCopies(unpacked).length, wanted, `${name}.${ext}: the packed copy is plotly.js`);
+          assert.ok(!wanted || unpacked.includes('?module.exports=') && !unpacked.includes('webpackUniversalModuleDefinition'), `${name}.${ext}: an official minified build`);
           // The issue's bounds for a full run hold for the quick presets with room to spare.
           const bytes = fs.statSync(file).size;
           assert.ok(bytes <= (ext === 'ipynb' ? 2.5e6 : 3e6), `${name}.${ext}: ${bytes} bytes`);

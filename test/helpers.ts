@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 
 /** build/test -> the project root. */
 export const projectRoot = path.resolve(__dirname, '..', '..');
@@ -32,3 +33,12 @@ export function scratchDir(prefix: string): string {
 export const skipUnderMutation: string | false = process.env.STRYKER_NAMESPACE
   ? 'slow under npm run mutate, which measures the fast unit tests (README, Tests)'
   : false;
+
+/**
+ * The scripts that `text` (an output, a notebook file or an HTML export) carries gzip-packed
+ * (display.packedBundleElement), unpacked as the browser would. Base64 needs no escaping in JSON, so
+ * the payload reads the same in a .ipynb file, only its quotes escaped.
+ */
+export function packedScripts(text: string): string[] {
+  return [...text.matchAll(/var packed = \\?"([A-Za-z0-9+/=]+)\\?";/g)].map((m) => zlib.gunzipSync(Buffer.from(m[1], 'base64')).toString('utf8'));
+}

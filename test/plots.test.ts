@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import * as zlib from 'node:zlib';
-import { scratchDir } from './helpers';
+import { packedScripts, scratchDir } from './helpers';
 
 import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from '../lib/font';
 import { decodePng, encodePng, savePng, type PngFilter } from '../lib/png';
@@ -325,20 +325,24 @@ const FAKE_UMD_PLOTLY = `(function webpackUniversalModuleDefinition(root, factor
 })(self, function() { return { version: 'fake', banner: "</script><p>" }; });`;
 
 describe('Plotly loader', () => {
-  test('contains plotly.js once, inside the define-hiding wrapper', () => {
+  test('contains plotly.js once, gzip-packed, inside the define-hiding wrapper', () => {
     const source = plotlySource();
     const html = plotlyLoaderHtml();
     assert.ok(source.length > 1_000_000);
-    assert.ok(html.includes(source), 'the whole bundle is embedded verbatim');
-    assert.equal(plotlyCopies(html).length, 1, 'one copy of the bundle');
-    assert.ok(isMinified(html), 'an official minified build');
-    assert.equal(html.split('webpackUniversalModuleDefinition').length - 1, source.split('webpackUniversalModuleDefinition').length - 1);
+    assert.ok(html.length < source.length / 2, `the loader (${html.length} bytes) is under half the bundle (${source.length})`);
+    const [unpacked, ...more] = packedScripts(html);
+    assert.equal(more.length, 0, 'one packed script');
+    assert.ok(unpacked.includes(source), 'the whole bundle is packed verbatim');
+    assert.equal(plotlyCopies(unpacked).length, 1, 'one copy of the bundle');
+    assert.deepEqual(plotlyCopies(html), ['* plotly.js (cartesian - minified) v2.35.3'], 'its banner readable in the output');
+    assert.ok(isMinified(unpacked), 'an official minified build');
     assert.match(html, /^<script type="text\/javascript">/);
     assert.match(html, /<\/script>$/);
-    assert.equal(html.match(/<\/script/gi)?.length, 1, 'nothing in the bundle closes the script early');
-    assert.ok(html.indexOf('var names = ["define", "module", "exports"]') < html.indexOf(source));
-    assert.doesNotThrow(() => new vm.Script(scriptBodies(html)[0]), 'the wrapped bundle still parses');
-    assert.ok(html.lastIndexOf('} finally {') > html.indexOf(source) + source.length - 1, 'restored after the bundle');
+    assert.equal(html.match(/<\/script/gi)?.length, 1, 'nothing in the loader closes the script early');
+    assert.ok(unpacked.indexOf('var names = ["define", "module", "exports"]') < unpacked.indexOf(source));
+    assert.doesNotThrow(() => new vm.Script(scriptBodies(html)[0]), 'the loader parses');
+    assert.doesNotThrow(() => new vm.Script(unpacked), 'the wrapped bundle parses');
+    assert.ok(unpacked.lastIndexOf('} finally {') > unpacked.indexOf(source) + source.length - 1, 'restored after the bundle');
   });
 
   test('AE_PLOTLY_BUNDLE picks the partial bundle by default and the full one on request', () => {
@@ -356,18 +360,31 @@ describe('Plotly loader', () => {
     }
   });
 
-  test('under RequireJS, Plotly becomes a global and define/module/exports come back', () => {
+  test('under RequireJS, Plotly becomes a global once unpacked, and define/module/exports come back', async () => {
     const html = plotlyLoaderHtml(FAKE_UMD_PLOTLY);
     const [body] = scriptBodies(html);
     assert.ok(body, 'one script');
-    assert.ok(!body.includes('</script>'), 'a </script> in the source is escaped');
+    assert.ok(!packedScripts(html)[0].includes('</script>'), 'a </script> in the source is escaped');
     const defineCalls: unknown[] = [];
     const define = Object.assign((...args: unknown[]) => { defineCalls.push(args); }, { amd: {} });
     const exportsObject = {};
-    const context: Record<string, unknown> = { define, exports: exportsObject };
+    let added = 0;
+    // What a page gives the loader: atob, Blob, Response and DecompressionStream, and a document whose
+    // script elements run as they are added.
+    const context: Record<string, unknown> = {
+      define, exports: exportsObject, atob, Blob, Response, DecompressionStream: (globalThis as Record<string, unknown>).DecompressionStream, console,
+      document: { head: { appendChild: (script: { text: string }) => { added++; vm.runInContext(script.text, context); } }, createElement: () => ({ text: '' }) },
+    };
     context.window = context;
     context.self = context;
-    vm.runInNewContext(body, context);
+    vm.createContext(context);
+    const runLoader = async (): Promise<void> => {
+      vm.runInContext(body, context);
+      for (let i = 0; i < 200 && context.Plotly === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    await runLoader();
+    assert.equal(added, 1, 'the unpacked bundle ran as one script element');
     assert.deepEqual(defineCalls, [], 'RequireJS never saw Plotly');
     assert.equal((context.Plotly as { version: string }).version, 'fake');
     assert.equal((context.Plotly as { banner: string }).banner, '</script><p>', 'the escape does not change the string');
@@ -375,10 +392,11 @@ describe('Plotly loader', () => {
     assert.equal(context.exports, exportsObject);
     assert.ok(!('module' in context), 'an absent global stays absent');
 
-    // A second run (another copy of the loader output) keeps the first Plotly.
+    // A second run (another copy of the loader output) keeps the first Plotly and adds nothing.
     const first = context.Plotly;
-    vm.runInNewContext(body, context);
+    await runLoader();
     assert.equal(context.Plotly, first);
+    assert.equal(added, 1);
   });
 });
 

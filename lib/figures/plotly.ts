@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { escapeHtml, globalBundleElement, notebookDisplay } from '../display';
+import { escapeHtml, notebookDisplay, packedBundleElement } from '../display';
 import { CAPTION_STYLE, captionHtml } from './caption';
 
 export type PlotlyTrace = Record<string, unknown>;
@@ -113,9 +113,17 @@ export function plotNumber(v: number): number {
  * Plotly as an anonymous module (or fail with "Mismatched anonymous define()"). So the script hides
  * define/module/exports while plotly runs and restores them afterwards, even if plotly throws.
  * An existing window.Plotly (another output, a Plotly extension) is kept rather than replaced.
+ * The bundle travels gzip-compressed (packedBundleElement): it is most of a notebook's bytes.
  */
 export function plotlyLoaderHtml(source: string = plotlySource()): string {
-  return globalBundleElement([source], 'typeof window.Plotly !== "undefined"');
+  return packedBundleElement(source, 'typeof window.Plotly !== "undefined"', plotlyBanner(source));
+}
+
+/** The bundle's licence comment on one line: "plotly.js (cartesian - minified) v2.35.3 · Copyright … · Licensed under the MIT license". */
+function plotlyBanner(source: string): string {
+  const comment = /^\/\*\*([\s\S]*?)\*\//.exec(source);
+  const lines = comment ? comment[1].split('\n').map((l) => l.replace(/^\s*\*\s?/, '').trim()).filter(Boolean) : [];
+  return lines.length ? lines.join(' · ') : 'plotly.js';
 }
 
 let plotlyShown = false;
