@@ -62,6 +62,34 @@ test('a failing notebook does not stop the others; the summary names it, its cel
   }
 });
 
+test('a kernel that dies is reported in the cell it was running, with its last words on stderr', () => {
+  const notebooks = fs.mkdtempSync(path.join(projectRoot, '.test-notebooks-'));
+  const reports = scratchDir('ae-dying-');
+  try {
+    const dying = {
+      cells: [
+        { cell_type: 'code', metadata: { tags: ['parameters'] }, execution_count: null, outputs: [], source: 'let code = 7;' },
+        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'console.log("still alive");' },
+        // Written to the process's own stderr (fd 2), where Node prints a fatal error, not to the cell's output.
+        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'console.log("about to die");\nrequire("fs").writeSync(2, "last words before exiting\\n");\nprocess.exit(code);' },
+        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'console.log("never run");' },
+      ],
+      metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+      nbformat: 4, nbformat_minor: 5,
+    };
+    fs.writeFileSync(path.join(notebooks, '00-dying.ipynb'), JSON.stringify(dying));
+    const run = spawnSync(process.execPath, [path.join(projectRoot, 'build', 'scripts', 'reproduce.js'), '00'], {
+      cwd: projectRoot, encoding: 'utf8', env: { ...process.env, AE_REPORTS_DIR: reports, AE_NOTEBOOKS_DIR: notebooks },
+    });
+    const output = `${run.stdout}\n${run.stderr}`;
+    assert.equal(run.status, 1, output);
+    assert.match(output, /00-dying\.ipynb failed in cell 3 \(`console\.log\("about to die"\);`\): DeadKernelError/, 'the cell that was running, not the one before');
+    assert.match(output, /the kernel's last stderr lines: .*last words before exiting/);
+  } finally {
+    fs.rmSync(notebooks, { recursive: true, force: true });
+  }
+});
+
 test('a long VAE run keeps the tensor count flat and its memory from growing epoch after epoch', async () => {
   // The full 30-epoch default is measured by hand (README: peak kernel RSS); here a shorter run on
   // part of the data checks the property that bound rests on: nothing accumulates per epoch.
