@@ -120,6 +120,8 @@ describe('wrong-pixel metric', () => {
     assert.equal(meetsCriterion([0, 1, 1], 1), true);
     assert.equal(meetsCriterion([0, 2, 1], 1), false);
     assert.equal(pixelDistance([1, 0, 1], [0.9, 0.6, 0.2]), 2);
+    assert.equal(pixelDistance([0.5, 0.4], [1, 0]), 0, 'a value at the threshold is ink, in the first image');
+    assert.equal(pixelDistance([1, 0], [0.5, 0.4]), 0, 'and in the second');
     assert.throws(() => wrongPixelsPerGlyph([[1]], [[1], [0]]), /1 outputs for 2 targets/);
   });
 

@@ -93,6 +93,20 @@ describe('the ideal decoder', () => {
     assert.throws(() => posteriorDenoiser(code, { noise: 'bit-flip', level: 0.1 })([[1, 0]]), /posteriorDenoiser: a noisy glyph has 2 pixels; the glyphs have 6/);
   });
 
+  test('the posterior mean: salt-pepper at v = 1 is the mean glyph, a glyph pixel of 0.5 counts as ink, the threshold gives zeros too', () => {
+    const three = [[0, 0, 1, 1], [0, 1, 1, 0], [1, 1, 1, 0]];
+    // v = 1 replaces every pixel by a fair coin: the input says nothing, every glyph has posterior 1/3.
+    for (const y of [[0, 0, 0, 0], [1, 0, 1, 1]]) {
+      const [mean] = posteriorDenoiser(three, { noise: 'salt-pepper', level: 1 })([y]);
+      [1 / 3, 2 / 3, 1, 1 / 3].forEach((want, i) => assert.ok(Math.abs(mean[i] - want) < 1e-12, `pixel ${i}: ${mean[i]}`));
+    }
+    // Posterior 1/2 on each of two glyphs; the first's 0.5 pixel counts as ink like a 1.
+    const [half] = posteriorDenoiser([[0.5, 0, 1, 0], [0, 0, 1, 1]], { noise: 'bit-flip', level: 0.2 })([[0, 0, 1, 0.4]]);
+    assert.ok(Math.abs(half[0] - 0.5) < 1e-12 && half[1] === 0 && Math.abs(half[2] - 1) < 1e-12, `${half}`);
+    const [cut] = posteriorDenoiser([[0, 0, 1, 1], [1, 1, 1, 1]], { noise: 'bit-flip', level: 0.1, threshold: 0.5 })([[0, 0, 1, 1]]);
+    assert.deepEqual(cut, [0, 0, 1, 1], 'pixels whose posterior is below the threshold read 0');
+  });
+
   test('the posterior mean: exact values for salt-pepper (flip rate v / 2), a certain flip, a tie at the threshold, no overflow', () => {
     const pair = [[0, 0, 0, 0], [1, 1, 1, 1]];
     // Salt-pepper v = 0.2 flips with q = 0.1: [1, 0, 0, 0] has likelihoods q (1-q)^3 and q^3 (1-q): P(glyph 1 | y) = q^2 / (q^2 + (1-q)^2).

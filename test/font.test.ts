@@ -618,6 +618,20 @@ describe('codes and labels', () => {
     assert.deepEqual(array.warnings, []);
   });
 
+  test('a row-end comment that does not start with a code is no label; the label is what follows the code, a comma aside', () => {
+    const row = '{0x04, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00}';
+    const source = `int const F[3][7] = {\n ${row},  // see 0x51, Q\n ${row},  // 0x42,B\n ${row}   // 0x43(C)\n};\n`;
+    const array = parseFontHeader(source, 'comments.h').F;
+    assert.deepEqual(array.glyphs.map((g) => [g.code, g.label]), [[0x41, 'A'], [0x42, 'B'], [0x43, '(C)']]);
+    assert.deepEqual(array.warnings, []);
+  });
+
+  test('codes past 0x7e are named by their hex code', () => {
+    const row = '{0x04, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00}';
+    const array = parseFontHeader(`int const F[2][7] = {\n ${row},  // 0x7f\n ${row}\n};\n`, 'high.h').F;
+    assert.deepEqual(array.glyphs.map((g) => [g.code, g.label]), [[0x7f, 'DEL'], [0x80, '0x80']]);
+  });
+
   test('a comment that disagrees with the position warns with file:line and uses the position', () => {
     const source = CANONICAL.replace('// 0x61, a', '// 0x71, a');
     const array = parseFontHeader(source, 'wrong.h').Font3;
@@ -765,6 +779,43 @@ describe('malformed input is rejected with file:line: reason', () => {
 // ---------------------------------------------------------------------------------------------
 // loadFont
 // ---------------------------------------------------------------------------------------------
+
+describe('what the parser reads around a font', () => {
+  const row = '{0x04, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00}';
+  const font = `int const F[1][7] = {\n ${row}\n};\n`;
+
+  test('a product, a comment holding a bracket, declarations without an initializer list, and comment lines between rows', () => {
+    const before = [
+      'int const scale = 2*3;',
+      'int junk // [',
+      ';',
+      'extern int const Other[2][7];',
+      'int const Aliased[2][7] = TABLE;',
+    ].join('\n');
+    const between = `int const G[2][7] = {   // the glyphs\n // first\n ${row},\n // second\n ${row}\n};\n`;
+    const arrays = parseFontHeader(`${before}\n${font}${between}`, 'around.h');
+    assert.deepEqual(Object.keys(arrays), ['F', 'G']);
+    assert.deepEqual(arrays.F.glyphs[0].rows, [0x04, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00]);
+    assert.equal(arrays.G.glyphs.length, 2);
+  });
+
+  test('a line comment between the name and its sizes leaves no declaration the parser reads', () => {
+    assertFontError(`int const F // the font\n[1][7] = {\n ${row}\n};\n`, 'split.h', null, /no font array found/);
+  });
+
+  test('a size with two numbers, and a file ending right after a row', () => {
+    assertFontError(`int const F[1 2][7] = {\n ${row}\n};\n`, 'size.h', 1, /malformed size in declaration of F/);
+    assertFontError(`int const F[1][7] = {\n ${row}`, 'open.h', 1, /the brace opened here for F is never closed/);
+  });
+
+  test('numbers: a digit string is decimal even with a 0 inside, anything else that is not a whole C literal is refused', () => {
+    const withFirst = (v: string): string => `int const F[1][7] = {\n {${v}, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00}\n};\n`;
+    assert.equal(parseFontHeader(withFirst('100'), 'dec.h').F.glyphs[0].rows[0], 100 & 0x1f, '100 is decimal (4 in the low 5 bits), not octal');
+    for (const bad of ['0x1fg', '000x1f', '0b12', '000b1', '017z']) {
+      assertFontError(withFirst(bad), 'bad.h', 2, new RegExp(`"${bad}" is not a number`));
+    }
+  });
+});
 
 describe('loadFont', () => {
   const twoArrays =

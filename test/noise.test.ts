@@ -178,6 +178,20 @@ describe('the tensor corruptor (trainAutoencoder corruptInputs)', () => {
   });
 });
 
+describe('one stream across calls', () => {
+  test('two tensor corruptions in a row draw what the row sampler draws for the same rows in turn (no draw lost or added)', () => {
+    const first = [[0, 1, 1, 0, 1], [1, 0, 0, 1, 0]];
+    const second = [[1, 1, 0, 0, 1]];
+    for (const spec of [noiseSpec('bit-flip', 0.3), noiseSpec('salt-pepper', 0.4), noiseSpec('gaussian', 0.5)] as NoiseSpec[]) {
+      const fromTensors = seededRandom(21);
+      const a = tf.tidy(() => corruptTensor(tf.tensor2d(first), spec, fromTensors).arraySync());
+      const b = tf.tidy(() => corruptTensor(tf.tensor2d(second), spec, fromTensors).arraySync());
+      const fromRows = addNoise([...first, ...second], spec, seededRandom(21));
+      [...a, ...b].forEach((row, r) => row.forEach((v, i) => assert.ok(Math.abs(v - fromRows[r][i]) < 1e-6, `${spec.kind} row ${r} pixel ${i}: ${v} against ${fromRows[r][i]}`)));
+    }
+  });
+});
+
 describe('validation', () => {
   test('levels out of range are rejected with the parameter and value named', () => {
     assert.throws(() => flipBits(glyphs, 1.5, seededRandom(1)), /p \(bit-flip probability\) is 1\.5; it must be a probability from 0 to 1/);

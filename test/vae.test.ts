@@ -178,6 +178,20 @@ describe('VAE pieces', () => {
     vae.dispose();
     assert.equal(tf.memory().numTensors, before);
   });
+  test('the log-likelihood estimate frees every tensor it makes, and refuses k or maxRows below 1', () => {
+    const vae = new Vae({ inputSize: 6, hidden: [4], latentSize: 2, seed: 5 });
+    const data: ImageDataset = { images: Float32Array.from({ length: 5 * 6 }, (_, i) => (i * 7) % 3 / 2), labels: new Uint8Array(5), count: 5, rows: 2, cols: 3, name: 'five tiny images' };
+    try {
+      vae.logLikelihood(data, 3, { maxRows: 6 });
+      const before = tf.memory().numTensors;
+      for (let run = 0; run < 3; run++) vae.logLikelihood(data, 3, { maxRows: 6 });
+      assert.equal(tf.memory().numTensors, before, 'the same tensor count after three estimates (two chunks each)');
+      assert.throws(() => vae.logLikelihood(data, 0), /k/);
+      assert.throws(() => vae.logLikelihood(data, 3, { maxRows: 0 }), /maxRows/);
+    } finally {
+      vae.dispose();
+    }
+  });
 });
 
 describe('VAE training', () => {
