@@ -31,21 +31,25 @@ test('an interrupted reproduce exits 130 and keeps the last good report', async 
   assert.deepEqual(fs.readdirSync(path.join(projectRoot, 'notebooks')).filter((f) => f.includes(`.reproduce-${child.pid}.`)), [], 'no temporary notebook left');
 });
 
+/** A tslab notebook of a parameters cell and code cells, written to `file`. */
+function writeNotebook(file: string, parameters: string, sources: string[]): void {
+  const cell = (source: string, tags?: string[]) => ({ cell_type: 'code', metadata: tags ? { tags } : {}, execution_count: null, outputs: [], source });
+  fs.writeFileSync(file, JSON.stringify({
+    cells: [cell(parameters, ['parameters']), ...sources.map((source) => cell(source))],
+    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    nbformat: 4, nbformat_minor: 5,
+  }));
+}
+
 test('a failing notebook does not stop the others; the summary names it, its cell and its error', () => {
   // The folder sits in the project's root so that the notebooks' ../build/lib and ../data resolve.
   const notebooks = fs.mkdtempSync(path.join(projectRoot, '.test-notebooks-'));
   const reports = scratchDir('ae-failing-');
   try {
-    const broken = {
-      cells: [
-        { cell_type: 'code', metadata: { tags: ['parameters'] }, execution_count: null, outputs: [], source: 'let level = 1;' },
-        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'import * as ae from "../build/lib";\nconsole.log(ae.GLYPH_PIXELS);' },
-        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'throw new Error(`level ${level} broke on purpose`);' },
-      ],
-      metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-      nbformat: 4, nbformat_minor: 5,
-    };
-    fs.writeFileSync(path.join(notebooks, '00-broken.ipynb'), JSON.stringify(broken));
+    writeNotebook(path.join(notebooks, '00-broken.ipynb'), 'let level = 1;', [
+      'import * as ae from "../build/lib";\nconsole.log(ae.GLYPH_PIXELS);',
+      'throw new Error(`level ${level} broke on purpose`);',
+    ]);
     fs.copyFileSync(path.join(projectRoot, 'notebooks', '01-layer-count.ipynb'), path.join(notebooks, '01-layer-count.ipynb'));
     const run = spawnSync(process.execPath, [path.join(projectRoot, 'build', 'scripts', 'reproduce.js'), '--quick'], {
       cwd: projectRoot, encoding: 'utf8', env: { ...process.env, AE_REPORTS_DIR: reports, AE_NOTEBOOKS_DIR: notebooks },
@@ -66,18 +70,12 @@ test('a kernel that dies is reported in the cell it was running, with its last w
   const notebooks = fs.mkdtempSync(path.join(projectRoot, '.test-notebooks-'));
   const reports = scratchDir('ae-dying-');
   try {
-    const dying = {
-      cells: [
-        { cell_type: 'code', metadata: { tags: ['parameters'] }, execution_count: null, outputs: [], source: 'let code = 7;' },
-        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'console.log("still alive");' },
-        // Written to the process's own stderr (fd 2), where Node prints a fatal error, not to the cell's output.
-        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'console.log("about to die");\nrequire("fs").writeSync(2, "last words before exiting\\n");\nprocess.exit(code);' },
-        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'console.log("never run");' },
-      ],
-      metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-      nbformat: 4, nbformat_minor: 5,
-    };
-    fs.writeFileSync(path.join(notebooks, '00-dying.ipynb'), JSON.stringify(dying));
+    writeNotebook(path.join(notebooks, '00-dying.ipynb'), 'let code = 7;', [
+      'console.log("still alive");',
+      // Written to the process's own stderr (fd 2), where Node prints a fatal error, not to the cell's output.
+      'console.log("about to die");\nrequire("fs").writeSync(2, "last words before exiting\\n");\nprocess.exit(code);',
+      'console.log("never run");',
+    ]);
     const run = spawnSync(process.execPath, [path.join(projectRoot, 'build', 'scripts', 'reproduce.js'), '00'], {
       cwd: projectRoot, encoding: 'utf8', env: { ...process.env, AE_REPORTS_DIR: reports, AE_NOTEBOOKS_DIR: notebooks },
     });
