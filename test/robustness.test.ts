@@ -41,51 +41,55 @@ function writeNotebook(file: string, parameters: string, sources: string[]): voi
   }));
 }
 
-test('a failing notebook does not stop the others; the summary names it, its cell and its error', () => {
+/** Runs `body` with a fresh notebooks folder (removed afterwards) and a scratch reports folder. */
+function inNotebookFolder(reportsPrefix: string, body: (notebooks: string, reports: string) => void): void {
   // The folder sits in the project's root so that the notebooks' ../build/lib and ../data resolve.
   const notebooks = fs.mkdtempSync(path.join(projectRoot, '.test-notebooks-'));
-  const reports = scratchDir('ae-failing-');
   try {
+    body(notebooks, scratchDir(reportsPrefix));
+  } finally {
+    fs.rmSync(notebooks, { recursive: true, force: true });
+  }
+}
+
+/** `reproduce` over the notebooks of `notebooks` into `reports`, its stdout and stderr as one text. */
+function reproduceFrom(notebooks: string, reports: string, args: string[]) {
+  const run = spawnSync(process.execPath, [path.join(projectRoot, 'build', 'scripts', 'reproduce.js'), ...args], {
+    cwd: projectRoot, encoding: 'utf8', env: { ...process.env, AE_REPORTS_DIR: reports, AE_NOTEBOOKS_DIR: notebooks },
+  });
+  return { run, output: `${run.stdout}\n${run.stderr}` };
+}
+
+test('a failing notebook does not stop the others; the summary names it, its cell and its error', () => {
+  inNotebookFolder('ae-failing-', (notebooks, reports) => {
     writeNotebook(path.join(notebooks, '00-broken.ipynb'), 'let level = 1;', [
       'import * as ae from "../build/lib";\nconsole.log(ae.GLYPH_PIXELS);',
       'throw new Error(`level ${level} broke on purpose`);',
     ]);
     fs.copyFileSync(path.join(projectRoot, 'notebooks', '01-layer-count.ipynb'), path.join(notebooks, '01-layer-count.ipynb'));
-    const run = spawnSync(process.execPath, [path.join(projectRoot, 'build', 'scripts', 'reproduce.js'), '--quick'], {
-      cwd: projectRoot, encoding: 'utf8', env: { ...process.env, AE_REPORTS_DIR: reports, AE_NOTEBOOKS_DIR: notebooks },
-    });
-    const output = `${run.stdout}\n${run.stderr}`;
+    const { run, output } = reproduceFrom(notebooks, reports, ['--quick']);
     assert.equal(run.status, 1, output);
     assert.match(output, /1 of 2 notebook\(s\) succeeded/);
     assert.match(output, /00-broken\.ipynb failed in cell 3, line 1 \(`throw new Error\(`level \$\{level\} broke on purpose`\);`\): Error: level 1 broke on purpose/);
     assert.ok(fs.existsSync(path.join(reports, '01-layer-count.json')), 'the notebook after the failing one still ran');
     assert.ok(!fs.existsSync(path.join(reports, '00-broken.json')), 'no results from the failed notebook');
     assert.ok(fs.existsSync(path.join(reports, '00-broken.failed.ipynb')), 'its executed copy is kept aside for reading the error');
-  } finally {
-    fs.rmSync(notebooks, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a kernel that dies is reported in the cell it was running, with its last words on stderr', () => {
-  const notebooks = fs.mkdtempSync(path.join(projectRoot, '.test-notebooks-'));
-  const reports = scratchDir('ae-dying-');
-  try {
+  inNotebookFolder('ae-dying-', (notebooks, reports) => {
     writeNotebook(path.join(notebooks, '00-dying.ipynb'), 'let code = 7;', [
       'console.log("still alive");',
       // Written to the process's own stderr (fd 2), where Node prints a fatal error, not to the cell's output.
       'console.log("about to die");\nrequire("fs").writeSync(2, "last words before exiting\\n");\nprocess.exit(code);',
       'console.log("never run");',
     ]);
-    const run = spawnSync(process.execPath, [path.join(projectRoot, 'build', 'scripts', 'reproduce.js'), '00'], {
-      cwd: projectRoot, encoding: 'utf8', env: { ...process.env, AE_REPORTS_DIR: reports, AE_NOTEBOOKS_DIR: notebooks },
-    });
-    const output = `${run.stdout}\n${run.stderr}`;
+    const { run, output } = reproduceFrom(notebooks, reports, ['00']);
     assert.equal(run.status, 1, output);
     assert.match(output, /00-dying\.ipynb failed in cell 3 \(`console\.log\("about to die"\);`\): DeadKernelError/, 'the cell that was running, not the one before');
     assert.match(output, /the kernel's last stderr lines: .*last words before exiting/);
-  } finally {
-    fs.rmSync(notebooks, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a long VAE run keeps the tensor count flat and its memory from growing epoch after epoch', async () => {
