@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { EngineInfo, EngineName, initEngine } from './engine';
 import { escapeHtml, notebookDisplay } from './display';
 import { writeFileAtomic } from './files';
@@ -53,6 +54,7 @@ export function camelCaseKeys(row: Record<string, unknown>): Record<string, unkn
 export class NotebookRun {
   readonly results: NotebookResults;
   private readonly started = performance.now();
+  private readonly tensorsAtStart = tf.memory().numTensors;
 
   constructor(readonly notebook: string, params: Record<string, unknown>, readonly engine: EngineInfo) {
     this.results = {
@@ -71,6 +73,15 @@ export class NotebookRun {
     const clean = rows.map((row) => camelCaseKeys(row as Record<string, unknown>) as Row);
     this.results.tables[name] = JSON.parse(JSON.stringify(clean));
     return clean;
+  }
+
+  /**
+   * Live tensors when the run started and now, and the variables of the models kept by `holdModels`:
+   * a notebook that frees everything else ends with atEnd = atStart + modelVariables.
+   */
+  tensorCheck(): { atStart: number; atEnd: number; modelVariables: number } {
+    const modelVariables = [...heldModels.values()].flat().reduce((n, m) => n + (m.variables?.().length ?? 0), 0);
+    return { atStart: this.tensorsAtStart, atEnd: tf.memory().numTensors, modelVariables };
   }
 
   /** Writes the results file (atomically) and returns its path. */
@@ -156,7 +167,7 @@ export function showMarkdown(text: string): void {
   else console.log(text);
 }
 
-const heldModels = new Map<string, { dispose(): void }[]>();
+const heldModels = new Map<string, { dispose(): void; variables?(): unknown[] }[]>();
 
 /**
  * Keeps `models` under `key` and disposes whatever was kept there before, so that re-running a

@@ -28,6 +28,8 @@ export interface VaeLogLikelihood {
   elbo: number;
   k: number;
   count: number;
+  /** Wall-clock seconds the estimate took. */
+  seconds: number;
 }
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -106,6 +108,7 @@ export function vaeLogLikelihood(vae: Vae, data: ImageDataset, k = 100, options:
   const normal = normalFrom(seededRandom((options.seed ?? 0) ^ 0x3c6ef372));
   const L = vae.latentSize;
   const D = vae.inputSize;
+  const started = performance.now();
   let sums: tf.Tensor1D = tf.zeros([2]);
   try {
     for (let start = 0; start < data.count; start += chunk) {
@@ -131,7 +134,7 @@ export function vaeLogLikelihood(vae: Vae, data: ImageDataset, k = 100, options:
       previous.dispose();
     }
     const [ll, elbo] = Array.from(sums.dataSync()).map((s) => s / data.count);
-    return { logLikelihood: ll, negLogLikelihood: -ll, elbo, k, count: data.count };
+    return { logLikelihood: ll, negLogLikelihood: -ll, elbo, k, count: data.count, seconds: (performance.now() - started) / 1000 };
   } finally {
     sums.dispose();
   }

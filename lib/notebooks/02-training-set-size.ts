@@ -48,6 +48,13 @@ export function checkAgainstFont(params: Parameters, chars: readonly string[]): 
 /** One training run on a subset, with what its model does on seen and unseen glyphs. */
 export interface SubsetRun { subset: GlyphSubset; model: Autoencoder; history: TrainHistory; evaluation: SubsetEvaluation }
 
+/** The run on a random subset of `size` glyphs that the figures show (the first seed's). */
+export function shownRun(runs: readonly SubsetRun[], size: number): SubsetRun {
+  const run = runs.find((r) => r.subset.kind === 'random' && r.subset.size === size);
+  if (!run) throw new Error(`No finished run on a random subset of ${size} glyphs: run the training cell to its end first.`);
+  return run;
+}
+
 /**
  * Trains one model per subset on that subset's glyphs, into `runs` (emptied first; the models of an
  * earlier call are freed), on `params.workers` threads (null: every core; 1: here, one after

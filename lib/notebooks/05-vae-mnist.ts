@@ -5,7 +5,7 @@
 import {
   Autoencoder, autoencoderDecoder, checkDirectory, checkFile, checkLayers, checkNullableString, declareParameters, decodeAndDescribe, decodeGridOverBox,
   DecodedGlyph, DecodedGrid, describeDecoded, ENGINE_NAMES, isLetterLike, latentBox, letterLikeCriteria, priorSamples, randomLatentPoints, summarizeNearestGlyphs, FASHION_MNIST_CLASSES, GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, glyphDataset, GlyphImageRow, gridNeighbourChange, holdModels, ImageDataset,
-  knob, lineChart, loadMnist, machineLoad, mnistPackageDir, NearestGlyphSummary, ParameterError, ParameterValues, PeerOptions, PeerRun, peerUnavailable,
+  knob, latentMapFigure, lineChart, loadMnist, machineLoad, mnistPackageDir, NearestGlyphSummary, ParameterError, ParameterValues, PeerOptions, PeerRun, peerUnavailable,
   runPeer, splitImages, spreadIndices, subsetDataset, trainAutoencoder, TrainHistory, Vae, VAE_ACTIVATIONS, vaeDecoder, VaeEpochStats, VaeHistory,
   wrongPixelsPerGlyph,
 } from '../index';
@@ -111,7 +111,7 @@ export function epochRow(e: VaeEpochStats) {
 }
 
 /** The `final` table's row: the last epoch's −ELBO and its terms, the k-sample log-likelihood, the time. */
-export function finalRow(history: VaeHistory, ll: { logLikelihood: number; elbo: number; k: number }, logLikelihoodSeconds: number,
+export function finalRow(history: VaeHistory, ll: { logLikelihood: number; elbo: number; k: number; seconds: number },
   sizes: { parameters: number; trainImages: number; testImages: number }) {
   const last = history.epochs[history.epochs.length - 1];
   return {
@@ -125,7 +125,7 @@ export function finalRow(history: VaeHistory, ll: { logLikelihood: number; elbo:
     k: ll.k,
     trainSeconds: round(history.trainSecondsPerEpoch * history.epochs.length, 2),
     secondsPerEpoch: round(history.trainSecondsPerEpoch, 3),
-    logLikelihoodSeconds: round(logLikelihoodSeconds, 2),
+    logLikelihoodSeconds: round(ll.seconds, 2),
     ...sizes,
   };
 }
@@ -240,6 +240,16 @@ export function describeGlyphModels(models: GlyphModels, glyphs: number[][]) {
 }
 
 export type DescribedGlyphModel = ReturnType<typeof describeGlyphModels>[number];
+
+/** Both models' glyph codes in one plane, each glyph's wrong pixels in its hover box. */
+export function glyphCodesFigure(models: readonly DescribedGlyphModel[], chars: readonly string[], glyphs: number[][]): PlotlyFigure {
+  const [vae, autoencoder] = models;
+  const notes = (model: string, wrong: number[]) => wrong.map((w) => `${model}: ${w} wrong pixel(s)`);
+  return latentMapFigure([
+    { name: 'VAE (means)', codes: vae.codes, labels: [...chars], images: glyphs, notes: notes('VAE', vae.wrong) },
+    { name: 'autoencoder', codes: autoencoder.codes, labels: [...chars], images: glyphs, notes: notes('AE', autoencoder.wrong), symbol: 'x' },
+  ], { title: "The glyphs' codes in both latent planes", height: 520 });
+}
 
 /**
  * The two glyph models' latent planes over one box (the glyph codes of `glyphBoxFrom`, widened by
