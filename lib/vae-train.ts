@@ -11,8 +11,6 @@ import { normalFrom, seededRandom } from './random';
 import { makeOptimizer, plainStepper, runTrainingLoop, TrainOptions } from './train';
 import type { Vae } from './vae';
 import { evaluateVae, imageRows } from './vae-eval';
-import { fastVaeStepper } from './fast/vae';
-import { speedPath } from './fast/path';
 
 /** The progress line and the stops mean what they mean in `trainAutoencoder`. */
 export interface VaeTrainOptions extends Pick<TrainOptions, 'progress' | 'label' | 'stopOnInterrupt' | 'shouldStop'> {
@@ -63,41 +61,6 @@ export interface VaeHistory {
   trainSecondsPerEpoch: number;
 }
 
-/** One optimizer step per call; owns the optimizer's state. */
-export interface VaeStepper {
-  /**
-   * Updates the VAE from images `rows` of `data` with noise `eps` (rows.length x latentSize values,
-   * image by image); returns [loss, rec, kl] of the batch before the update, on the device.
-   */
-  step(data: ImageDataset, rows: number[], eps: Float32Array): tf.Tensor1D;
-  /** Makes the VAE's variables hold the trained values (a step may train copies of them). */
-  sync(): void;
-  dispose(): void;
-}
-
-/**
- * The reference step: train.ts's plain step (autodiff of `vae.lossTerms`, tf.train.adam with
- * PyTorch's epsilon), with the loss's terms kept from inside the loss as they are computed.
- */
-export function plainVaeStepper(vae: Vae, learningRate: number, beta: number, batchSize: number): VaeStepper {
-  const buffer = new Float32Array(vae.inputSize * batchSize);
-  let terms: tf.Tensor1D | null = null;
-  const stepper = plainStepper(vae.variables(), (x: tf.Tensor2D, noise: tf.Tensor2D) => {
-    const t = vae.lossTerms(x, noise, beta);
-    terms = tf.keep(tf.stack([t.loss, t.rec, t.kl]) as tf.Tensor1D);
-    return t.loss;
-  }, makeOptimizer('adam', learningRate, 1e-8));
-  return {
-    // The tidy frees the batch and the loss scalar minimize returns; the kept terms leave it.
-    step: (data, rows, eps) => tf.tidy(() => {
-      stepper.step(imageRows(data, 0, rows.length, rows, buffer), tf.tensor2d(eps, [rows.length, vae.latentSize]));
-      return terms!;
-    }),
-    sync: () => undefined,
-    dispose: () => stepper.dispose(),
-  };
-}
-
 /**
  * Trains `vae` on `train`, evaluating `options.test` after each epoch. Resolves, never rejects, on
  * interrupt or divergence: the history says why it stopped. The tensor count after training
@@ -135,14 +98,27 @@ export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainO
       `${Number.isFinite(perEpoch) ? perEpoch.toFixed(2) : '?'} s/epoch  ${formatDuration(elapsed)} elapsed, ~${formatDuration((epochs - done) * perEpoch)} left`;
   };
 
-  const bufferSize = Math.min(batchSize, n);
-  const stepper = (speedPath() === 'fast' ? fastVaeStepper(vae, learningRate, beta, bufferSize) : null) ?? plainVaeStepper(vae, learningRate, beta, bufferSize);
+  // train.ts's plain step: autodiff of the loss, tf.train.adam with PyTorch's epsilon. The loss's
+  // terms are kept from inside the loss as they are computed, for the epoch's record.
+  const batch = new Float32Array(vae.inputSize * Math.min(batchSize, n));
+  let terms: tf.Tensor1D | null = null;
+  const stepper = plainStepper(vae.variables(), (x: tf.Tensor2D, eps: tf.Tensor2D) => {
+    const t = vae.lossTerms(x, eps, beta);
+    terms = tf.keep(tf.stack([t.loss, t.rec, t.kl]) as tf.Tensor1D);
+    return t.loss;
+  }, makeOptimizer('adam', learningRate, 1e-8));
+  // The tidy frees the batch and the loss scalar minimize returns; the kept terms leave it.
+  const step = (rows: number[]): tf.Tensor1D => tf.tidy(() => {
+    const eps = Float32Array.from({ length: rows.length * vae.latentSize }, normal);
+    stepper.step(imageRows(train, 0, rows.length, rows, batch), tf.tensor2d(eps, [rows.length, vae.latentSize]));
+    return terms!;
+  });
   let epochRead: VaeEpochStats | null = null;
   try {
     const outcome = await runTrainingLoop({
       epochs, examples: n, batchSize, shuffleSeed: seed, learningRate, readEvery: 1, stopMidEpoch: true,
       stopOnInterrupt: options.stopOnInterrupt ?? true, shouldStop: options.shouldStop, progress, status,
-      step: (rows) => stepper.step(train, rows!, Float32Array.from({ length: rows!.length * vae.latentSize }, normal)),
+      step: (rows) => step(rows!),
       recordEpoch: (epoch, stepValues, seconds) => {
         // Each step's terms are means over its batch; the last batch may be smaller.
         const [loss, rec, kl] = [0, 1, 2].map((t) => stepValues.reduce((sum, v, i) => sum + v[t] * Math.min(batchSize, n - i * batchSize), 0) / n);
@@ -152,7 +128,6 @@ export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainO
         };
       },
       afterRead: () => {
-        stepper.sync();
         const stats = epochRead!;
         const evaluationStart = performance.now();
         if (test) {
@@ -181,7 +156,6 @@ export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainO
       `${formatDuration(history.seconds)} — ${history.message}`);
     return history;
   } finally {
-    stepper.sync();
     stepper.dispose();
   }
 }
