@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import * as vm from 'node:vm';
+import * as tf from '@tensorflow/tfjs';
 import type { Browser, Page } from 'playwright-core';
 import { Autoencoder } from '../lib/autoencoder';
 import { initEngine } from '../lib/engine';
@@ -16,6 +18,7 @@ import { glyphBits, loadFont } from '../lib/font';
 import { latentBox } from '../lib/latent';
 import { loadEmbeddedMnist, imageAt } from '../lib/mnist';
 import { imageMapHtml, latentExplorerHtml } from '../lib/pages';
+import { libraryModulesScript } from '../lib/pages/script';
 import { glyphChar } from '../lib/subsets';
 import { browserUnavailable, launchChromium, waitForPlots } from '../scripts/report';
 import { PageWatch } from './browser-helpers';
@@ -33,6 +36,36 @@ describe('the image map\'s payload', () => {
       images: Array.from({ length: count }, (_, i) => imageAt(digits, i)), rows: digits.rows, cols: digits.cols, name: 'map',
     });
     assert.ok(html.length < 400_000, `${html.length} characters`);
+  });
+});
+
+describe('library modules in a page', () => {
+  test('the lab\'s Autoencoder is the library\'s own code, with what it requires once each, run against the page\'s tf', async () => {
+    await initEngine('wasm');
+    const script = libraryModulesScript(['autoencoder', 'random']);
+    for (const module of ['autoencoder', 'activations', 'random']) {
+      assert.equal(script.split(`factories["${module}"]`).length - 1, 1, `${module} once`);
+    }
+    assert.ok(!script.includes('factories["metrics"]'), 'only what was asked for and what it requires');
+    // The page's global tf is this process's TensorFlow.js; the script defines libraryModule.
+    const page = vm.createContext({ tf });
+    vm.runInContext(script, page);
+    const pageModule = page.libraryModule as (name: string) => typeof import('../lib/autoencoder');
+    const { Autoencoder: PageAutoencoder } = pageModule('autoencoder');
+    assert.notEqual(PageAutoencoder, Autoencoder, 'compiled anew in the page, not this process\'s module');
+    assert.equal(pageModule('autoencoder'), pageModule('./autoencoder'), 'each module runs once');
+    const [inPage, library] = [new PageAutoencoder({ layers: [35, 10, 2, 10, 35], seed: 3 }), new Autoencoder({ layers: [35, 10, 2, 10, 35], seed: 3 })];
+    try {
+      // Through JSON: the page's arrays are of the vm's realm, whose prototypes strict equality tells apart.
+      assert.deepEqual(JSON.parse(JSON.stringify(inPage.parameters())), library.parameters(), 'the same weights from the same seed');
+      const x = tf.tensor2d([Array.from({ length: 35 }, (_, i) => i % 2)]);
+      const [a, b] = [inPage.loss(x, x), library.loss(x, x)];
+      assert.equal(a.dataSync()[0], b.dataSync()[0], 'the same loss');
+      tf.dispose([x, a, b]);
+    } finally {
+      inPage.dispose();
+      library.dispose();
+    }
   });
 });
 

@@ -23,31 +23,67 @@ export function pageScript(name: PageScriptName): string {
   return text;
 }
 
-/** Library modules without imports, which a page can run as they are. */
-export type LibraryModule = 'random' | 'metrics';
+/** Library modules a page can run as they are; `autoencoder` brings `activations` and `random`. */
+export type LibraryModule = 'random' | 'metrics' | 'activations' | 'autoencoder';
 
-/**
- * A module of the library itself (compiled CommonJS without imports, e.g. lib/random) as a page
- * global: `var <global> = {...its exports}`. The page then runs the very code the library runs.
- */
-function libraryModuleScript(module: LibraryModule, global: string): string {
+const PAGE_TFJS = '@tensorflow/tfjs';
+
+/** The compiled CommonJS of lib/<module>, and the library modules it requires (it may also require TensorFlow.js). */
+function libraryModuleText(module: LibraryModule): { text: string; requires: LibraryModule[] } {
   const file = path.join(__dirname, '..', `${module}.js`);
   const text = fs.readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=\S*\s*$/, '').trimEnd();
-  if (/\brequire\(/.test(text)) throw new Error(`${file}: a module run in the page must not require others.`);
-  return `var ${global} = (function () { var exports = {};\n${text}\nreturn exports; })();`;
+  if (/<\/script|<!--/i.test(text)) throw new Error(`${file}: a module run in the page must not contain "</script" or "<!--", which would end or confuse its <script> element.`);
+  const requires: LibraryModule[] = [];
+  for (const [, name] of text.matchAll(/\brequire\("([^"]*)"\)/g)) {
+    if (name === PAGE_TFJS) continue;
+    const local = /^\.\/(random|metrics|activations|autoencoder)$/.exec(name)?.[1] as LibraryModule | undefined;
+    if (local === undefined) throw new Error(`${file}: a module run in the page may require only ${PAGE_TFJS} and the library modules random, metrics, activations, autoencoder, not "${name}".`);
+    if (!requires.includes(local)) requires.push(local);
+  }
+  return { text, requires };
+}
+
+/**
+ * The page's `libraryModule(name)`: `modules` and what they require, each module's compiled code
+ * run once, when first asked for, with `require` giving the page's global tf for TensorFlow.js.
+ * Lazily, because tf may still be loading when the script starts. The page runs the very code the
+ * library runs.
+ */
+export function libraryModulesScript(modules: readonly LibraryModule[]): string {
+  const texts = new Map<LibraryModule, string>();
+  const add = (module: LibraryModule): void => {
+    if (texts.has(module)) return;
+    const { text, requires } = libraryModuleText(module);
+    texts.set(module, text);
+    requires.forEach(add);
+  };
+  modules.forEach(add);
+  return [
+    'var libraryModule = (function () {',
+    'var factories = {}, loaded = {};',
+    ...[...texts].map(([module, text]) => `factories[${JSON.stringify(module)}] = function (exports, require) {\n${text}\n};`),
+    'function load(name) {',
+    `  if (name === ${JSON.stringify(PAGE_TFJS)}) return tf;`,
+    '  var module = name.replace(/^\\.\\//, "");',
+    '  if (!loaded[module]) { loaded[module] = {}; factories[module](loaded[module], load); }',
+    '  return loaded[module];',
+    '}',
+    'return load;',
+    '})();',
+  ].join('\n');
 }
 
 /**
  * One <script> element: the shared widget script and `own` in a function scope of their own (so that
  * two widgets on a page do not share state), then `start(...args)`, each argument embedded as JSON.
- * `modules` are library modules the script uses, each as the named global (see libraryModuleScript).
+ * `modules` are the library modules the script gets through `libraryModule(name)` (see libraryModulesScript).
  */
 export function pageScriptElement(own: Exclude<PageScriptName, 'widget'>, start: string, args: unknown[],
-  modules: { module: LibraryModule; global: string }[] = []): string {
+  modules: readonly LibraryModule[] = []): string {
   return [
     '<script type="text/javascript">',
     '(function () {',
-    ...modules.map((m) => libraryModuleScript(m.module, m.global)),
+    ...(modules.length ? [libraryModulesScript(modules)] : []),
     pageScript('widget'),
     pageScript(own),
     `${start}(${args.map((arg) => scriptSafeJson(arg)).join(', ')});`,

@@ -1,20 +1,21 @@
 /**
  * The autoencoder lab in the page: the glyph autoencoder trained live by TensorFlow.js in the
  * browser, no kernel. A plain browser script after widget.js (sharpCanvas, drawGreyImage,
- * drawGlyphAgainst, planeView, drawLatentCodes, drawCrossHair, decodeLatent, whenFound) and the
- * library's own lib/random.js and lib/metrics.js (as `labRandom`, `labMetrics`); labHtml
- * (lib/pages/lab) writes the page and calls startAutoencoderLab.
+ * drawGlyphAgainst, planeView, drawLatentCodes, drawCrossHair, decodeLatent, whenFound), with the
+ * library's own lib/autoencoder.js, lib/random.js and lib/metrics.js through `libraryModule`
+ * (lib/pages/script); labHtml (lib/pages/lab) writes the page and calls startAutoencoderLab.
  *
- * The model and its step are the library's plain path written again in tfjs-core: the same
- * layers, Glorot-normal weights from the same generator, the loss of Autoencoder.loss,
- * tf.train.adam (or sgd) through optimizer.minimize, the same seeded batch order. The root element
+ * The model is the library's Autoencoder itself, and its step the library's plain path:
+ * Autoencoder.loss through optimizer.minimize with tf.train.adam (or sgd), the same seeded batch
+ * order. The root element
  * mirrors the state in data-* attributes (data-state, data-epoch, data-loss, data-max-wrong-pixels,
  * data-total-wrong-pixels) for tests.
  */
 
 declare const tf: typeof import('@tensorflow/tfjs-core');
-declare const labRandom: typeof import('../../random');
-declare const labMetrics: typeof import('../../metrics');
+declare function libraryModule(name: 'random'): typeof import('../../random');
+declare function libraryModule(name: 'metrics'): typeof import('../../metrics');
+declare function libraryModule(name: 'autoencoder'): typeof import('../../autoencoder');
 
 /** The settings a user changes; Reset applies them. */
 interface LabSettings {
@@ -42,72 +43,13 @@ interface LabData {
   checkEvery: number;
   presets: { name: string; layers: number[] }[];
   activations: string[];
-  /** The kernel's initial weights for settings.layers and settings.seed, per layer (inputs x outputs, row-major). */
-  initial: { weights: number[][]; biases: number[][] };
+  /** The kernel's initial weights for settings.layers and settings.seed (Autoencoder.parameters()). */
+  initial: ReturnType<Autoencoder['parameters']>;
   colours: WrongPixelColours;
 }
 
-interface LabModel {
-  layers: number[];
-  latentIndex: number;
-  hiddenActivation: string;
-  weights: import('@tensorflow/tfjs-core').Variable[];
-  biases: import('@tensorflow/tfjs-core').Variable[];
-}
-
 type Tensor2D = import('@tensorflow/tfjs-core').Tensor2D;
-
-/** Glorot-normal weights and zero biases, drawn exactly as the Autoencoder constructor draws them. */
-function initialParameters(layers: number[], seed: number): { weights: Float32Array[]; biases: Float32Array[] } {
-  const normal = labRandom.normalFrom(labRandom.seededRandom(seed));
-  const weights: Float32Array[] = [], biases: Float32Array[] = [];
-  for (let i = 0; i < layers.length - 1; i++) {
-    const std = Math.sqrt(2 / (layers[i] + layers[i + 1]));
-    weights.push(Float32Array.from({ length: layers[i] * layers[i + 1] }, () => std * normal()));
-    biases.push(new Float32Array(layers[i + 1]));
-  }
-  return { weights, biases };
-}
-
-function makeModel(settings: LabSettings, parameters: { weights: (number[] | Float32Array)[]; biases: (number[] | Float32Array)[] }): LabModel {
-  const layers = settings.layers;
-  return {
-    layers,
-    latentIndex: layers.indexOf(Math.min(...layers)),
-    hiddenActivation: settings.hiddenActivation,
-    // In a tidy, as the library: the initial tensors are freed, only the variables stay.
-    weights: parameters.weights.map((w, i) => tf.tidy(() => tf.variable(tf.tensor2d(w, [layers[i], layers[i + 1]]), true))),
-    biases: parameters.biases.map((b) => tf.tidy(() => tf.variable(tf.tensor1d(b), true))),
-  };
-}
-
-function activationOf(model: LabModel, layer: number): string {
-  if (layer === model.layers.length - 1) return 'sigmoid';
-  return layer === model.latentIndex ? 'linear' : model.hiddenActivation;
-}
-
-function activate(x: Tensor2D, name: string): Tensor2D {
-  if (name === 'tanh') return tf.tanh(x);
-  if (name === 'sigmoid') return tf.sigmoid(x);
-  if (name === 'relu') return tf.relu(x);
-  return x;
-}
-
-/** Layers from..to; with the last pre-activation (the logits, for the loss). */
-function run(model: LabModel, x: Tensor2D, from: number, to: number): { output: Tensor2D; logits: Tensor2D } {
-  let h = x, pre = x;
-  for (let i = from; i < to; i++) {
-    pre = tf.add(tf.matMul(h, model.weights[i]), model.biases[i]);
-    h = activate(pre, activationOf(model, i + 1));
-  }
-  return { output: h, logits: pre };
-}
-
-/** Autoencoder.loss with its sigmoid output: binary cross-entropy from the logits, mean(softplus(z) - x z). */
-function lossOf(model: LabModel, input: Tensor2D, target: Tensor2D): import('@tensorflow/tfjs-core').Scalar {
-  const logits = run(model, input, 0, model.layers.length - 1).logits;
-  return tf.mean(tf.sub(tf.softplus(logits), tf.mul(target, logits)));
-}
+type Autoencoder = import('../../autoencoder').Autoencoder;
 
 /** Parses "35, 20, 10, 2, 10, 20, 35"; null when it is not an autoencoder for these glyphs. */
 function parseLayers(text: string, pixels: number): number[] | null {
@@ -129,6 +71,8 @@ function startAutoencoderLab(id: string, data: LabData): void {
 }
 
 async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void> {
+  // tf has loaded by now (startAutoencoderLab waits for it): the library's modules can run.
+  const [labRandom, labMetrics, { Autoencoder }] = [libraryModule('random'), libraryModule('metrics'), libraryModule('autoencoder')];
   const $ = <T extends Element>(selector: string): T => root.querySelector(selector) as T;
   const n = data.glyphs.length, pixels = data.rows * data.columns;
   const controls = {
@@ -157,7 +101,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
 
   const x = tf.tensor2d(data.glyphs, [n, pixels]);
   let settings: LabSettings = data.settings;
-  let model: LabModel;
+  let model: Autoencoder;
   let optimizer: import('@tensorflow/tfjs-core').Optimizer;
   let batchOrder: (() => number) | null;
   let noiseRandom: () => number;
@@ -199,8 +143,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
 
   function disposeModel(): void {
     if (!model) return;
-    model.weights.forEach((w) => w.dispose());
-    model.biases.forEach((b) => b.dispose());
+    model.dispose();
     optimizer.dispose();
   }
 
@@ -209,7 +152,9 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     disposeModel();
     settings = s;
     const fromKernel = s.seed === data.settings.seed && s.layers.join(',') === data.settings.layers.join(',');
-    model = makeModel(s, fromKernel ? data.initial : initialParameters(s.layers, s.seed));
+    // The page's hidden activations are among the library's (labHtml checks them).
+    model = new Autoencoder({ layers: s.layers, hiddenActivation: s.hiddenActivation as 'tanh' | 'sigmoid' | 'relu', seed: s.seed });
+    if (fromKernel) model.setParameters(data.initial);
     root.setAttribute('data-initial-weights', fromKernel ? 'kernel' : 'page');
     optimizer = s.optimizer === 'sgd' ? tf.train.sgd(s.learningRate) : tf.train.adam(s.learningRate, 0.9, 0.999);
     // As the library: a seeded shuffle per epoch for mini-batches, none for the full batch.
@@ -233,9 +178,9 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   function trainEpoch(): void {
     const inputs = epochInputs();
     const stepLosses: number[] = [];
-    const variables = model.weights.concat(model.biases);
+    const variables = model.variables();
     if (!batchOrder) {
-      const loss = optimizer.minimize(() => lossOf(model, inputs, x), true, variables)!;
+      const loss = optimizer.minimize(() => model.loss(inputs, x), true, variables)!;
       stepLosses.push(loss.dataSync()[0]);
       loss.dispose();
     } else {
@@ -243,7 +188,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
       for (let start = 0; start < n; start += settings.batchSize!) {
         const rows = tf.tensor1d(order.slice(start, start + settings.batchSize!), 'int32');
         const input = tf.gather(inputs, rows) as Tensor2D, target = tf.gather(x, rows) as Tensor2D;
-        const loss = optimizer.minimize(() => lossOf(model, input, target), true, variables)!;
+        const loss = optimizer.minimize(() => model.loss(input, target), true, variables)!;
         stepLosses.push(loss.dataSync()[0]);
         tf.dispose([rows, input, target, loss]);
       }
@@ -256,7 +201,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
 
   /** Reconstructions, codes and wrong pixels: the library's own criterion (lib/metrics.js, in the page). */
   function check(): void {
-    const [recon, z] = tf.tidy(() => [run(model, x, 0, model.layers.length - 1).output, run(model, x, 0, model.latentIndex).output]);
+    const [recon, z] = tf.tidy(() => [model.reconstruct(x), model.encode(x)]);
     outputs = recon.arraySync() as number[][];
     // A 1-D code is drawn on the z1 axis.
     codes = (z.arraySync() as number[][]).map((c) => (c.length === 1 ? [c[0], 0] : c));
@@ -349,7 +294,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   function decoderNet(): { layers: { weights: number[][]; biases: number[]; activation: string }[] } {
     const layers = [];
     for (let i = model.latentIndex; i < model.layers.length - 1; i++) {
-      layers.push({ weights: model.weights[i].arraySync() as number[][], biases: model.biases[i].arraySync() as number[], activation: activationOf(model, i + 1) });
+      layers.push({ weights: model.weights[i].arraySync() as number[][], biases: model.biases[i].arraySync() as number[], activation: model.activationOf(i + 1) });
     }
     return { layers };
   }
@@ -474,8 +419,12 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
       return { weights: model.weights.map((w) => Array.from(w.dataSync())), biases: model.biases.map((b) => Array.from(b.dataSync())) };
     },
     initialWeights(layers: number[], seed: number): { weights: number[][]; biases: number[][] } {
-      const p = initialParameters(layers, seed);
-      return { weights: p.weights.map((w) => Array.from(w)), biases: p.biases.map((b) => Array.from(b)) };
+      const drawn = new Autoencoder({ layers, seed });
+      try {
+        return { weights: drawn.weights.map((w) => Array.from(w.dataSync())), biases: drawn.biases.map((b) => Array.from(b.dataSync())) };
+      } finally {
+        drawn.dispose();
+      }
     },
     tensors(): number { return tf.memory().numTensors; },
   };
