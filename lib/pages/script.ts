@@ -11,33 +11,38 @@ export type PageScriptName = 'widget' | 'explorer' | 'imagemap' | 'lab';
 
 const scriptCache = new Map<PageScriptName, string>();
 
-/** The compiled text of a browser script, without its source-map comment (the page has no map to fetch). */
+/** A compiled file's text for a <script> element, without its source-map comment (the page has no map to fetch). */
+function compiledText(file: string): string {
+  const text = fs.readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=\S*\s*$/, '').trimEnd();
+  if (/<\/script|<!--/i.test(text)) throw new Error(`${file}: code run in a page must not contain "</script" or "<!--", which would end or confuse its <script> element.`);
+  return text;
+}
+
+/** The compiled text of a browser script. */
 export function pageScript(name: PageScriptName): string {
   let text = scriptCache.get(name);
   if (text === undefined) {
-    const file = path.join(__dirname, 'browser', `${name}.js`);
-    text = fs.readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=\S*\s*$/, '').trimEnd();
-    if (/<\/script|<!--/i.test(text)) throw new Error(`${file}: a page script must not contain "</script" or "<!--", which would end or confuse its <script> element.`);
+    text = compiledText(path.join(__dirname, 'browser', `${name}.js`));
     scriptCache.set(name, text);
   }
   return text;
 }
 
 /** Library modules a page can run as they are; `autoencoder` brings `activations` and `random`. */
-export type LibraryModule = 'random' | 'metrics' | 'activations' | 'autoencoder';
+const LIBRARY_MODULES = ['random', 'metrics', 'activations', 'autoencoder'] as const;
+export type LibraryModule = (typeof LIBRARY_MODULES)[number];
 
 const PAGE_TFJS = '@tensorflow/tfjs';
 
 /** The compiled CommonJS of lib/<module>, and the library modules it requires (it may also require TensorFlow.js). */
 function libraryModuleText(module: LibraryModule): { text: string; requires: LibraryModule[] } {
   const file = path.join(__dirname, '..', `${module}.js`);
-  const text = fs.readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=\S*\s*$/, '').trimEnd();
-  if (/<\/script|<!--/i.test(text)) throw new Error(`${file}: a module run in the page must not contain "</script" or "<!--", which would end or confuse its <script> element.`);
+  const text = compiledText(file);
   const requires: LibraryModule[] = [];
   for (const [, name] of text.matchAll(/\brequire\("([^"]*)"\)/g)) {
     if (name === PAGE_TFJS) continue;
-    const local = /^\.\/(random|metrics|activations|autoencoder)$/.exec(name)?.[1] as LibraryModule | undefined;
-    if (local === undefined) throw new Error(`${file}: a module run in the page may require only ${PAGE_TFJS} and the library modules random, metrics, activations, autoencoder, not "${name}".`);
+    const local = LIBRARY_MODULES.find((m) => name === `./${m}`);
+    if (local === undefined) throw new Error(`${file}: a module run in the page may require only ${PAGE_TFJS} and the library modules ${LIBRARY_MODULES.join(', ')}, not "${name}".`);
     if (!requires.includes(local)) requires.push(local);
   }
   return { text, requires };

@@ -50,6 +50,11 @@ interface LabData {
 
 type Tensor2D = import('@tensorflow/tfjs-core').Tensor2D;
 type Autoencoder = import('../../autoencoder').Autoencoder;
+type Activation = import('../../autoencoder').Activation;
+
+/** Weights and biases as flat arrays, layer by layer (row-major weights): what the tests compare. */
+const flatParameters = (model: Autoencoder): { weights: number[][]; biases: number[][] } =>
+  ({ weights: model.weights.map((w) => Array.from(w.dataSync())), biases: model.biases.map((b) => Array.from(b.dataSync())) });
 
 /** Parses "35, 20, 10, 2, 10, 20, 35"; null when it is not an autoencoder for these glyphs. */
 function parseLayers(text: string, pixels: number): number[] | null {
@@ -153,7 +158,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     settings = s;
     const fromKernel = s.seed === data.settings.seed && s.layers.join(',') === data.settings.layers.join(',');
     // The page's hidden activations are among the library's (labHtml checks them).
-    model = new Autoencoder({ layers: s.layers, hiddenActivation: s.hiddenActivation as 'tanh' | 'sigmoid' | 'relu', seed: s.seed });
+    model = new Autoencoder({ layers: s.layers, hiddenActivation: s.hiddenActivation as Activation, seed: s.seed });
     if (fromKernel) model.setParameters(data.initial);
     root.setAttribute('data-initial-weights', fromKernel ? 'kernel' : 'page');
     optimizer = s.optimizer === 'sgd' ? tf.train.sgd(s.learningRate) : tf.train.adam(s.learningRate, 0.9, 0.999);
@@ -415,13 +420,11 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   /** For tests and the benchmark: `epochs` epochs at once, without the page's slicing. */
   (root as HTMLElement & { aeLab?: unknown }).aeLab = {
     trainEpochs(epochs: number): number[] { for (let e = 0; e < epochs; e++) trainEpoch(); check(); render(); return losses.slice(); },
-    weights(): { weights: number[][]; biases: number[][] } {
-      return { weights: model.weights.map((w) => Array.from(w.dataSync())), biases: model.biases.map((b) => Array.from(b.dataSync())) };
-    },
+    weights(): { weights: number[][]; biases: number[][] } { return flatParameters(model); },
     initialWeights(layers: number[], seed: number): { weights: number[][]; biases: number[][] } {
       const drawn = new Autoencoder({ layers, seed });
       try {
-        return { weights: drawn.weights.map((w) => Array.from(w.dataSync())), biases: drawn.biases.map((b) => Array.from(b.dataSync())) };
+        return flatParameters(drawn);
       } finally {
         drawn.dispose();
       }
