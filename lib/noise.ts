@@ -14,7 +14,7 @@
  *   threshold 0.5 a pixel is wrong with probability Phi(-0.5 / s) (2.3% at s = 0.25, 9.1% at 0.375,
  *   15.9% at 0.5, 30.9% at 1): see `effectiveFlipRate`.
  *
- * Every function draws from a `Random` (see random.ts) or a seed, so a seed names one noisy data set.
+ * Every function draws from a `Random` (random.ts) or a seed, so that a seed names one noisy data set.
  */
 import * as tf from '@tensorflow/tfjs';
 import { normalCdf } from './normal';
@@ -30,10 +30,15 @@ export interface NoiseSpec {
   level: number;
 }
 
+/** Each kind's level: its symbol and what it is, for messages. */
+const LEVELS: Record<NoiseKind, [symbol: string, what: string]> = {
+  'bit-flip': ['p', 'bit-flip probability'],
+  'salt-pepper': ['v', 'salt-and-pepper replacement probability'],
+  'gaussian': ['s', 'gaussian standard deviation'],
+};
+
 /** The level's name in messages: p, v or s. */
-export function levelSymbol(kind: NoiseKind): string {
-  return kind === 'bit-flip' ? 'p' : kind === 'salt-pepper' ? 'v' : 's';
-}
+export const levelSymbol = (kind: NoiseKind): string => LEVELS[kind][0];
 
 /** Checks a noise kind; the message names the parameter and the allowed kinds. */
 export function checkNoiseKind(kind: unknown, parameter = 'noise'): NoiseKind {
@@ -48,16 +53,12 @@ export function checkNoiseKind(kind: unknown, parameter = 'noise'): NoiseKind {
  * deviation >= 0 for gaussian. The message names the parameter (e.g. `level`, `trainLevel`) and value.
  */
 export function checkNoiseLevel(kind: NoiseKind, level: unknown, parameter = 'level'): number {
-  const sym = levelSymbol(kind);
-  const shown = typeof level === 'number' ? String(level) : JSON.stringify(level) ?? String(level);
-  const what = kind === 'bit-flip' ? 'bit-flip probability' : kind === 'salt-pepper' ? 'salt-and-pepper replacement probability' : 'gaussian standard deviation';
-  const named = `${parameter} (${what}${parameter === sym ? '' : ` ${sym}`})`;
-  if (kind === 'gaussian') {
-    if (typeof level !== 'number' || !Number.isFinite(level) || level < 0) {
-      throw new Error(`${named} is ${shown}; it must be a finite number >= 0.`);
-    }
-  } else if (typeof level !== 'number' || !(level >= 0 && level <= 1)) {
-    throw new Error(`${named} is ${shown}; it must be a probability from 0 to 1.`);
+  const [sym, what] = LEVELS[kind];
+  const gaussian = kind === 'gaussian';
+  if (typeof level !== 'number' || !(gaussian ? Number.isFinite(level) && level >= 0 : level >= 0 && level <= 1)) {
+    const shown = typeof level === 'number' ? String(level) : JSON.stringify(level) ?? String(level);
+    throw new Error(`${parameter} (${what}${parameter === sym ? '' : ` ${sym}`}) is ${shown}; ` +
+      `it must be ${gaussian ? 'a finite number >= 0' : 'a probability from 0 to 1'}.`);
   }
   return level;
 }
@@ -120,69 +121,33 @@ export function effectiveFlipRate(spec: NoiseSpec): number {
   return level === 0 ? 0 : normalCdf(-0.5 / level);
 }
 
-/** Corrupts one row of pixels at a time, drawing from one stream (see `noiseSampler`). */
-export type NoiseSampler = <T extends Float32Array | number[]>(clean: ArrayLike<number>, out: T) => T;
-
 /**
- * A sampler of the noise `spec` drawing from `random`: call it on rows one after another. Draws one
- * uniform per pixel for bit-flip and salt-pepper, one normal per pixel for gaussian (Box-Muller
- * pairs shared across rows), in pixel order: rows corrupted one by one get the same noise as the
- * same rows corrupted as one block, which is what keeps the array and tensor versions identical.
- * Bit-flip maps x to 1 - x, so it flips binary pixels and mirrors grey ones.
+ * A sampler of `spec` drawing from `random`, called on rows one after another: one uniform (bit-flip,
+ * salt-pepper) or one normal (gaussian, Box-Muller pairs shared across rows) per pixel, in pixel
+ * order, so that rows corrupted one by one get the same noise as the same rows in one block.
+ * Bit-flip maps x to 1 - x: it flips binary pixels and mirrors grey ones.
  */
-export function noiseSampler(spec: NoiseSpec, random: Random): NoiseSampler {
+export function noiseSampler(spec: NoiseSpec, random: Random): (clean: ArrayLike<number>) => number[] {
   const { kind, level } = checkNoiseSpec(spec);
-  if (kind === 'bit-flip') {
-    return (clean, out) => {
-      for (let i = 0; i < clean.length; i++) out[i] = random() < level ? 1 - clean[i] : clean[i];
-      return out;
-    };
-  }
-  if (kind === 'salt-pepper') {
-    // One uniform u per pixel: u < v replaces the pixel, and then u / v is uniform again, so
-    // u < v / 2 (pepper, 0) and v / 2 <= u < v (salt, 1) are equally likely.
-    return (clean, out) => {
-      for (let i = 0; i < clean.length; i++) {
-        const u = random();
-        out[i] = u < level ? (u < level / 2 ? 0 : 1) : clean[i];
-      }
-      return out;
-    };
-  }
   const normal = normalFrom(random);
-  return (clean, out) => {
-    for (let i = 0; i < clean.length; i++) {
-      const v = clean[i] + level * normal();
-      out[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+  const pixel = (x: number): number => {
+    if (kind === 'bit-flip') return random() < level ? 1 - x : x;
+    if (kind === 'salt-pepper') {
+      // u < v replaces the pixel, and then u / v is uniform again, so u < v / 2 (pepper, 0) and
+      // v / 2 <= u < v (salt, 1) are equally likely.
+      const u = random();
+      return u < level ? (u < level / 2 ? 0 : 1) : x;
     }
-    return out;
+    // The noise rounded to float32 as a tensor holds it, so that tensors get these very values.
+    const v = x + Math.fround(level * normal());
+    return v < 0 ? 0 : v > 1 ? 1 : v;
   };
-}
-
-/** One noisy row (a one-off `noiseSampler`); written into `out` when given. */
-export function corruptValues(clean: ArrayLike<number>, spec: NoiseSpec, random: Random, out: Float32Array | number[] = new Float32Array(clean.length)): Float32Array | number[] {
-  return noiseSampler(spec, random)(clean, out);
+  return (clean) => Array.from(clean, pixel);
 }
 
 /** Noisy copies of `rows` (each row a glyph's pixels). `rows` is not changed. */
 export function addNoise(rows: ArrayLike<number>[], spec: NoiseSpec, random: Random): number[][] {
-  const sample = noiseSampler(spec, random);
-  return rows.map((row) => sample(row, new Array<number>(row.length)));
-}
-
-/** Every pixel flipped independently with probability p. */
-export function flipBits(rows: ArrayLike<number>[], p: number, random: Random): number[][] {
-  return addNoise(rows, { kind: 'bit-flip', level: checkNoiseLevel('bit-flip', p, 'p') }, random);
-}
-
-/** Every pixel, with probability v, replaced by 0 or 1 with equal chance (flip rate v / 2). */
-export function saltAndPepper(rows: ArrayLike<number>[], v: number, random: Random): number[][] {
-  return addNoise(rows, { kind: 'salt-pepper', level: checkNoiseLevel('salt-pepper', v, 'v') }, random);
-}
-
-/** Every pixel plus normal noise of standard deviation s, clipped to [0, 1]. */
-export function gaussianNoise(rows: ArrayLike<number>[], s: number, random: Random): number[][] {
-  return addNoise(rows, { kind: 'gaussian', level: checkNoiseLevel('gaussian', s, 's') }, random);
+  return rows.map(noiseSampler(spec, random));
 }
 
 /**
@@ -205,38 +170,9 @@ export function deriveSeed(...parts: number[]): number {
   return h >>> 0;
 }
 
-/**
- * A noisy copy of a tensor of pixels (rows x pixels): the noise is drawn on the JavaScript side
- * from `random`, the clean values stay on the device. Returns a new tensor; frees everything else.
- */
+/** A noisy copy of a tensor of pixels (rows x pixels), the same values as `addNoise` on its rows. */
 export function corruptTensor(clean: tf.Tensor2D, spec: NoiseSpec, random: Random): tf.Tensor2D {
-  const { kind, level } = checkNoiseSpec(spec);
-  const [rows, cols] = clean.shape;
-  const n = rows * cols;
-  if (kind === 'bit-flip') {
-    // x + m (1 - 2x) with m the 0/1 flip mask: 1 - x where m = 1, x elsewhere.
-    const mask = new Float32Array(n);
-    for (let i = 0; i < n; i++) mask[i] = random() < level ? 1 : 0;
-    return tf.tidy(() => {
-      const m = tf.tensor2d(mask, [rows, cols]);
-      return tf.add(clean, tf.mul(m, tf.sub(1, tf.mul(2, clean)))) as tf.Tensor2D;
-    });
-  }
-  if (kind === 'salt-pepper') {
-    // x (1 - m) + s with m the replacement mask and s the replacing values (0 or 1, only where m = 1).
-    const keep = new Float32Array(n);
-    const salt = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const u = random();
-      if (u < level) salt[i] = u < level / 2 ? 0 : 1;
-      else keep[i] = 1;
-    }
-    return tf.tidy(() => tf.add(tf.mul(clean, tf.tensor2d(keep, [rows, cols])), tf.tensor2d(salt, [rows, cols])) as tf.Tensor2D);
-  }
-  const normal = normalFrom(random);
-  const noise = new Float32Array(n);
-  for (let i = 0; i < n; i++) noise[i] = level * normal();
-  return tf.tidy(() => tf.clipByValue(tf.add(clean, tf.tensor2d(noise, [rows, cols])), 0, 1) as tf.Tensor2D);
+  return tf.tensor2d(noiseSampler(spec, random)(clean.dataSync()), clean.shape);
 }
 
 /**
