@@ -21,34 +21,28 @@ import {
 export type Denoiser = (noisy: number[][]) => number[][];
 
 // ---------------------------------------------------------------------------------------------
-// Checks and small helpers
+// Checks
 
-function checkGlyphs(glyphs: unknown, parameter = 'glyphs'): number[][] {
+function checkGlyphs(glyphs: unknown): number[][] {
   if (!Array.isArray(glyphs) || glyphs.length === 0 || !glyphs.every((g) => Array.isArray(g) || ArrayBuffer.isView(g))) {
-    throw new Error(`${parameter} must be a non-empty list of glyphs (rows of pixels), e.g. glyphBits(font).`);
+    throw new Error('glyphs must be a non-empty list of glyphs (rows of pixels), e.g. glyphBits(font).');
   }
-  const rows = glyphs as number[][];
-  const width = rows[0].length;
-  if (width === 0 || rows.some((g) => g.length !== width)) {
-    throw new Error(`${parameter}: every glyph must have the same, non-zero number of pixels (the first has ${width}).`);
+  const width = glyphs[0].length;
+  if (width === 0 || glyphs.some((g) => g.length !== width)) {
+    throw new Error(`glyphs: every glyph must have the same, non-zero number of pixels (the first has ${width}).`);
   }
-  return rows;
+  return glyphs;
 }
 
-/**
- * A noise spec from either a spec or a kind plus a level. `levelParameter` names the level in errors.
- * A spec with a different `level` beside it is an error, not a silent choice.
- */
-function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined, levelParameter = 'level'): NoiseSpec {
+/** A noise spec from a spec, or from a kind and a level; a spec with another `level` beside it is an error, not a silent choice. */
+function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined): NoiseSpec {
   if (typeof noise === 'object' && noise !== null) {
     const spec = checkNoiseSpec(noise);
-    if (level !== undefined && level !== spec.level) {
-      throw new Error(`${levelParameter} is ${level} but noise.level is ${spec.level}; give the level once.`);
-    }
+    if (level !== undefined && level !== spec.level) throw new Error(`level is ${level} but noise.level is ${spec.level}; give the level once.`);
     return spec;
   }
-  if (level === undefined) throw new Error(`${levelParameter} is missing: the ${checkNoiseKind(noise)} noise needs a level.`);
-  return noiseSpec(noise, level, levelParameter);
+  if (level === undefined) throw new Error(`level is missing: the ${checkNoiseKind(noise)} noise needs a level.`);
+  return noiseSpec(noise, level);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -59,42 +53,17 @@ export function identityDenoiser(): Denoiser {
   return (noisy) => noisy.map((row) => Array.from(row));
 }
 
-export interface AutoencoderDenoiserOptions {
-  /** Outputs >= threshold become 1, the others 0; null keeps the raw outputs. Default 0.5. */
-  threshold?: number | null;
-  /** Rows per forward pass. Default 8192. */
-  batchRows?: number;
-}
-
 /**
- * A trained autoencoder as a denoiser: its reconstruction of the noisy input, thresholded at 0.5.
- * Runs the model on big batches (one forward per `batchRows` rows); frees every tensor it makes.
+ * A trained autoencoder as a denoiser: its reconstruction of the noisy input, read at `threshold`
+ * (default 0.5; null keeps the raw outputs). Frees every tensor it makes.
  */
-export function autoencoderDenoiser(model: Autoencoder, options: AutoencoderDenoiserOptions = {}): Denoiser {
+export function autoencoderDenoiser(model: Autoencoder, options: { threshold?: number | null } = {}): Denoiser {
   const threshold = options.threshold === undefined ? 0.5 : options.threshold;
-  const batchRows = checkInteger('batchRows', options.batchRows ?? 8192, { min: 1 });
-  const width = model.inputSize;
   return (noisy) => {
-    const out: number[][] = [];
-    for (let start = 0; start < noisy.length; start += batchRows) {
-      const n = Math.min(batchRows, noisy.length - start);
-      const flat = new Float32Array(n * width);
-      for (let r = 0; r < n; r++) {
-        const row = noisy[start + r];
-        if (row.length !== width) throw new Error(`autoencoderDenoiser: a noisy glyph has ${row.length} pixels; the model takes ${width}.`);
-        flat.set(row, r * width);
-      }
-      const values = tf.tidy(() => model.reconstruct(tf.tensor2d(flat, [n, width])).dataSync());
-      for (let r = 0; r < n; r++) {
-        const row = new Array<number>(width);
-        for (let i = 0; i < width; i++) {
-          const v = values[r * width + i];
-          row[i] = threshold === null ? v : v >= threshold ? 1 : 0;
-        }
-        out.push(row);
-      }
-    }
-    return out;
+    const bad = noisy.find((row) => row.length !== model.inputSize);
+    if (bad) throw new Error(`autoencoderDenoiser: a noisy glyph has ${bad.length} pixels; the model takes ${model.inputSize}.`);
+    const out = model.reconstructArray(noisy);
+    return threshold === null ? out : out.map((row) => row.map((v) => (v >= threshold ? 1 : 0)));
   };
 }
 
@@ -143,12 +112,12 @@ export function idealDecoder(glyphs: number[][], options: IdealOptions = {}): (n
   const count = rows.length;
   const spec = options.noise === undefined ? null : resolveNoise(options.noise, options.level);
   const random = seededRandom(options.seed ?? 0);
-  const pick = (scores: Float64Array | Int32Array, sign: number): number => {
+  const pick = (scores: Float64Array): number => {
     let best = Infinity;
     let ties = 0;
     let chosen = 0;
     for (let g = 0; g < count; g++) {
-      const s = sign * scores[g];
+      const s = scores[g];
       if (s < best - 1e-9) { best = s; ties = 1; chosen = g; } else if (s <= best + 1e-9) {
         // Reservoir sampling: each of the k tied glyphs is kept with probability 1 / k.
         ties++;
@@ -158,25 +127,21 @@ export function idealDecoder(glyphs: number[][], options: IdealOptions = {}): (n
     return chosen;
   };
 
+  // Scores to minimise: the gaussian's negative log-likelihood, or the Hamming distance (its
+  // opposite when flips are likelier than not).
+  let score: (y: ArrayLike<number>, scores: Float64Array) => void;
   if (spec && spec.kind === 'gaussian' && spec.level > 0) {
-    const negativeLogLikelihood = gaussianNegativeLogLikelihood(rows, spec.level);
-    return (noisy) => {
-      const scores = new Float64Array(count);
-      return noisy.map((y) => {
-        if (y.length !== width) throw new Error(`idealDecoder: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`);
-        negativeLogLikelihood(y, scores);
-        return pick(scores, 1);
-      });
-    };
+    score = gaussianNegativeLogLikelihood(rows, spec.level);
+  } else {
+    const sign = spec && spec.kind === 'bit-flip' && spec.level > 0.5 ? -1 : 1;
+    score = (y, scores) => { for (let g = 0; g < count; g++) scores[g] = sign * pixelDistance(y, rows[g]); };
   }
-
-  const sign = spec && spec.kind === 'bit-flip' && spec.level > 0.5 ? -1 : 1;
   return (noisy) => {
-    const distances = new Int32Array(count);
+    const scores = new Float64Array(count);
     return noisy.map((y) => {
       if (y.length !== width) throw new Error(`idealDecoder: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`);
-      for (let g = 0; g < count; g++) distances[g] = pixelDistance(y, rows[g]);
-      return pick(distances, sign);
+      score(y, scores);
+      return pick(scores);
     });
   };
 }
@@ -206,33 +171,27 @@ export function posteriorDenoiser(glyphs: number[][], options: { noise: NoiseKin
     // No noise (or a certain flip): the ideal decoder's glyph has posterior 1.
     return idealDenoiser(rows, { noise: spec });
   }
-  // Log-likelihood of the noisy input per glyph, up to a constant.
-  let logLikelihood: (y: ArrayLike<number>, out: Float64Array) => void;
+  // Negative log-likelihood of the noisy input per glyph, up to a constant.
+  let cost: (y: ArrayLike<number>, out: Float64Array) => void;
   if (spec.kind === 'gaussian') {
-    const negativeLogLikelihood = gaussianNegativeLogLikelihood(rows, spec.level);
-    logLikelihood = (y, out) => {
-      negativeLogLikelihood(y, out);
-      for (let g = 0; g < count; g++) out[g] = -out[g];
-    };
+    cost = gaussianNegativeLogLikelihood(rows, spec.level);
   } else {
     const p = spec.kind === 'bit-flip' ? spec.level : spec.level / 2;
-    const perWrong = Math.log(p) - Math.log1p(-p);
-    logLikelihood = (y, out) => {
-      for (let g = 0; g < count; g++) out[g] = pixelDistance(y, rows[g]) * perWrong;
-    };
+    const perWrong = Math.log1p(-p) - Math.log(p);
+    cost = (y, out) => { for (let g = 0; g < count; g++) out[g] = pixelDistance(y, rows[g]) * perWrong; };
   }
   return (noisy) => {
-    const ll = new Float64Array(count);
+    const weights = new Float64Array(count);
     return noisy.map((y) => {
       if (y.length !== width) throw new Error(`posteriorDenoiser: a noisy glyph has ${y.length} pixels; the glyphs have ${width}.`);
-      logLikelihood(y, ll);
-      let max = -Infinity;
-      for (let g = 0; g < count; g++) max = Math.max(max, ll[g]);
+      cost(y, weights);
+      // Shifted by the smallest cost, so that the likeliest glyph's weight is 1 and nothing underflows to 0/0.
+      const min = Math.min(...weights);
       let total = 0;
-      for (let g = 0; g < count; g++) { ll[g] = Math.exp(ll[g] - max); total += ll[g]; }
+      for (let g = 0; g < count; g++) { weights[g] = Math.exp(min - weights[g]); total += weights[g]; }
       const out = new Array<number>(width).fill(0);
       for (let g = 0; g < count; g++) {
-        const w = ll[g] / total;
+        const w = weights[g] / total;
         for (let i = 0; i < width; i++) if (rows[g][i] >= 0.5) out[i] += w;
       }
       return threshold === null ? out : out.map((v) => (v >= threshold ? 1 : 0));
@@ -308,7 +267,7 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
   for (let start = 0; start < draws; start += batchRows) {
     const n = Math.min(batchRows, draws - start);
     const noisy: number[][] = new Array(n);
-    for (let r = 0; r < n; r++) noisy[r] = sample(glyphs[(start + r) % count], new Array<number>(width));
+    for (let r = 0; r < n; r++) noisy[r] = sample(glyphs[(start + r) % count]);
     const denoised = options.denoise(noisy);
     if (!Array.isArray(denoised) || denoised.length !== n) {
       throw new Error(`denoise returned ${Array.isArray(denoised) ? denoised.length : typeof denoised} rows for ${n} noisy glyphs.`);
@@ -372,31 +331,18 @@ export function idealRecovery(options: Omit<EvaluateDenoisingOptions, 'denoise'>
 // Exact recovery of the ideal decoder under bit flips
 
 export interface ExactIdealRecovery {
-  glyphs: number;
-  pixels: number;
   /**
    * weights[g][d]: the number of inputs y (of the 2^pixels) at Hamming distance d from glyph g for
    * which g is the nearest glyph, a k-way tie counting 1/k. Then, for bit-flip p <= 0.5,
    * P(exact recovery of g) = sum over d of weights[g][d] p^d (1 - p)^(pixels - d), exactly.
    */
   weights: number[][];
-  /** Search nodes visited. */
-  nodes: number;
   /** Exact P(exact recovery) for bit-flip p in [0, 0.5], averaged over glyphs (salt-pepper v: p = v / 2). */
   rate(p: number): number;
-  perGlyphRate(p: number): number[];
 }
 
-interface ExactSearch {
-  pixels: number;
-  count: number;
-  /** columns[k][g]: pixel order[k] of glyph g. */
-  columns: Uint8Array[];
-  /** remainingDiff[k][g * count + h]: pixels order[k..] where g and h differ. */
-  remainingDiff: Int32Array[];
-}
-
-function exactSearch(glyphs: number[][]): ExactSearch {
+/** The search's tables: columns[k][g] is pixel order[k] of glyph g, remainingDiff[k][g * count + h] the pixels order[k..] where g and h differ. */
+function exactSearch(glyphs: number[][]) {
   const count = glyphs.length;
   const pixels = glyphs[0].length;
   // Most balanced pixels first: they separate glyphs earliest, which prunes the search most.
@@ -416,6 +362,8 @@ function exactSearch(glyphs: number[][]): ExactSearch {
   return { pixels, count, columns, remainingDiff };
 }
 
+type ExactSearch = ReturnType<typeof exactSearch>;
+
 /** Glyphs still able to be nearest below a node: a glyph is out once another beats it on every completion. */
 function survivors(search: ExactSearch, k: number, distance: Int32Array, alive: ArrayLike<number>, aliveCount: number, out: Int32Array): number {
   const diff = search.remainingDiff[k];
@@ -434,13 +382,12 @@ function survivors(search: ExactSearch, k: number, distance: Int32Array, alive: 
 }
 
 /**
- * Knuth's estimate of the number of search nodes `exactIdealRecovery` would visit (random descents;
- * a rough figure, good to an order of magnitude).
+ * Knuth's estimate of the number of search nodes `exactIdealRecovery` would visit (300 random
+ * descents; a rough figure, good to an order of magnitude).
  */
-export function estimateExactIdealCost(glyphs: number[][], options: { probes?: number } = {}): number {
-  const rows = checkGlyphs(glyphs);
-  const search = exactSearch(rows);
-  const probes = checkInteger('probes', options.probes ?? 1000, { min: 1 });
+export function estimateExactIdealCost(glyphs: number[][]): number {
+  const search = exactSearch(checkGlyphs(glyphs));
+  const probes = 300;
   const random = seededRandom(0);
   const { count, pixels, columns } = search;
   const distance = new Int32Array(count);
@@ -477,7 +424,7 @@ const MAX_EXACT_NODES = 2e7;
  */
 export function exactIdealRecovery(glyphs: number[][]): ExactIdealRecovery {
   const rows = checkGlyphs(glyphs);
-  const estimate = estimateExactIdealCost(rows, { probes: 300 });
+  const estimate = estimateExactIdealCost(rows);
   const tooMany = (what: string): Error => new Error(
     `exactIdealRecovery: ${what} search nodes (the limit is ${MAX_EXACT_NODES.toExponential(1)}) for ${rows.length} glyphs of ` +
     `${rows[0].length} pixels; an exact count is too expensive here: use idealRecovery (Monte Carlo with a standard error).`);
@@ -539,17 +486,13 @@ export function exactIdealRecovery(glyphs: number[][]): ExactIdealRecovery {
   aliveAt[0] = Int32Array.from({ length: count }, (_, g) => g);
   visit(0, aliveAt[0], count);
 
-  const perGlyphRate = (p: number): number[] => {
-    if (!(p >= 0 && p <= 0.5)) throw new Error(`p is ${p}; the exact recovery formula holds for bit-flip probabilities from 0 to 0.5.`);
-    return weights.map((row) => row.reduce((s, c, d) => (c === 0 ? s : s + c * p ** d * (1 - p) ** (pixels - d)), 0));
-  };
   return {
-    glyphs: count,
-    pixels,
     weights,
-    nodes,
-    perGlyphRate,
-    rate: (p) => perGlyphRate(p).reduce((a, b) => a + b, 0) / count,
+    rate: (p) => {
+      if (!(p >= 0 && p <= 0.5)) throw new Error(`p is ${p}; the exact recovery formula holds for bit-flip probabilities from 0 to 0.5.`);
+      const perGlyph = weights.map((row) => row.reduce((s, c, d) => (c === 0 ? s : s + c * p ** d * (1 - p) ** (pixels - d)), 0));
+      return perGlyph.reduce((a, b) => a + b, 0) / count;
+    },
   };
 }
 
@@ -559,9 +502,7 @@ export function exactIdealRecovery(glyphs: number[][]): ExactIdealRecovery {
 export interface SweepModel {
   /** The row's `model` column, e.g. "35-64-16-64-35 @0.15". */
   name: string;
-  /** The denoiser; or give `denoiseAt` for one that depends on the test level. */
-  denoise?: Denoiser;
-  denoiseAt?: (testLevel: number, seed: number) => Denoiser;
+  denoise: Denoiser;
   /** The noise level the model was trained at; null when not applicable. */
   trainLevel?: number | null;
 }
@@ -575,13 +516,6 @@ export interface SweepOptions {
   /** Noisy samples per test level (and model). */
   draws: number;
   seed?: number;
-  /** Add the ideal decoder (maximum likelihood for the test noise) as model `ideal`. Default true. */
-  ideal?: boolean;
-  /** Add the noisy input itself as model `noisy`. Default true. */
-  noisy?: boolean;
-  /** Add the posterior-mean denoiser (best for wrong pixels) as model `posterior`. Default true. */
-  posterior?: boolean;
-  batchRows?: number;
 }
 
 export interface SweepRow {
@@ -600,46 +534,35 @@ export interface SweepRow {
 }
 
 /**
- * Evaluates every model (plus the references `noisy`, `ideal` and `posterior`) at every test level:
- * one row per model and level, models in the order noisy, ideal, posterior, then `models`, levels in
- * the given order. At a given level every
- * model sees the same noisy samples (seeded by seed and level, so adding a level changes no other row).
+ * Evaluates the references `noisy` (the input itself), `ideal` (maximum likelihood for the test
+ * noise) and `posterior` (the posterior mean, fewest wrong pixels), then every model, at every test
+ * level: one row per model and level, in that order of models and the given order of levels. At a
+ * level every model sees the same noisy samples, seeded by seed and level, so that adding a level
+ * changes no other row.
  */
 export function sweep(options: SweepOptions): SweepRow[] {
   const glyphs = checkGlyphs(options.glyphs);
   const kind = checkNoiseKind(options.noise);
-  const seed = options.seed ?? 0;
   if (!Array.isArray(options.testLevels) || options.testLevels.length === 0) throw new Error('testLevels must list at least one noise level.');
   options.testLevels.forEach((level, i) => checkNoiseLevel(kind, level, `testLevels[${i}]`));
-  checkInteger('draws', options.draws, { min: 1 });
-  const models: SweepModel[] = [];
-  if (options.noisy ?? true) models.push({ name: 'noisy', denoise: identityDenoiser(), trainLevel: null });
-  if (options.ideal ?? true) {
-    models.push({ name: 'ideal', trainLevel: null, denoiseAt: (level, s) => idealDenoiser(glyphs, { noise: kind, level, seed: deriveSeed(s, -2) }) });
-  }
-  if (options.posterior ?? true) {
-    models.push({ name: 'posterior', trainLevel: null, denoiseAt: (level) => posteriorDenoiser(glyphs, { noise: kind, level }) });
-  }
-  models.push(...options.models);
-  models.forEach((m, i) => {
-    if (typeof m.denoise !== 'function' && typeof m.denoiseAt !== 'function') {
-      throw new Error(`models[${i}] (${JSON.stringify(m.name)}) needs denoise or denoiseAt.`);
-    }
+  options.models.forEach((m, i) => {
+    if (typeof m.denoise !== 'function') throw new Error(`models[${i}] (${JSON.stringify(m.name)}) needs denoise, a function.`);
   });
-  const rows: SweepRow[][] = models.map(() => []);
-  for (const testLevel of options.testLevels) {
-    const levelSeed = deriveSeed(seed, testLevel);
-    models.forEach((m, i) => {
-      const denoise = m.denoiseAt ? m.denoiseAt(testLevel, levelSeed) : (m.denoise as Denoiser);
-      const e = evaluateDenoising({ denoise, glyphs, noise: kind, level: testLevel, draws: options.draws, seed: levelSeed, batchRows: options.batchRows });
-      rows[i].push({
-        model: m.name, noise: kind, trainLevel: m.trainLevel ?? null, testLevel,
-        meanWrongPixels: e.meanWrongPixels, exactRate: e.exactRate, within1Rate: e.within1Rate,
-        exactRateSE: e.exactRateSE, within1RateSE: e.within1RateSE, meanWrongPixelsSE: e.meanWrongPixelsSE, draws: e.draws,
-      });
-    });
-  }
-  return rows.flat();
+  const models: { name: string; trainLevel: number | null; at: (level: number, seed: number) => Denoiser }[] = [
+    { name: 'noisy', trainLevel: null, at: () => identityDenoiser() },
+    { name: 'ideal', trainLevel: null, at: (level, seed) => idealDenoiser(glyphs, { noise: kind, level, seed: deriveSeed(seed, -2) }) },
+    { name: 'posterior', trainLevel: null, at: (level) => posteriorDenoiser(glyphs, { noise: kind, level }) },
+    ...options.models.map((m) => ({ name: m.name, trainLevel: m.trainLevel ?? null, at: () => m.denoise })),
+  ];
+  return models.flatMap((m) => options.testLevels.map((testLevel) => {
+    const seed = deriveSeed(options.seed ?? 0, testLevel);
+    const e = evaluateDenoising({ denoise: m.at(testLevel, seed), glyphs, noise: kind, level: testLevel, draws: options.draws, seed });
+    return {
+      model: m.name, noise: kind, trainLevel: m.trainLevel, testLevel,
+      meanWrongPixels: e.meanWrongPixels, exactRate: e.exactRate, within1Rate: e.within1Rate,
+      exactRateSE: e.exactRateSE, within1RateSE: e.within1RateSE, meanWrongPixelsSE: e.meanWrongPixelsSE, draws: e.draws,
+    };
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,43 +590,16 @@ export const DENOISER_RECIPE = {
 
 /**
  * Options of `trainDenoiser`; those left out take the values of `DENOISER_RECIPE`. The training
- * loop's own options mean what they mean in `trainAutoencoder`, with two other defaults: no early
- * stop on the clean criterion (`maxWrongPixels` null: a denoiser meets it long before it denoises
- * well) and a check every 100 epochs.
+ * loop's own options mean what they mean in `trainAutoencoder`.
  */
-export interface DenoiserTrainOptions extends Partial<Pick<TrainOptions, 'epochs' | 'learningRate' | 'optimizer' | 'loss' |
-  'batchSize' | 'maxWrongPixels' | 'checkEvery' | 'progress' | 'label' | 'stopOnInterrupt' | 'shouldStop'>> {
-  /** Noise kind of the training inputs. */
+export interface DenoiserTrainOptions extends Partial<Pick<TrainOptions, 'epochs' | 'learningRate' | 'progress' | 'label' | 'stopOnInterrupt' | 'shouldStop'>> {
+  /** Noise of the training inputs (fresh noise every epoch, clean targets). */
   noise?: NoiseKind;
-  /** Noise level of the training inputs (fresh noise every epoch, clean targets). */
   trainLevel?: number;
-  /** Seeds the initial weights, the training noise, the batch order and the validation samples. Default 0. */
+  /** Seeds the initial weights, the training noise and the batch order. Default 0. */
   seed?: number;
   /** Noisy copies of every glyph in each epoch (rows per epoch = copies x glyphs). */
   copies?: number;
-  /** The recipe's relu hidden layers: tanh does markedly worse here. */
-  hiddenActivation?: Activation;
-  latentActivation?: Activation;
-  outputActivation?: Activation;
-  /**
-   * Epochs between evaluations on a fixed noisy validation set (`validationDraws` samples at the
-   * training level); null: none (default). Needed by keepBest and patience.
-   */
-  validateEvery?: number | null;
-  validationDraws?: number;
-  /** Seed of the validation samples; default derived from `seed` (apart from training and test noise). */
-  validationSeed?: number;
-  /** Restore the weights of the best validation (within-1 rate, then exact rate). Default false. */
-  keepBest?: boolean;
-  /** Stop after this many validations without improvement; null: never (default). */
-  patience?: number | null;
-}
-
-export interface ValidationPoint {
-  epoch: number;
-  exactRate: number;
-  within1Rate: number;
-  meanWrongPixels: number;
 }
 
 export interface TrainedDenoiser {
@@ -714,11 +610,6 @@ export interface TrainedDenoiser {
   /** The training noise. */
   noise: NoiseSpec;
   copies: number;
-  validation: ValidationPoint[];
-  /** Epoch whose weights the model has when keepBest restored them, else null. */
-  restoredEpoch: number | null;
-  /** True when `patience` stopped training (history.stopReason then says 'interrupted'). */
-  stoppedByPatience: boolean;
   seconds: number;
 }
 
@@ -727,108 +618,33 @@ export interface TrainedDenoiser {
  * `corruptInputs` = fresh `noise` at `trainLevel` every epoch, clean targets. Options left out take
  * the values of `DENOISER_RECIPE` (e.g. `trainDenoiser(DENOISER_RECIPE.layers, glyphs, { seed: 1 })`).
  *
- * Stopping: there is no early stop by default. The course's clean criterion (at most 1 wrong pixel
- * on every clean glyph) holds after a few hundred epochs, long before the model denoises well, and
- * since the inputs are corrupted afresh every epoch the model never sees the same noisy input twice:
- * it cannot overfit the noise, and more epochs rarely hurt. For a stop rule that measures what
- * matters, set `validateEvery` with `patience` (and `keepBest`): it watches the within-1 rate on a
- * fixed noisy validation set.
+ * There is no early stop, and a check every 100 epochs: the course's clean criterion (at most 1
+ * wrong pixel on every clean glyph) holds after a few hundred epochs, long before the model denoises
+ * well, and since the inputs are corrupted afresh every epoch the model never sees the same noisy
+ * input twice: it cannot overfit the noise, and more epochs rarely hurt.
  */
 export async function trainDenoiser(layers: readonly number[], glyphs: number[][], options: DenoiserTrainOptions = {}): Promise<TrainedDenoiser> {
   const started = performance.now();
   const clean = checkGlyphs(glyphs);
-  const kind = checkNoiseKind(options.noise ?? DENOISER_RECIPE.noise);
-  const noise: NoiseSpec = { kind, level: checkNoiseLevel(kind, options.trainLevel ?? DENOISER_RECIPE.trainLevel, 'trainLevel') };
+  const noise = noiseSpec(options.noise ?? DENOISER_RECIPE.noise, options.trainLevel ?? DENOISER_RECIPE.trainLevel, 'trainLevel');
   const copies = checkInteger('copies', options.copies ?? DENOISER_RECIPE.copies, { min: 1 });
   const seed = options.seed ?? 0;
-  const validateEvery = options.validateEvery ?? null;
-  if (validateEvery !== null) checkInteger('validateEvery', validateEvery, { min: 1 });
-  if ((options.keepBest || (options.patience ?? null) !== null) && validateEvery === null) {
-    throw new Error('keepBest and patience need validateEvery (epochs between validations), e.g. validateEvery: 100.');
-  }
-  const patience = options.patience ?? null;
-  if (patience !== null) checkInteger('patience', patience, { min: 1 });
-  const validationDraws = checkInteger('validationDraws', options.validationDraws ?? 32 * clean.length, { min: 1 });
-
-  const model = new Autoencoder({
-    layers: [...layers],
-    hiddenActivation: options.hiddenActivation ?? DENOISER_RECIPE.hiddenActivation,
-    latentActivation: options.latentActivation ?? DENOISER_RECIPE.latentActivation,
-    outputActivation: options.outputActivation ?? DENOISER_RECIPE.outputActivation,
-    seed,
-  });
-  if (model.inputSize !== clean[0].length) {
-    model.dispose();
-    throw new Error(`layers is ${JSON.stringify(layers)}; the glyphs have ${clean[0].length} pixels, so it must start and end with ${clean[0].length}.`);
-  }
-  const data: number[][] = [];
-  for (let c = 0; c < copies; c++) for (const g of clean) data.push(Array.from(g));
-
-  const corrupt = corruptor(noise, deriveSeed(seed, 1));
-  const denoise = autoencoderDenoiser(model);
-  const validation: ValidationPoint[] = [];
-  let epochSeen = 0;
-  let lastValidated = 0;
-  // The best validation so far (within-1 rate, then exact rate), with its weights under keepBest.
-  const best: { point?: ValidationPoint; parameters?: ReturnType<Autoencoder['parameters']> } = {};
-  let sinceBest = 0;
-  const validationSeed = options.validationSeed ?? deriveSeed(seed, 2);
-  const validate = (): void => {
-    lastValidated = epochSeen;
-    const e = evaluateDenoising({ denoise, glyphs: clean, noise: kind, level: noise.level, draws: validationDraws, seed: validationSeed });
-    const point = { epoch: epochSeen, exactRate: e.exactRate, within1Rate: e.within1Rate, meanWrongPixels: e.meanWrongPixels };
-    validation.push(point);
-    const better = !best.point || point.within1Rate > best.point.within1Rate ||
-      (point.within1Rate === best.point.within1Rate && point.exactRate > best.point.exactRate);
-    if (better) {
-      best.point = point;
-      if (options.keepBest) best.parameters = model.parameters();
-      sinceBest = 0;
-    } else {
-      sinceBest++;
-    }
-  };
-
-  let history: TrainHistory;
+  const { hiddenActivation, latentActivation, outputActivation, optimizer, loss } = DENOISER_RECIPE;
+  const model = new Autoencoder({ layers: [...layers], hiddenActivation, latentActivation, outputActivation, seed });
   try {
-    history = await trainAutoencoder(model, data, {
+    if (model.inputSize !== clean[0].length) {
+      throw new Error(`layers is ${JSON.stringify(layers)}; the glyphs have ${clean[0].length} pixels, so it must start and end with ${clean[0].length}.`);
+    }
+    const history = await trainAutoencoder(model, Array.from({ length: copies }, () => clean).flat(), {
       epochs: options.epochs ?? DENOISER_RECIPE.epochs,
       learningRate: options.learningRate ?? DENOISER_RECIPE.learningRate,
-      optimizer: options.optimizer ?? DENOISER_RECIPE.optimizer,
-      loss: options.loss ?? DENOISER_RECIPE.loss,
-      batchSize: options.batchSize,
-      seed,
-      maxWrongPixels: options.maxWrongPixels === undefined ? null : options.maxWrongPixels,
-      checkEvery: options.checkEvery ?? 100,
-      progress: options.progress,
-      label: options.label,
-      stopOnInterrupt: options.stopOnInterrupt,
-      corruptInputs: (x, epoch) => {
-        epochSeen = epoch;
-        return corrupt(x, epoch);
-      },
-      shouldStop: () => {
-        if (validateEvery !== null && epochSeen !== lastValidated && epochSeen % validateEvery === 0) validate();
-        if (patience !== null && sinceBest >= patience) return true;
-        return options.shouldStop?.() ?? false;
-      },
+      optimizer, loss, seed, maxWrongPixels: null, checkEvery: 100,
+      progress: options.progress, label: options.label, stopOnInterrupt: options.stopOnInterrupt, shouldStop: options.shouldStop,
+      corruptInputs: corruptor(noise, deriveSeed(seed, 1)),
     });
+    return { model, denoise: autoencoderDenoiser(model), history, noise, copies, seconds: (performance.now() - started) / 1000 };
   } catch (err) {
     model.dispose(); // bad options: nothing to hand back
     throw err;
   }
-  if (validateEvery !== null && history.stopReason !== 'diverged' && lastValidated !== history.epochsRun) {
-    epochSeen = history.epochsRun;
-    validate();
-  }
-  const stoppedByPatience = patience !== null && sinceBest >= patience && history.stopReason === 'interrupted';
-  if (stoppedByPatience) {
-    history.message = `Stopped at epoch ${history.epochsRun}: the validation within-1 rate did not improve for ${patience} validations.`;
-  }
-  let restoredEpoch: number | null = null;
-  if (best.point && best.parameters && best.point !== validation[validation.length - 1]) {
-    model.setParameters(best.parameters);
-    restoredEpoch = best.point.epoch;
-  }
-  return { model, denoise, history, noise, copies, validation, restoredEpoch, stoppedByPatience, seconds: (performance.now() - started) / 1000 };
 }

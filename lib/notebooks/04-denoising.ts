@@ -242,7 +242,7 @@ export function minGlyphDistance(glyphs: readonly number[][]): number {
 
 /** The exact ideal recovery when the branch-and-bound sum is feasible, else why it was refused. */
 export function tryExactIdeal(glyphs: number[][]): { exact: ExactIdealRecovery | null; refusal: string | null; estimatedNodes: number } {
-  const estimatedNodes = estimateExactIdealCost(glyphs, { probes: 300 });
+  const estimatedNodes = estimateExactIdealCost(glyphs);
   try {
     return { exact: exactIdealRecovery(glyphs), refusal: null, estimatedNodes };
   } catch (err) {
