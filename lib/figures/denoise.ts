@@ -20,6 +20,10 @@ const REFERENCE_STYLES: Record<string, { label: string; line: Record<string, unk
   posterior: { label: 'posterior mean (fewest wrong pixels)', line: { color: '#666666', dash: 'dashdot', width: 2 }, marker: { symbol: 'square-open', size: 6 } },
   noisy: { label: 'noisy input', line: { color: '#999999', dash: 'dot', width: 2 }, marker: { symbol: 'circle-open', size: 6 } },
 };
+
+/** Plotly's name for the axes of panel k: x and y, then x2 and y2, ... */
+const suffix = (k: number): string => (k === 0 ? '' : String(k + 1));
+
 /** A bold title centred above the panel whose centre is at `x` (a fraction of the figure's width). */
 function panelTitle(text: string, x: number): Record<string, unknown> {
   return { text: `<b>${text}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x, y: 1, xanchor: 'center', yanchor: 'bottom' };
@@ -33,8 +37,6 @@ export interface DenoisingCurvesOptions {
   /** The x axis: the test noise, e.g. "bit-flip probability p". */
   levelTitle: string;
   title?: string;
-  /** Default 470. */
-  height?: number;
 }
 
 /**
@@ -46,7 +48,6 @@ export interface DenoisingCurvesOptions {
  */
 export function denoisingCurvesFigure(rows: readonly SweepPoint[], options: DenoisingCurvesOptions): PlotlyFigure {
   const metrics: SweepMetric[] = ['meanWrongPixels', 'exactRate', 'within1Rate'];
-  const seKey: Record<SweepMetric, keyof SweepPoint> = { meanWrongPixels: 'meanWrongPixelsSE', exactRate: 'exactRateSE', within1Rate: 'within1RateSE' };
   const domains = [[0, 0.29], [0.355, 0.645], [0.71, 1]];
   const data: PlotlyTrace[] = [];
   let colour = 0;
@@ -59,11 +60,11 @@ export function denoisingCurvesFigure(rows: readonly SweepPoint[], options: Deno
     const style = reference ?? { line: { color: SERIES_COLOURS[colour % SERIES_COLOURS.length], width: 2 }, marker: { size: 7 } };
     if (!reference) colour++;
     metrics.forEach((metric, panel) => {
-      const se = own.map((r) => r[seKey[metric]] as number | undefined);
+      const se = own.map((r) => r[`${metric}SE`]);
       data.push({
         type: 'scatter', mode: 'lines+markers', name: label, legendgroup: model, showlegend: panel === 0,
         x: own.map((r) => r.testLevel), y: own.map((r) => r[metric]),
-        xaxis: panel === 0 ? 'x' : `x${panel + 1}`, yaxis: panel === 0 ? 'y' : `y${panel + 1}`,
+        xaxis: `x${suffix(panel)}`, yaxis: `y${suffix(panel)}`,
         line: style.line, marker: { ...style.marker, color: style.line.color },
         ...(se.every((v) => typeof v === 'number' && Number.isFinite(v))
           ? { error_y: { type: 'data', array: se.map((v) => 2 * (v as number)), visible: true, thickness: 1, width: 3 } }
@@ -74,17 +75,16 @@ export function denoisingCurvesFigure(rows: readonly SweepPoint[], options: Deno
   }
   const layout: Record<string, unknown> = {
     ...(options.title ? { title: { text: options.title } } : {}),
-    height: options.height ?? 470,
+    height: 470,
     margin: { l: 60, r: 20, t: options.title ? 80 : 40, b: 60 },
     hovermode: 'closest',
     legend: { orientation: 'h', x: 0, y: -0.18, yanchor: 'top' },
     annotations: metrics.map((metric, panel) => panelTitle(SWEEP_METRIC_TITLES[metric], (domains[panel][0] + domains[panel][1]) / 2)),
   };
   metrics.forEach((metric, panel) => {
-    const suffix = panel === 0 ? '' : String(panel + 1);
-    layout[`xaxis${suffix}`] = { domain: domains[panel], anchor: `y${suffix}`, title: { text: options.levelTitle }, zeroline: false };
-    layout[`yaxis${suffix}`] = {
-      anchor: `x${suffix}`, zeroline: false,
+    layout[`xaxis${suffix(panel)}`] = { domain: domains[panel], anchor: `y${suffix(panel)}`, title: { text: options.levelTitle }, zeroline: false };
+    layout[`yaxis${suffix(panel)}`] = {
+      anchor: `x${suffix(panel)}`, zeroline: false,
       ...(metric === 'meanWrongPixels' ? { rangemode: 'tozero' } : { range: [0, 1.02], tickformat: '.0%' }),
     };
   });
@@ -107,7 +107,6 @@ export interface SweepHeatmapOptions {
   levelTitle: string;
   rowTitle: string;
   title?: string;
-  height?: number;
 }
 
 /**
@@ -131,17 +130,16 @@ export function sweepHeatmapFigure(rows: readonly SweepPoint[], options: SweepHe
       if (hit) zmax = Math.max(zmax, hit[metric]);
       return hit ? hit[metric] : null;
     }));
-    const suffix = k === 0 ? '' : String(k + 1);
     return {
       type: 'heatmap', x: columns, y: panel.rows.map((r) => r.label), z,
       text: z.map((line) => line.map((v) => (v === null ? '' : isRate ? (100 * v).toFixed(1) : v.toFixed(2)))),
       texttemplate: '%{text}', hovertemplate: `${panel.title}<br>${options.rowTitle} %{y}<br>${options.levelTitle} %{x}<br>${SWEEP_METRIC_TITLES[metric]}: %{text}${isRate ? ' %' : ''}<extra></extra>`,
-      coloraxis: 'coloraxis', xaxis: `x${suffix}`, yaxis: `y${suffix}`, xgap: 1, ygap: 1,
+      coloraxis: 'coloraxis', xaxis: `x${suffix(k)}`, yaxis: `y${suffix(k)}`, xgap: 1, ygap: 1,
     };
   });
   const layout: Record<string, unknown> = {
     ...(options.title ? { title: { text: options.title } } : {}),
-    height: options.height ?? Math.max(320, 140 + 34 * Math.max(...options.panels.map((p) => p.rows.length), 1)),
+    height: Math.max(320, 140 + 34 * Math.max(...options.panels.map((p) => p.rows.length), 1)),
     margin: { l: 90, r: 20, t: options.title ? 80 : 40, b: 60 },
     coloraxis: {
       colorscale: 'Viridis', reversescale: !isRate, cmin: 0, cmax: isRate ? 1 : Math.max(zmax, 1e-9),
@@ -151,25 +149,24 @@ export function sweepHeatmapFigure(rows: readonly SweepPoint[], options: SweepHe
   };
   // Panels with the same rows share the first panel's row labels; others label their own (with room for them).
   options.panels.forEach((_, k) => {
-    const suffix = k === 0 ? '' : String(k + 1);
-    layout[`xaxis${suffix}`] = { domain: [k * (width + gap), k * (width + gap) + width], anchor: `y${suffix}`, type: 'category', title: { text: options.levelTitle } };
-    layout[`yaxis${suffix}`] = {
-      anchor: `x${suffix}`, type: 'category', autorange: 'reversed',
+    layout[`xaxis${suffix(k)}`] = { domain: [k * (width + gap), k * (width + gap) + width], anchor: `y${suffix(k)}`, type: 'category', title: { text: options.levelTitle } };
+    layout[`yaxis${suffix(k)}`] = {
+      anchor: `x${suffix(k)}`, type: 'category', autorange: 'reversed',
       ...(k === 0 ? { title: { text: options.rowTitle } } : {}), ...(k > 0 && sameRows ? { showticklabels: false } : {}),
     };
   });
   return { data, layout };
 }
 
-/** What the code-width figure draws: per nonzero test level, the within-1 rate at each code width. */
+/**
+ * What the code-width figure draws: the code widths (the x axis), the level's symbol (e.g. "p") and
+ * the training level, and per test level the within-1 rate at each width (null where not measured)
+ * and the ideal denoiser's.
+ */
 export interface CodeWidthCurves {
-  /** The code widths (latent units), the x axis. */
   widths: number[];
-  /** The noise level's symbol, e.g. "p". */
   levelSymbol: string;
-  /** The level the models were trained at. */
   trainLevel: number;
-  /** One line per test level: the rate at each width (null where not measured), and the ideal denoiser's. */
   levels: { level: number; within1Rates: (number | null)[]; ceiling: number | null }[];
 }
 
