@@ -469,11 +469,8 @@ export function exactIdealRecovery(glyphs: number[][]): ExactIdealRecovery {
       return;
     }
     if (remaining === 0) {
-      let best = Infinity;
-      for (let a = 0; a < n; a++) best = Math.min(best, distance[here[a]]);
-      let ties = 0;
-      for (let a = 0; a < n; a++) if (distance[here[a]] === best) ties++;
-      for (let a = 0; a < n; a++) if (distance[here[a]] === best) weights[here[a]][best] += 1 / ties;
+      // With no pixel left the survivors are exactly the nearest glyphs: they share the input.
+      for (let a = 0; a < n; a++) weights[here[a]][distance[here[a]]] += 1 / n;
       return;
     }
     const column = columns[k];
