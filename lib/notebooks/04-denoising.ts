@@ -11,12 +11,12 @@ import {
 } from '..';
 import { coreCount, ModelData, modelData, modelFromData, runTasks, TaskContext } from '../parallel';
 
-/** A list of distinct noise models. */
-function checkNoiseKinds(name: string, value: unknown): NoiseKind[] {
-  const kinds = checkList(name, value, (item, v) => checkOneOf(item, v, NOISE_KINDS), { min: 1 });
-  if (new Set(kinds).size !== kinds.length) throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; list each noise model once.`);
-  return kinds;
-}
+/** A list that names each of its items once, each checked by `item`. */
+const distinct = <T>(item: (label: string, v: unknown) => T, what: string) => (name: string, value: unknown): T[] => {
+  const items = checkList(name, value, item, { min: 1 });
+  if (new Set(items).size !== items.length) throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; list each ${what} once.`);
+  return items;
+};
 
 /** Per noise model, something; which models it must cover is checked against `noises` by `checkTogether`. */
 function perNoise<T>(value: Record<string, T>): Knob<Record<string, T>> {
@@ -28,17 +28,11 @@ function perNoise<T>(value: Record<string, T>): Knob<Record<string, T>> {
   });
 }
 
-const distinctSeeds = (name: string, value: unknown): number[] => {
-  const seeds = checkList(name, value, knob.integer(0, { min: 0 }).check, { min: 1 });
-  if (new Set(seeds).size !== seeds.length) throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; list each seed once.`);
-  return seeds;
-};
-
 /** Every knob of notebook 04; its parameters cell holds the same names and defaults. */
 export const parameters = declareParameters({
   fontPath: knob.file('../data/font.h'),
   fontName: knob.custom<string | null>(null, checkNullableString),
-  noises: knob.custom<NoiseKind[]>(['bit-flip', 'gaussian'], checkNoiseKinds),
+  noises: knob.custom<NoiseKind[]>(['bit-flip', 'gaussian'], distinct((item, v) => checkOneOf(item, v, NOISE_KINDS), 'noise model')),
   trainLevels: perNoise<number[]>({
     'bit-flip': [0, 0.05, 0.10, 0.15, 0.20, 0.30],
     'salt-pepper': [0, 0.2, 0.3, 0.4],
@@ -59,7 +53,7 @@ export const parameters = declareParameters({
   epochs: knob.integer(5000, { min: 1 }),
   learningRate: knob.number(0.003, { min: 0, exclusiveMin: true, max: 10 }),
   copies: knob.integer(8, { min: 1 }),
-  seeds: knob.custom([0], distinctSeeds),
+  seeds: knob.custom([0], distinct(knob.integer(0, { min: 0 }).check, 'seed')),
   testSeed: knob.integer(1, { min: 0 }),
   engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
   workers: knob.nullable(knob.integer(1, { min: 1 })),
@@ -116,11 +110,11 @@ const trainLabel = (noise: TrainNoise, level: number): string => (noise === 'cle
 /** A model's name without its seed, e.g. "35-64-16-64-35 bit-flip p=0.15": results are averaged over seeds under it. */
 export const groupName = (layers: readonly number[], noise: TrainNoise, level: number): string => `${archName(layers)} ${trainLabel(noise, level)}`;
 
-/** The group of `layers` trained at the main training level of `kind` (on clean glyphs when that is 0). */
-export function mainGroup(params: Parameters, kind: NoiseKind, layers: readonly number[]): string {
-  const level = params.mainTrainLevel[kind];
-  return groupName(layers, level > 0 ? kind : 'clean', level);
-}
+/** The group of `layers` trained on `kind` at `level`, which is on clean glyphs at level 0. */
+const trainedGroup = (layers: readonly number[], kind: NoiseKind, level: number): string => groupName(layers, level > 0 ? kind : 'clean', level);
+
+/** The group of `layers` trained at the main training level of `kind`. */
+export const mainGroup = (params: Parameters, kind: NoiseKind, layers: readonly number[]): string => trainedGroup(layers, kind, params.mainTrainLevel[kind]);
 
 /** The architectures trained at every level: the denoiser and, if any, the 2-D-code comparison. */
 export const architectures = (params: Parameters): number[][] =>
@@ -151,21 +145,19 @@ export interface TrainedModel extends TrainingJob {
  */
 export function trainingJobs(params: Parameters): TrainingJob[] {
   const jobs: TrainingJob[] = [];
-  const add = (role: Role, layers: number[], trainNoise: TrainNoise, trainLevel: number, seed: number): void => {
+  const add = (role: Role, layers: number[], kind: NoiseKind, trainLevel: number, seed: number): void => {
+    const trainNoise: TrainNoise = trainLevel > 0 ? kind : 'clean';
     const group = groupName(layers, trainNoise, trainLevel);
     const name = group + (params.seeds.length > 1 ? ` seed ${seed}` : '');
     if (!jobs.some((j) => j.name === name)) jobs.push({ name, group, role, layers, trainNoise, trainLevel, seed });
   };
-  const studyKind = params.noises[0];
+  const kind = studyKind(params);
   for (const seed of params.seeds) {
-    // architectures() lists the denoiser, then the 2-D-code network.
+    // architectures() lists the denoiser, then the 2-D-code network; level 0 (clean) comes first.
     architectures(params).forEach((layers, i) => {
-      const role: Role = i === 0 ? 'denoiser' : '2-D';
-      add(role, layers, 'clean', 0, seed);
-      for (const kind of params.noises) for (const level of params.trainLevels[kind]) if (level > 0) add(role, layers, kind, level, seed);
+      for (const k of params.noises) for (const level of trainedLevels(params, k)) add(i === 0 ? 'denoiser' : '2-D', layers, k, level, seed);
     });
-    const level = params.mainTrainLevel[studyKind];
-    for (const width of params.latentSizes) add('code width', withCode(params.architecture, width), level > 0 ? studyKind : 'clean', level, seed);
+    for (const width of params.latentSizes) add('code width', withCode(params.architecture, width), kind, params.mainTrainLevel[kind], seed);
   }
   return jobs;
 }
@@ -254,7 +246,7 @@ export function tryExactIdeal(glyphs: number[][]): { exact: ExactIdealRecovery |
 export const ceilingRows = (glyphs: number[][], params: Parameters, exact: ExactIdealRecovery | null) =>
   params.noises.flatMap((kind) => params.testLevels[kind].map((level) => {
     const e = idealRecovery({ glyphs, noise: kind, level, draws: params.idealDraws, seed: deriveSeed(params.testSeed, level, 7) });
-    const p = kind === 'bit-flip' ? level : kind === 'salt-pepper' ? level / 2 : null;
+    const p = kind === 'gaussian' ? null : effectiveFlipRate({ kind, level });
     return {
       noise: kind, level, draws: e.draws,
       noisyExactRate: e.noisyExactRate, idealExactRate: e.exactRate, idealExactRateSE: e.exactRateSE, idealWithin1Rate: e.within1Rate,
@@ -298,8 +290,8 @@ export function sweepRows(models: readonly TrainedModel[], glyphs: number[][], p
     return rows.map((r) => {
       const m = entries.find((e) => e.name === r.model);
       return {
-        model: r.model, group: m ? m.group : r.model, role: m ? m.role : 'reference', arch: m ? m.layers : null,
-        noise: r.noise, trainNoise: m ? m.trainNoise : null, trainLevel: r.trainLevel, seed: m ? m.seed : null, testLevel: r.testLevel,
+        model: r.model, group: m?.group ?? r.model, role: m?.role ?? 'reference', arch: m?.layers ?? null,
+        noise: r.noise, trainNoise: m?.trainNoise ?? null, trainLevel: r.trainLevel, seed: m?.seed ?? null, testLevel: r.testLevel,
         meanWrongPixels: r.meanWrongPixels, meanWrongPixelsSE: r.meanWrongPixelsSE, exactRate: r.exactRate, exactRateSE: r.exactRateSE,
         within1Rate: r.within1Rate, within1RateSE: r.within1RateSE, draws: r.draws,
       };
@@ -309,8 +301,7 @@ export function sweepRows(models: readonly TrainedModel[], glyphs: number[][], p
 
 /** A group (a model averaged over its seeds) at a test level: what the figures and conclusions read. */
 export interface Point extends SweepPoint {
-  group: string; role: string; noise: NoiseKind; trainLevel: number | null; testLevel: number;
-  meanWrongPixels: number; exactRate: number; within1Rate: number;
+  group: string; role: string; noise: NoiseKind; trainLevel: number | null;
   meanWrongPixelsSE: number; exactRateSE: number; within1RateSE: number; seeds: number;
 }
 
@@ -343,7 +334,6 @@ export const curveModels = (params: Parameters, kind: NoiseKind): DenoisingCurve
 
 /** The levels each architecture was trained at, 0 (the plain autoencoder) first. */
 const trainedLevels = (params: Parameters, kind: NoiseKind): number[] => [0, ...params.trainLevels[kind].filter((l) => l > 0)];
-const trainedGroup = (layers: readonly number[], kind: NoiseKind, level: number): string => groupName(layers, level === 0 ? 'clean' : kind, level);
 
 /** The grid's panels: one per architecture, a row per training level between the ceiling and the noisy input. */
 export const heatmapPanels = (params: Parameters, kind: NoiseKind): SweepHeatmapPanel[] => architectures(params).map((layers) => ({
@@ -403,9 +393,10 @@ export function triptych(models: readonly TrainedModel[], glyphs: number[][], pa
   for (const m of shown) {
     const out = autoencoderDenoiser(m.trained.model, { threshold: null })(noisy);
     const wrong = wrongPixelsPerGlyph(out, glyphs);
+    const totalWrongPixels = wrong.reduce((a, b) => a + b, 0);
     lines.push({ images: out, targets: glyphs, label: m.name });
-    counts.push(`${archName(m.layers)} ${total(out)}`);
-    rows.push({ noise: kind, level, model: m.name, totalWrongPixels: total(out), exactGlyphs: wrong.filter((w) => w === 0).length });
+    counts.push(`${archName(m.layers)} ${totalWrongPixels}`);
+    rows.push({ noise: kind, level, model: m.name, totalWrongPixels, exactGlyphs: wrong.filter((w) => w === 0).length });
   }
   const ideal = idealDenoiser(glyphs, { noise: kind, level, seed })(noisy);
   lines.push({ images: ideal, targets: glyphs, label: 'ideal denoiser' });
