@@ -233,9 +233,6 @@ export interface DenoisingEvaluation {
   /** The same figures for the noisy input itself: what the noise did before any denoising. */
   noisyMeanWrongPixels: number;
   noisyExactRate: number;
-  noisyWithin1Rate: number;
-  /** Per glyph (in the glyphs' order): its samples, exact rate, within-1 rate and mean wrong pixels. */
-  perGlyph: { draws: number[]; exactRate: number[]; within1Rate: number[]; meanWrongPixels: number[] };
   seconds: number;
 }
 
@@ -255,63 +252,42 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
   const count = glyphs.length;
   const sample = noiseSampler(spec, seededRandom(deriveSeed(options.seed ?? 0, -1)));
 
-  let wrongSquares = 0;
-  let noisyWrong = 0;
-  let noisyExact = 0;
-  let noisyWithin1 = 0;
-  const perDraws = new Array<number>(count).fill(0);
-  const perExact = new Array<number>(count).fill(0);
-  const perWithin1 = new Array<number>(count).fill(0);
-  const perWrong = new Array<number>(count).fill(0);
-
+  // Sums over the samples of the wrong pixels w, w^2, w = 0 and w <= 1, denoised and noisy.
+  const out = { wrong: 0, squares: 0, exact: 0, within1: 0 };
+  const before = { wrong: 0, exact: 0 };
   for (let start = 0; start < draws; start += batchRows) {
     const n = Math.min(batchRows, draws - start);
-    const noisy: number[][] = new Array(n);
-    for (let r = 0; r < n; r++) noisy[r] = sample(glyphs[(start + r) % count]);
+    const clean = Array.from({ length: n }, (_, r) => glyphs[(start + r) % count]);
+    const noisy = clean.map(sample);
     const denoised = options.denoise(noisy);
     if (!Array.isArray(denoised) || denoised.length !== n) {
       throw new Error(`denoise returned ${Array.isArray(denoised) ? denoised.length : typeof denoised} rows for ${n} noisy glyphs.`);
     }
-    for (let r = 0; r < n; r++) {
-      const g = (start + r) % count;
-      const clean = glyphs[g];
+    clean.forEach((glyph, r) => {
       if (denoised[r].length !== width) throw new Error(`denoise returned a row of ${denoised[r].length} pixels; the glyphs have ${width}.`);
-      const w = pixelDistance(denoised[r], clean);
-      wrongSquares += w * w;
-      perDraws[g]++;
-      perWrong[g] += w;
-      if (w === 0) perExact[g]++;
-      if (w <= 1) perWithin1[g]++;
-      const nw = pixelDistance(noisy[r], clean);
-      noisyWrong += nw;
-      if (nw === 0) noisyExact++;
-      if (nw <= 1) noisyWithin1++;
-    }
+      const w = pixelDistance(denoised[r], glyph);
+      out.wrong += w;
+      out.squares += w * w;
+      if (w === 0) out.exact++;
+      if (w <= 1) out.within1++;
+      const nw = pixelDistance(noisy[r], glyph);
+      before.wrong += nw;
+      if (nw === 0) before.exact++;
+    });
   }
-  const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0);
-  const exact = sum(perExact);
-  const within1 = sum(perWithin1);
-  const mean = sum(perWrong) / draws;
-  const perGlyphMean = (counts: number[]): number[] => counts.map((k, g) => (perDraws[g] ? k / perDraws[g] : NaN));
+  const mean = out.wrong / draws;
   const rateSE = (k: number): number => Math.sqrt(((k / draws) * (1 - k / draws)) / draws);
   return {
     noise: spec,
     draws,
     meanWrongPixels: mean,
-    exactRate: exact / draws,
-    within1Rate: within1 / draws,
-    meanWrongPixelsSE: draws > 1 ? Math.sqrt(Math.max(0, wrongSquares / draws - mean * mean) / (draws - 1)) : NaN,
-    exactRateSE: rateSE(exact),
-    within1RateSE: rateSE(within1),
-    noisyMeanWrongPixels: noisyWrong / draws,
-    noisyExactRate: noisyExact / draws,
-    noisyWithin1Rate: noisyWithin1 / draws,
-    perGlyph: {
-      draws: perDraws,
-      exactRate: perGlyphMean(perExact),
-      within1Rate: perGlyphMean(perWithin1),
-      meanWrongPixels: perGlyphMean(perWrong),
-    },
+    exactRate: out.exact / draws,
+    within1Rate: out.within1 / draws,
+    meanWrongPixelsSE: draws > 1 ? Math.sqrt(Math.max(0, out.squares / draws - mean * mean) / (draws - 1)) : NaN,
+    exactRateSE: rateSE(out.exact),
+    within1RateSE: rateSE(out.within1),
+    noisyMeanWrongPixels: before.wrong / draws,
+    noisyExactRate: before.exact / draws,
     seconds: (performance.now() - started) / 1000,
   };
 }
