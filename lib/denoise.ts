@@ -6,13 +6,12 @@
  * A denoiser is a plain function from noisy glyphs to cleaned glyphs (rows of pixels); outputs are
  * read at the threshold 0.5 when counting wrong pixels, as everywhere in this library.
  */
-import * as tf from '@tensorflow/tfjs';
-import { Activation, Autoencoder } from './autoencoder';
+import { Autoencoder } from './autoencoder';
 import { pixelDistance } from './metrics';
 import { logNormalCdf } from './normal';
 import { checkInteger } from './params';
 import { seededRandom } from './random';
-import { LossName, OptimizerName, TrainHistory, trainAutoencoder, TrainOptions } from './train';
+import { TrainHistory, trainAutoencoder, TrainOptions } from './train';
 import {
   checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, NoiseKind, noiseSampler, NoiseSpec, noiseSpec,
 } from './noise';
@@ -549,16 +548,16 @@ export function sweep(options: SweepOptions): SweepRow[] {
  */
 export const DENOISER_RECIPE = {
   layers: [35, 64, 16, 64, 35],
-  hiddenActivation: 'relu' as Activation,
-  latentActivation: 'linear' as Activation,
-  outputActivation: 'sigmoid' as Activation,
-  noise: 'bit-flip' as NoiseKind,
+  hiddenActivation: 'relu',
+  latentActivation: 'linear',
+  outputActivation: 'sigmoid',
+  noise: 'bit-flip',
   trainLevel: 0.15,
   copies: 8,
   epochs: 5000,
   learningRate: 0.003,
-  optimizer: 'adam' as OptimizerName,
-  loss: 'bce' as LossName,
+  optimizer: 'adam',
+  loss: 'bce',
 } as const;
 
 /**
