@@ -13,7 +13,7 @@ import { checkInteger } from './params';
 import { seededRandom } from './random';
 import { TrainHistory, trainAutoencoder, TrainOptions } from './train';
 import {
-  checkNoiseKind, checkNoiseLevel, checkNoiseSpec, corruptor, deriveSeed, NoiseKind, noiseSampler, NoiseSpec, noiseSpec,
+  checkNoiseKind, checkNoiseLevel, corruptor, deriveSeed, NoiseKind, noiseSampler, NoiseSpec, noiseSpec,
 } from './noise';
 
 /** Noisy glyphs (rows of pixels) to denoised glyphs (same shape; read at the threshold 0.5). */
@@ -33,13 +33,8 @@ function checkGlyphs(glyphs: unknown): number[][] {
   return glyphs;
 }
 
-/** A noise spec from a spec, or from a kind and a level; a spec with another `level` beside it is an error, not a silent choice. */
-function resolveNoise(noise: NoiseKind | NoiseSpec, level: number | undefined): NoiseSpec {
-  if (typeof noise === 'object' && noise !== null) {
-    const spec = checkNoiseSpec(noise);
-    if (level !== undefined && level !== spec.level) throw new Error(`level is ${level} but noise.level is ${spec.level}; give the level once.`);
-    return spec;
-  }
+/** The checked spec of a noise kind and level. */
+function resolveNoise(noise: NoiseKind, level: number | undefined): NoiseSpec {
   if (level === undefined) throw new Error(`level is missing: the ${checkNoiseKind(noise)} noise needs a level.`);
   return noiseSpec(noise, level);
 }
@@ -87,7 +82,7 @@ function gaussianNegativeLogLikelihood(rows: number[][], s: number): (y: ArrayLi
 
 export interface IdealOptions {
   /** The noise the inputs went through (see `idealDecoder`); omitted: the nearest glyph in Hamming distance. */
-  noise?: NoiseKind | NoiseSpec;
+  noise?: NoiseKind;
   level?: number;
   /** Seed of the tie-breaking. Default 0. */
   seed?: number;
@@ -159,7 +154,7 @@ export function idealDenoiser(glyphs: number[][], options: IdealOptions = {}): D
  * autoencoder trained with cross-entropy on clean targets learns to approximate exactly this function.
  * Outputs probabilities (set `threshold: 0.5` for 0/1 pixels).
  */
-export function posteriorDenoiser(glyphs: number[][], options: { noise: NoiseKind | NoiseSpec; level?: number; threshold?: number | null }): Denoiser {
+export function posteriorDenoiser(glyphs: number[][], options: { noise: NoiseKind; level: number; threshold?: number | null }): Denoiser {
   const rows = checkGlyphs(glyphs);
   const spec = resolveNoise(options.noise, options.level);
   const width = rows[0].length;
@@ -168,7 +163,7 @@ export function posteriorDenoiser(glyphs: number[][], options: { noise: NoiseKin
   const degenerate = spec.kind === 'gaussian' ? spec.level === 0 : spec.level === 0 || (spec.kind === 'bit-flip' && spec.level === 1);
   if (degenerate) {
     // No noise (or a certain flip): the ideal decoder's glyph has posterior 1.
-    return idealDenoiser(rows, { noise: spec });
+    return idealDenoiser(rows, options);
   }
   // Negative log-likelihood of the noisy input per glyph, up to a constant.
   let cost: (y: ArrayLike<number>, out: Float64Array) => void;
@@ -205,9 +200,8 @@ export interface EvaluateDenoisingOptions {
   denoise: Denoiser;
   /** The clean glyphs, e.g. glyphBits(font). */
   glyphs: number[][];
-  /** The noise kind (with `level`) or a whole spec. */
-  noise: NoiseKind | NoiseSpec;
-  level?: number;
+  noise: NoiseKind;
+  level: number;
   /** Noisy samples in all, cycling through the glyphs: sample i is glyph i mod glyphs.length. */
   draws: number;
   /** Seed of the noise: the same seed gives every denoiser the same noisy samples. Default 0. */
@@ -297,9 +291,8 @@ export function evaluateDenoising(options: EvaluateDenoisingOptions): DenoisingE
  * (about 0.2 points at 20,000 draws for rates near 90%).
  */
 export function idealRecovery(options: Omit<EvaluateDenoisingOptions, 'denoise'>): DenoisingEvaluation {
-  const spec = resolveNoise(options.noise, options.level);
-  const denoise = idealDenoiser(options.glyphs, { noise: spec, seed: deriveSeed(options.seed ?? 0, -2) });
-  return evaluateDenoising({ ...options, noise: spec, level: undefined, denoise });
+  const denoise = idealDenoiser(options.glyphs, { noise: options.noise, level: options.level, seed: deriveSeed(options.seed ?? 0, -2) });
+  return evaluateDenoising({ ...options, denoise });
 }
 
 // ---------------------------------------------------------------------------------------------
