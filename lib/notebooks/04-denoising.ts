@@ -258,7 +258,7 @@ export type CeilingRow = ReturnType<typeof ceilingRows>[number];
 
 /** A rate in percent for tables: "47.2 %", or a dash. */
 export const percent = (x: number | null | undefined, digits = 1): string =>
-  (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(100 * x).toFixed(digits)} %`);
+  (typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(digits)} %` : '—');
 
 /** The ceiling table as read: rates in percent, the exact formula's column only where it was computed. */
 export const ceilingDisplay = (rows: readonly CeilingRow[], exact: ExactIdealRecovery | null) => rows.map((r) => ({
@@ -421,7 +421,7 @@ export const codeWidthRows = (points: readonly Point[], params: Parameters) => p
   const group = widthGroup(params, width);
   return params.testLevels[kind].map((level) => {
     const p = pointAt(points, group, kind, level);
-    return { width, model: group, noise: kind, testLevel: level, exactRate: p ? p.exactRate : null, within1Rate: p ? p.within1Rate : null, meanWrongPixels: p ? p.meanWrongPixels : null };
+    return { width, model: group, noise: kind, testLevel: level, exactRate: p?.exactRate ?? null, within1Rate: p?.within1Rate ?? null, meanWrongPixels: p?.meanWrongPixels ?? null };
   });
 });
 
