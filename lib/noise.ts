@@ -138,7 +138,8 @@ export function noiseSampler(spec: NoiseSpec, random: Random): (clean: ArrayLike
       const u = random();
       return u < level ? (u < level / 2 ? 0 : 1) : x;
     }
-    // The noise rounded to float32 as a tensor holds it, so that tensors get these very values.
+    // The noise rounded to float32, as a noise tensor would hold it: then a tensor of these values
+    // is, bit for bit, the clean tensor plus that noise tensor.
     const v = x + Math.fround(level * normal());
     return v < 0 ? 0 : v > 1 ? 1 : v;
   };
