@@ -95,10 +95,10 @@ export function labHtml(spec: LabSpec, model: Autoencoder): string {
   if (model.layers.join(',') !== settings.layers.join(',') || model.config.seed !== settings.seed) {
     throw new Error(`labHtml: the model is ${model.layers.join('-')} from seed ${model.config.seed}, the settings ${settings.layers.join('-')} from seed ${settings.seed}.`);
   }
-  const data = {
+  const data: LabData = {
     glyphs: spec.glyphs, labels: spec.labels, rows: GLYPH_ROWS, columns: GLYPH_COLUMNS, settings,
     maxWrongPixels: spec.maxWrongPixels, checkEvery: spec.checkEvery ?? 10, presets: spec.presets,
-    activations: LAB_ACTIVATIONS, initial: model.parameters(),
+    initial: model.parameters(),
     colours: { missing: MOSAIC_COLOURS.missing, extra: MOSAIC_COLOURS.extra },
   };
   const id = `ae-lab-${randomBytes(6).toString('hex')}`;

@@ -1,15 +1,13 @@
 /**
  * The autoencoder lab in the page: the glyph autoencoder trained live by TensorFlow.js in the
- * browser, no kernel. A plain browser script after widget.js (sharpCanvas, drawGreyImage,
- * drawGlyphAgainst, planeView, drawLatentCodes, drawCrossHair, decodeLatent, whenFound), with the
- * library's own lib/autoencoder.js, lib/random.js and lib/metrics.js through `libraryModule`
- * (lib/pages/script); labHtml (lib/pages/lab) writes the page and calls startAutoencoderLab.
+ * browser, no kernel. A plain browser script after widget.js, with the library's own
+ * lib/autoencoder.js, lib/random.js and lib/metrics.js through `libraryModule` (lib/pages/script);
+ * labHtml (lib/pages/lab) writes the page and calls startAutoencoderLab.
  *
  * The model is the library's Autoencoder itself, and its step the library's plain path:
  * Autoencoder.loss through optimizer.minimize with tf.train.adam (or sgd), the same seeded batch
- * order. The root element
- * mirrors the state in data-* attributes (data-state, data-epoch, data-loss, data-max-wrong-pixels,
- * data-total-wrong-pixels) for tests.
+ * order. The root element mirrors the state in data-* attributes (data-state, data-epoch,
+ * data-loss, data-max-wrong-pixels, data-total-wrong-pixels) for tests.
  */
 
 declare const tf: typeof import('@tensorflow/tfjs-core');
@@ -17,37 +15,24 @@ declare function libraryModule(name: 'random'): typeof import('../../random');
 declare function libraryModule(name: 'metrics'): typeof import('../../metrics');
 declare function libraryModule(name: 'autoencoder'): typeof import('../../autoencoder');
 
-/** The settings a user changes; Reset applies them. */
-interface LabSettings {
-  layers: number[];
-  hiddenActivation: string;
-  optimizer: string;
-  learningRate: number;
-  /** Examples per step; null: the whole font (one step per epoch). */
-  batchSize: number | null;
-  /** Probability that a pixel of an input is flipped, afresh each epoch (0: a plain autoencoder). */
-  noise: number;
-  seed: number;
-}
-
 /** What labHtml puts in the page. */
 interface LabData {
   glyphs: number[][];
   labels: string[];
   rows: number;
   columns: number;
-  settings: LabSettings;
+  settings: import('../lab').LabSettings;
   /** The course's criterion: every glyph at most this many wrong pixels. */
   maxWrongPixels: number;
   /** Epochs between checks of the wrong pixels (and points of the wrong-pixel chart). */
   checkEvery: number;
   presets: { name: string; layers: number[] }[];
-  activations: string[];
   /** The kernel's initial weights for settings.layers and settings.seed (Autoencoder.parameters()). */
   initial: ReturnType<Autoencoder['parameters']>;
   colours: WrongPixelColours;
 }
 
+type LabSettings = LabData['settings'];
 type Tensor2D = import('@tensorflow/tfjs-core').Tensor2D;
 type Autoencoder = import('../../autoencoder').Autoencoder;
 type Activation = import('../../autoencoder').Activation;
@@ -71,8 +56,8 @@ function parseLayers(text: string, pixels: number): number[] | null {
 function startAutoencoderLab(id: string, data: LabData): void {
   whenFound(() => {
     const root = document.getElementById(id);
-    return root && root.querySelector('canvas.ae-lab-glyphs') && typeof tf !== 'undefined' ? root : null;
-  }, (root) => { void runAutoencoderLab(root, data); }, 60000, 50);
+    return root?.querySelector('canvas.ae-lab-glyphs') && typeof tf !== 'undefined' ? root : null;
+  }, (root) => { void runAutoencoderLab(root, data); });
 }
 
 async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void> {
@@ -118,6 +103,14 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   let state: 'idle' | 'training' | 'paused' | 'done' = 'idle';
   let pointer: number[] | null = null;
 
+  const learningRateProblem = 'the learning rate must be a number between 0 and 10';
+  const isLearningRate = (rate: number): boolean => rate > 0 && rate < 10;
+  /** The preset list's entry for these layers: a preset's index, or custom. */
+  const presetOf = (layers: number[] | null): string => {
+    const preset = data.presets.findIndex((p) => layers !== null && p.layers.join(',') === layers.join(','));
+    return preset < 0 ? 'custom' : String(preset);
+  };
+
   function readSettings(): LabSettings | null {
     const layers = parseLayers(controls.layers.value, pixels);
     const learningRate = Number(controls.learningRate.value);
@@ -126,13 +119,13 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     const noise = Number(controls.noise.value), seed = Number(controls.seed.value);
     const problems: string[] = [];
     if (!layers) problems.push(`the layers must go from ${pixels} to ${pixels} through one smallest inner layer of size 1 or 2 (the latent code), e.g. ${pixels}, 10, 2, 10, ${pixels}`);
-    if (!(learningRate > 0 && learningRate < 10)) problems.push('the learning rate must be a number between 0 and 10');
+    if (!isLearningRate(learningRate)) problems.push(learningRateProblem);
     if (batchSize !== null && !(Number.isInteger(batchSize) && batchSize >= 1)) problems.push('the batch size must be a whole number from 1 (empty: all glyphs)');
     if (!(noise >= 0 && noise <= 0.5)) problems.push('the noise must be a probability from 0 to 0.5');
     if (!Number.isInteger(seed)) problems.push('the seed must be a whole number');
     message.textContent = problems.length ? 'Not applied: ' + problems.join('; ') + '.' : '';
     if (problems.length) return null;
-    return { layers: layers!, hiddenActivation: controls.activation.value, optimizer: settings.optimizer, learningRate, batchSize: batchSize !== null && batchSize >= n ? null : batchSize, noise, seed };
+    return { layers: layers!, hiddenActivation: controls.activation.value as Activation, optimizer: settings.optimizer, learningRate, batchSize: batchSize !== null && batchSize >= n ? null : batchSize, noise, seed };
   }
 
   function showSettings(s: LabSettings): void {
@@ -142,23 +135,15 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     controls.batchSize.value = s.batchSize === null ? '' : String(s.batchSize);
     controls.noise.value = String(s.noise);
     controls.seed.value = String(s.seed);
-    const preset = data.presets.findIndex((p) => p.layers.join(',') === s.layers.join(','));
-    controls.preset.value = preset < 0 ? 'custom' : String(preset);
-  }
-
-  function disposeModel(): void {
-    if (!model) return;
-    model.dispose();
-    optimizer.dispose();
+    controls.preset.value = presetOf(s.layers);
   }
 
   /** A new model from `s`: the kernel's weights when they are for these layers and seed. */
   function reset(s: LabSettings): void {
-    disposeModel();
+    if (model) { model.dispose(); optimizer.dispose(); }
     settings = s;
     const fromKernel = s.seed === data.settings.seed && s.layers.join(',') === data.settings.layers.join(',');
-    // The page's hidden activations are among the library's (labHtml checks them).
-    model = new Autoencoder({ layers: s.layers, hiddenActivation: s.hiddenActivation as Activation, seed: s.seed });
+    model = new Autoencoder({ layers: s.layers, hiddenActivation: s.hiddenActivation, seed: s.seed });
     if (fromKernel) model.setParameters(data.initial);
     root.setAttribute('data-initial-weights', fromKernel ? 'kernel' : 'page');
     optimizer = s.optimizer === 'sgd' ? tf.train.sgd(s.learningRate) : tf.train.adam(s.learningRate, 0.9, 0.999);
@@ -166,7 +151,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     batchOrder = s.batchSize === null ? null : labRandom.seededRandom(s.seed);
     noiseRandom = labRandom.seededRandom(s.seed + 1000003);
     epoch = 0; losses = []; checks = [];
-    latentNote.textContent = 'latent size: ' + model.layers[model.latentIndex] + ' (the smallest layer)';
+    latentNote.textContent = 'latent size: ' + model.latentSize + ' (the smallest layer)';
     check();
     // The decoded view starts at the first glyph's code.
     pointer = codes[0].slice();
@@ -206,15 +191,18 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
 
   /** Reconstructions, codes and wrong pixels: the library's own criterion (lib/metrics.js, in the page). */
   function check(): void {
-    const [recon, z] = tf.tidy(() => [model.reconstruct(x), model.encode(x)]);
-    outputs = recon.arraySync() as number[][];
+    outputs = model.reconstructArray(data.glyphs);
     // A 1-D code is drawn on the z1 axis.
-    codes = (z.arraySync() as number[][]).map((c) => (c.length === 1 ? [c[0], 0] : c));
-    tf.dispose([recon, z]);
+    codes = model.encodeArray(data.glyphs).map((c) => (c.length === 1 ? [c[0], 0] : c));
     const perGlyph = labMetrics.wrongPixelsPerGlyph(outputs, data.glyphs);
     const { max, total } = labMetrics.summarizeWrongPixels(perGlyph);
     checks.push({ epoch, max, total });
     if (state === 'training' && labMetrics.meetsCriterion(perGlyph, data.maxWrongPixels)) state = 'done';
+  }
+
+  /** A check at the current epoch, unless trainEpoch has just made one. */
+  function checkNow(): void {
+    if (checks[checks.length - 1].epoch !== epoch) check();
   }
 
   // ---- views -------------------------------------------------------------------------------
@@ -237,7 +225,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(left, top, glyphWidth - gap, glyphHeight - gap);
       drawGreyImage(ctx, data.glyphs[g], data.columns, glyphWidth, glyphHeight, gap, left, top);
-      drawGlyphAgainst(ctx, outputs[g], data.glyphs[g], data.columns, left, top + glyphHeight + 2, glyphWidth, glyphHeight, gap, data.colours);
+      drawGreyImage(ctx, outputs[g], data.columns, glyphWidth, glyphHeight, gap, left, top + glyphHeight + 2, { target: data.glyphs[g], colours: data.colours });
     }
   }
 
@@ -295,21 +283,10 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     if (pointer) drawCrossHair(planeCtx, box, planeSize, pointer);
   }
 
-  /** The decoder's weights as decodeLatent (widget.js) reads them. */
-  function decoderNet(): { layers: { weights: number[][]; biases: number[]; activation: string }[] } {
-    const layers = [];
-    for (let i = model.latentIndex; i < model.layers.length - 1; i++) {
-      layers.push({ weights: model.weights[i].arraySync() as number[][], biases: model.biases[i].arraySync() as number[], activation: model.activationOf(i + 1) });
-    }
-    return { layers };
-  }
-
   function drawDecoded(): void {
     const [w, h] = [data.columns * 14, data.rows * 14];
     decodedCtx.fillStyle = '#cbd5e1'; decodedCtx.fillRect(0, 0, w, h);
-    if (!pointer) return;
-    const latentSize = model.layers[model.latentIndex];
-    drawGreyImage(decodedCtx, decodeLatent(decoderNet(), pointer.slice(0, latentSize)), data.columns, w, h, 1);
+    if (pointer) drawGreyImage(decodedCtx, model.decodeArray([pointer.slice(0, model.latentSize)])[0], data.columns, w, h, 1);
   }
 
   function render(): void {
@@ -353,7 +330,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     }
     const now = performance.now();
     if (state !== 'training' || now - lastRender > 150) {
-      if (epoch % data.checkEvery !== 0) check();
+      checkNow();
       render();
       lastRender = now;
     }
@@ -372,7 +349,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   controls.step.addEventListener('click', () => {
     if (state === 'training') return;
     trainEpoch();
-    if (epoch % data.checkEvery !== 0) check();
+    checkNow();
     if (checks[checks.length - 1].max <= data.maxWrongPixels) state = 'done';
     else if (state !== 'done') state = 'paused';
     render();
@@ -391,7 +368,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   // A changed control applies at once for the learning rate; the rest asks for Reset (a new model).
   controls.learningRate.addEventListener('change', () => {
     const learningRate = Number(controls.learningRate.value);
-    if (!(learningRate > 0 && learningRate < 10)) { message.textContent = 'Not applied: the learning rate must be a number between 0 and 10.'; return; }
+    if (!isLearningRate(learningRate)) { message.textContent = 'Not applied: ' + learningRateProblem + '.'; return; }
     settings = { ...settings, learningRate };
     // The optimizer keeps its state (Adam's moments): only the step size changes, from the next step.
     const sgd = optimizer as unknown as { setLearningRate?: (rate: number) => void; learningRate: number };
@@ -399,17 +376,14 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     else sgd.learningRate = learningRate;
     message.textContent = 'Learning rate ' + learningRate + ' from epoch ' + (epoch + 1) + '.';
   });
-  controls.layers.addEventListener('input', () => {
-    const preset = data.presets.findIndex((p) => p.layers.join(',') === (parseLayers(controls.layers.value, pixels) ?? []).join(','));
-    controls.preset.value = preset < 0 ? 'custom' : String(preset);
-  });
+  controls.layers.addEventListener('input', () => { controls.preset.value = presetOf(parseLayers(controls.layers.value, pixels)); });
   for (const control of [controls.layers, controls.activation, controls.batchSize, controls.noise, controls.seed, controls.preset]) {
     control.addEventListener('change', () => { message.textContent = 'Press Reset to start a new model with these settings.'; });
   }
   function onPointer(event: PointerEvent): void {
     const rect = planeCanvas.getBoundingClientRect();
     pointer = planeView(box, planeSize).toLatent(event.clientX - rect.left, event.clientY - rect.top);
-    if (model.layers[model.latentIndex] === 1) pointer[1] = 0;
+    if (model.latentSize === 1) pointer[1] = 0;
     root.setAttribute('data-pointer', pointer.map((v) => v.toFixed(3)).join(','));
     drawPlane();
     drawDecoded();
