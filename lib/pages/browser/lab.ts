@@ -164,24 +164,21 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     return tf.tensor2d(flipped, [n, pixels]);
   }
 
-  /** One epoch: a step per batch, the epoch's loss the mean of its steps' losses (as the library's history). */
+  /**
+   * One epoch: a step per batch (the whole font, in order, when batchSize is null), the epoch's loss
+   * the mean of its steps' losses (as the library's history).
+   */
   function trainEpoch(): void {
     const inputs = epochInputs();
     const stepLosses: number[] = [];
-    const variables = model.variables();
-    if (!batchOrder) {
-      const loss = optimizer.minimize(() => model.loss(inputs, x), true, variables)!;
+    const order = batchOrder ? labRandom.shuffledIndices(n, batchOrder) : data.glyphs.map((_, i) => i);
+    const size = settings.batchSize ?? n;
+    for (let start = 0; start < n; start += size) {
+      const rows = tf.tensor1d(order.slice(start, start + size), 'int32');
+      const input = tf.gather(inputs, rows) as Tensor2D, target = tf.gather(x, rows) as Tensor2D;
+      const loss = optimizer.minimize(() => model.loss(input, target), true, model.variables())!;
       stepLosses.push(loss.dataSync()[0]);
-      loss.dispose();
-    } else {
-      const order = labRandom.shuffledIndices(n, batchOrder);
-      for (let start = 0; start < n; start += settings.batchSize!) {
-        const rows = tf.tensor1d(order.slice(start, start + settings.batchSize!), 'int32');
-        const input = tf.gather(inputs, rows) as Tensor2D, target = tf.gather(x, rows) as Tensor2D;
-        const loss = optimizer.minimize(() => model.loss(input, target), true, variables)!;
-        stepLosses.push(loss.dataSync()[0]);
-        tf.dispose([rows, input, target, loss]);
-      }
+      tf.dispose([rows, input, target, loss]);
     }
     if (inputs !== x) inputs.dispose();
     epoch++;
@@ -232,12 +229,12 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   /** A line chart on a log scale when `log`; series of [x, y] points. */
   function drawChart(ctx: CanvasRenderingContext2D, title: string, series: { colour: string; points: [number, number][] }[], log: boolean): void {
     const w = chartWidth, h = chartHeight, left = 36, bottom = 16, top = 16;
-    ctx.clearRect(0, 0, w, h);
     ctx.fillStyle = '#ffffff'; ctx.fillRect(0, 0, w, h);
     ctx.strokeStyle = '#94a3b8'; ctx.strokeRect(left + 0.5, top + 0.5, w - left - 4, h - top - bottom);
     ctx.font = '10px system-ui, sans-serif'; ctx.fillStyle = '#334155'; ctx.textAlign = 'left';
     ctx.fillText(title, left, 11);
-    const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p[1]) && (!log || p[1] > 0));
+    const plottable = (p: [number, number]): boolean => Number.isFinite(p[1]) && (!log || p[1] > 0);
+    const all = series.flatMap((s) => s.points).filter(plottable);
     if (!all.length) return;
     const f = (v: number): number => (log ? Math.log10(v) : v);
     const xMax = Math.max(1, ...all.map((p) => p[0]));
@@ -248,31 +245,23 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     ctx.textAlign = 'right';
     ctx.fillText(log ? (10 ** yMax).toPrecision(2) : String(Math.round(yMax)), left - 3, top + 8);
     ctx.fillText(log ? (10 ** yMin).toPrecision(2) : String(Math.round(yMin)), left - 3, h - bottom);
-    ctx.textAlign = 'right'; ctx.fillText('epoch ' + xMax, w - 4, h - 4);
+    ctx.fillText('epoch ' + xMax, w - 4, h - 4);
     for (const s of series) {
-      ctx.strokeStyle = s.colour; ctx.lineWidth = 1.5; ctx.beginPath();
-      // At most one point per pixel column: long runs stay cheap to draw.
+      // At most one point per pixel column, and the last: long runs stay cheap to draw.
       const stride = Math.max(1, Math.floor(s.points.length / (w - left)));
-      let started = false;
-      for (let i = 0; i < s.points.length; i += stride) {
-        const p = s.points[i];
-        if (!Number.isFinite(p[1]) || (log && p[1] <= 0)) continue;
-        if (started) ctx.lineTo(sx(p[0]), sy(p[1])); else { ctx.moveTo(sx(p[0]), sy(p[1])); started = true; }
-      }
-      const last = s.points[s.points.length - 1];
-      if (started && Number.isFinite(last[1])) ctx.lineTo(sx(last[0]), sy(last[1]));
+      const shown = s.points.filter((p, i) => (i % stride === 0 || i === s.points.length - 1) && plottable(p));
+      ctx.strokeStyle = s.colour; ctx.lineWidth = 1.5; ctx.beginPath();
+      shown.forEach((p, i) => { if (i) ctx.lineTo(sx(p[0]), sy(p[1])); else ctx.moveTo(sx(p[0]), sy(p[1])); });
       ctx.stroke();
     }
   }
 
   function codesBox(): PlaneBox {
     const xs = codes.map((c) => c[0]), ys = codes.map((c) => c[1]);
-    let [xMin, xMax, yMin, yMax] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    const pad = 0.1 * Math.max(xMax - xMin, yMax - yMin, 1e-3);
-    [xMin, xMax, yMin, yMax] = [xMin - pad, xMax + pad, yMin - pad, yMax + pad];
-    // A square box, so distances look like distances.
-    const side = Math.max(xMax - xMin, yMax - yMin), cx = (xMin + xMax) / 2, cy = (yMin + yMax) / 2;
-    return { xMin: cx - side / 2, xMax: cx + side / 2, yMin: cy - side / 2, yMax: cy + side / 2 };
+    const [xMin, xMax, yMin, yMax] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    // A square with a 10 % margin round the codes, so that distances look like distances.
+    const half = 0.6 * Math.max(xMax - xMin, yMax - yMin, 1e-3), cx = (xMin + xMax) / 2, cy = (yMin + yMax) / 2;
+    return { xMin: cx - half, xMax: cx + half, yMin: cy - half, yMax: cy + half };
   }
 
   let box: PlaneBox = { xMin: -1, xMax: 1, yMin: -1, yMax: 1 };
