@@ -30,37 +30,24 @@ export interface LatentExplorerSpec {
   caption?: string;
 }
 
-/** Everything the page needs, as JSON. */
-function explorerData(spec: LatentExplorerSpec): Omit<LatentExplorerData, 'size'> {
+/**
+ * A self-contained widget: the latent plane on a canvas, and under the pointer the decoded glyph,
+ * the nearest training glyph with its name and distance, and the decoder's confidence. The decoder's
+ * weights are in the page and the page's own decoder (DECODER_JS) decodes there, so it works offline
+ * and without a kernel (in a live notebook, in the HTML export, in any saved copy whose outputs are trusted).
+ */
+export function latentExplorerHtml(spec: LatentExplorerSpec): string {
   const codes = spec.codes ?? spec.model.encodeArray(spec.glyphs.map((g) => Array.from(g)));
   checkPlanar(codes, 'The codes');
   if (spec.labels.length !== spec.glyphs.length || codes.length !== spec.glyphs.length) {
     throw new Error(`latentExplorerHtml: ${spec.glyphs.length} glyphs, ${spec.labels.length} labels and ${codes.length} codes; they must match.`);
   }
-  return {
-    net: decoderNetwork(spec.model),
-    glyphs: spec.glyphs.map((g) => binarize(g)),
-    labels: spec.labels,
-    codes,
-    box: spec.box ?? latentBox(codes),
-    minDistance: spec.minDistance ?? 3,
-    marks: spec.marks ?? [],
-    rows: GLYPH_ROWS,
-    columns: GLYPH_COLUMNS,
+  const { size = 440, minDistance = 3 } = spec;
+  const data: LatentExplorerData = {
+    net: decoderNetwork(spec.model), glyphs: spec.glyphs.map((g) => binarize(g)), labels: spec.labels, codes,
+    box: spec.box ?? latentBox(codes), minDistance, marks: spec.marks ?? [], rows: GLYPH_ROWS, columns: GLYPH_COLUMNS, size,
   };
-}
-
-/**
- * A self-contained widget: the latent plane on a canvas, and under the pointer the decoded glyph,
- * the nearest training glyph with its name and distance, and the decoder's confidence. The decoder's
- * weights are in the page and the page's own decoder (DECODER_JS) decodes there, so it works offline and without a kernel
- * (in a live notebook, in the HTML export, in any saved copy whose outputs are trusted).
- */
-export function latentExplorerHtml(spec: LatentExplorerSpec): string {
-  const size = spec.size ?? 440;
   const id = `ae-explorer-${randomBytes(6).toString('hex')}`;
-  const data = { ...explorerData(spec), size };
-  const minDistance = data.minDistance;
   const swatch = (colour: string): string => `<span style="display:inline-block;width:10px;height:10px;background:${colour};border:1px solid #94a3b8;margin:0 4px 0 10px"></span>`;
   const caption = spec.caption ? `<div style="${CAPTION_STYLE}">${escapeHtml(spec.caption)}</div>` : '';
   return [
