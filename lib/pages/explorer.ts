@@ -55,8 +55,8 @@ export function latentExplorerHtml(spec: LatentExplorerSpec): string {
     '<div style="display:flex; gap:16px; align-items:flex-start; flex-wrap:wrap;">',
     `<canvas class="ae-plane" style="cursor:crosshair; touch-action:none; width:${size}px; height:${size}px; background:#f1f5f9;"></canvas>`,
     '<div>',
-    '<div style="margin-bottom:4px;">decoded under the pointer</div><canvas class="ae-decoded"></canvas>',
-    '<div style="margin:8px 0 4px 0;">nearest training glyph</div><canvas class="ae-nearest"></canvas>',
+    '<div style="margin-bottom:4px;">decoded under the pointer</div><canvas class="ae-decoded" style="background:#cbd5e1"></canvas>',
+    '<div style="margin:8px 0 4px 0;">nearest training glyph</div><canvas class="ae-nearest" style="background:#cbd5e1"></canvas>',
     '</div></div>',
     '<div class="ae-info" style="margin-top:6px; min-height:1.4em;">This explorer needs JavaScript (and, in Jupyter, a trusted notebook).</div>',
     `<div style="color:#475569; margin-top:2px;">Background:${swatch('#ffffff')}a training glyph (≤ 1 pixel off)` +

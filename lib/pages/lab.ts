@@ -128,13 +128,13 @@ export function labHtml(spec: LabSpec, model: Autoencoder): string {
     '</div>',
     '<div><canvas class="ae-lab-loss"></canvas><br><canvas class="ae-lab-wrong"></canvas></div>',
     '<div><canvas class="ae-lab-plane" style="cursor:crosshair; touch-action:none;"></canvas>',
-    '<div style="display:flex; gap:8px; align-items:center; color:#475569;"><canvas class="ae-lab-decoded"></canvas>',
+    '<div style="display:flex; gap:8px; align-items:center; color:#475569;"><canvas class="ae-lab-decoded" style="background:#cbd5e1"></canvas>',
     '<span>decoded at the pointer<br>(move over the plane)</span></div></div>',
     '</div>',
     '<div style="margin-top:8px;">each glyph above its reconstruction; '
       + `missing ink <span style="color:rgb(${MOSAIC_COLOURS.missing.join(',')})">■</span>, `
       + `extra ink <span style="color:rgb(${MOSAIC_COLOURS.extra.join(',')})">■</span></div>`,
-    '<canvas class="ae-lab-glyphs"></canvas>',
+    '<canvas class="ae-lab-glyphs" style="background:#cbd5e1"></canvas>',
     '<div class="ae-lab-status" style="margin-top:4px;">This lab needs JavaScript (and, in Jupyter, a trusted notebook).</div>',
     '</div>',
     caption,

@@ -83,9 +83,7 @@ function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {
     const near = nearestGlyphOf(probabilities, data.glyphs);
     const confidence = probabilities.reduce((sum, p) => sum + Math.abs(2 * p - 1), 0) / probabilities.length;
     drawPlane(z);
-    decodedCtx.fillStyle = '#cbd5e1'; decodedCtx.fillRect(0, 0, width, height);
     drawGreyImage(decodedCtx, probabilities, data.columns, width, height, 1);
-    nearestCtx.fillStyle = '#cbd5e1'; nearestCtx.fillRect(0, 0, width / 2, height / 2);
     drawGreyImage(nearestCtx, data.glyphs[near.index], data.columns, width / 2, height / 2, 1);
     const verdicts = { near: 'a training glyph', variant: 'a variant', fresh: 'a new glyph' };
     info.textContent = `z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})  ·  nearest training glyph: "${data.labels[near.index]}", ` +
@@ -94,12 +92,7 @@ function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {
     root.setAttribute('data-distance', String(near.distance));
   }
 
-  function onPointer(event: PointerEvent): void {
-    const rect = plane.getBoundingClientRect();
-    show(toLatent(event.clientX - rect.left, event.clientY - rect.top));
-  }
-  plane.addEventListener('pointermove', onPointer);
-  plane.addEventListener('pointerdown', onPointer);
+  followPointer(plane, (x, y) => show(toLatent(x, y)));
   show(data.marks.length ? data.marks[0].point : data.codes[0]);
   root.setAttribute('data-ready', 'true');
 }

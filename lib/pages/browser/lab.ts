@@ -205,8 +205,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   // ---- views -------------------------------------------------------------------------------
   const cell = 7, gap = 1, glyphWidth = data.columns * cell, glyphHeight = data.rows * cell, perRow = 16;
   const bands = Math.ceil(n / perRow);
-  const glyphCanvas = $<HTMLCanvasElement>('canvas.ae-lab-glyphs');
-  const glyphCtx = sharpCanvas(glyphCanvas, perRow * (glyphWidth + 4) + 4, bands * (2 * glyphHeight + 14) + 4);
+  const glyphCtx = sharpCanvas($<HTMLCanvasElement>('canvas.ae-lab-glyphs'), perRow * (glyphWidth + 4) + 4, bands * (2 * glyphHeight + 14) + 4);
   const chartWidth = 300, chartHeight = 150, planeSize = 300;
   const lossCtx = sharpCanvas($<HTMLCanvasElement>('canvas.ae-lab-loss'), chartWidth, chartHeight);
   const wrongCtx = sharpCanvas($<HTMLCanvasElement>('canvas.ae-lab-wrong'), chartWidth, chartHeight);
@@ -216,7 +215,6 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
 
   function drawGlyphs(): void {
     const ctx = glyphCtx;
-    ctx.fillStyle = '#cbd5e1'; ctx.fillRect(0, 0, glyphCanvas.width, glyphCanvas.height);
     for (let g = 0; g < n; g++) {
       const left = 4 + (g % perRow) * (glyphWidth + 4), top = 4 + Math.floor(g / perRow) * (2 * glyphHeight + 14);
       ctx.fillStyle = '#ffffff';
@@ -274,7 +272,6 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
 
   function drawDecoded(): void {
     const [w, h] = [data.columns * 14, data.rows * 14];
-    decodedCtx.fillStyle = '#cbd5e1'; decodedCtx.fillRect(0, 0, w, h);
     if (pointer) drawGreyImage(decodedCtx, model.decodeArray([pointer.slice(0, model.latentSize)])[0], data.columns, w, h, 1);
   }
 
@@ -369,16 +366,13 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   for (const control of [controls.layers, controls.activation, controls.batchSize, controls.noise, controls.seed, controls.preset]) {
     control.addEventListener('change', () => { message.textContent = 'Press Reset to start a new model with these settings.'; });
   }
-  function onPointer(event: PointerEvent): void {
-    const rect = planeCanvas.getBoundingClientRect();
-    pointer = planeView(box, planeSize).toLatent(event.clientX - rect.left, event.clientY - rect.top);
+  followPointer(planeCanvas, (px, py) => {
+    pointer = planeView(box, planeSize).toLatent(px, py);
     if (model.latentSize === 1) pointer[1] = 0;
     root.setAttribute('data-pointer', pointer.map((v) => v.toFixed(3)).join(','));
     drawPlane();
     drawDecoded();
-  }
-  planeCanvas.addEventListener('pointermove', onPointer);
-  planeCanvas.addEventListener('pointerdown', onPointer);
+  });
 
   /** For tests and the benchmark: `epochs` epochs at once, without the page's slicing. */
   (root as HTMLElement & { aeLab?: unknown }).aeLab = {

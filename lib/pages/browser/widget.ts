@@ -92,6 +92,16 @@ function drawCrossHair(ctx: CanvasRenderingContext2D, box: PlaneBox, size: numbe
   ctx.moveTo(p[0] - 10, p[1]); ctx.lineTo(p[0] + 10, p[1]); ctx.moveTo(p[0], p[1] - 10); ctx.lineTo(p[0], p[1] + 10); ctx.stroke();
 }
 
+/** Calls `move` with the pointer's place on `canvas`, in CSS pixels, as it moves over it or touches it. */
+function followPointer(canvas: HTMLCanvasElement, move: (x: number, y: number) => void): void {
+  const listener = (event: PointerEvent): void => {
+    const rect = canvas.getBoundingClientRect();
+    move(event.clientX - rect.left, event.clientY - rect.top);
+  };
+  canvas.addEventListener('pointermove', listener);
+  canvas.addEventListener('pointerdown', listener);
+}
+
 /**
  * Hands `find()` to `start` as soon as it is found: a widget's script may run before the page has
  * attached its elements (notebook outputs are not always rendered in order) or loaded what it
