@@ -13,7 +13,7 @@ import { CAPTION_STYLE } from '../figures/caption';
 import { MOSAIC_COLOURS } from '../figures/mosaic';
 import { GLYPH_COLUMNS, GLYPH_ROWS } from '../font';
 import type { OptimizerName } from '../train';
-import { pageScriptElement } from './script';
+import { pageScriptElement, withoutSourceMap } from './script';
 
 /** What the lab starts from; the page's controls change all but the optimizer. */
 export interface LabSettings {
@@ -60,7 +60,7 @@ let bundleCache: string | undefined;
  */
 export function labTfjsElement(): string {
   if (bundleCache) return bundleCache;
-  const read = (pkg: string, file: string): string => fs.readFileSync(tfjsFile(pkg, file), 'utf8').replace(/\/\/# sourceMappingURL=\S*\s*$/, '');
+  const read = (pkg: string, file: string): string => withoutSourceMap(fs.readFileSync(tfjsFile(pkg, file), 'utf8'));
   const simd = fs.readFileSync(tfjsFile('@tensorflow/tfjs-backend-wasm', 'tfjs-backend-wasm-simd.wasm')).toString('base64');
   const empty = 'data:application/wasm;base64,';
   const wasmPaths = 'tf.wasm.setWasmPaths({ '
@@ -73,25 +73,21 @@ export function labTfjsElement(): string {
   return bundleCache;
 }
 
-function checkSpec(spec: LabSpec): void {
-  const pixels = GLYPH_ROWS * GLYPH_COLUMNS;
-  if (spec.glyphs.length === 0 || spec.glyphs.some((g) => g.length !== pixels)) {
-    throw new Error(`labHtml: every glyph must have ${pixels} pixels (${GLYPH_ROWS} x ${GLYPH_COLUMNS}).`);
-  }
-  if (spec.labels.length !== spec.glyphs.length) throw new Error(`labHtml: ${spec.glyphs.length} glyphs but ${spec.labels.length} labels.`);
-  if (!LAB_ACTIVATIONS.includes(spec.settings.hiddenActivation)) {
-    throw new Error(`hiddenActivation is ${JSON.stringify(spec.settings.hiddenActivation)}; the lab offers ${LAB_ACTIVATIONS.join(', ')}.`);
-  }
-}
-
 /**
  * The lab as one self-contained HTML fragment. The page starts from `model`'s weights (the kernel's
  * model for `settings`, freshly made), so the lab and the library begin at the same point; other
  * layers or seeds chosen in the page draw their weights with the library's own generator.
  */
 export function labHtml(spec: LabSpec, model: Autoencoder): string {
-  checkSpec(spec);
   const { settings } = spec;
+  const pixels = GLYPH_ROWS * GLYPH_COLUMNS;
+  if (spec.glyphs.length === 0 || spec.glyphs.some((g) => g.length !== pixels)) {
+    throw new Error(`labHtml: every glyph must have ${pixels} pixels (${GLYPH_ROWS} x ${GLYPH_COLUMNS}).`);
+  }
+  if (spec.labels.length !== spec.glyphs.length) throw new Error(`labHtml: ${spec.glyphs.length} glyphs but ${spec.labels.length} labels.`);
+  if (!LAB_ACTIVATIONS.includes(settings.hiddenActivation)) {
+    throw new Error(`hiddenActivation is ${JSON.stringify(settings.hiddenActivation)}; the lab offers ${LAB_ACTIVATIONS.join(', ')}.`);
+  }
   if (model.layers.join(',') !== settings.layers.join(',') || model.config.seed !== settings.seed) {
     throw new Error(`labHtml: the model is ${model.layers.join('-')} from seed ${model.config.seed}, the settings ${settings.layers.join('-')} from seed ${settings.seed}.`);
   }

@@ -9,24 +9,24 @@ import { scriptSafeJson } from '../figures/plotly';
 /** widget is shared and comes first; each widget's own script follows it. */
 export type PageScriptName = 'widget' | 'explorer' | 'imagemap' | 'lab';
 
-const scriptCache = new Map<PageScriptName, string>();
+/** A file's text without its source-map comment: the page has no map to fetch. */
+export const withoutSourceMap = (text: string): string => text.replace(/\/\/# sourceMappingURL=\S*\s*$/, '').trimEnd();
 
-/** A compiled file's text for a <script> element, without its source-map comment (the page has no map to fetch). */
+const compiledTexts = new Map<string, string>();
+
+/** A compiled file's text for a <script> element, read once. */
 function compiledText(file: string): string {
-  const text = fs.readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=\S*\s*$/, '').trimEnd();
-  if (/<\/script|<!--/i.test(text)) throw new Error(`${file}: code run in a page must not contain "</script" or "<!--", which would end or confuse its <script> element.`);
+  let text = compiledTexts.get(file);
+  if (text === undefined) {
+    text = withoutSourceMap(fs.readFileSync(file, 'utf8'));
+    if (/<\/script|<!--/i.test(text)) throw new Error(`${file}: code run in a page must not contain "</script" or "<!--", which would end or confuse its <script> element.`);
+    compiledTexts.set(file, text);
+  }
   return text;
 }
 
 /** The compiled text of a browser script. */
-export function pageScript(name: PageScriptName): string {
-  let text = scriptCache.get(name);
-  if (text === undefined) {
-    text = compiledText(path.join(__dirname, 'browser', `${name}.js`));
-    scriptCache.set(name, text);
-  }
-  return text;
-}
+export const pageScript = (name: PageScriptName): string => compiledText(path.join(__dirname, 'browser', `${name}.js`));
 
 /** Library modules a page can run as they are; `autoencoder` brings `activations` and `random`. */
 const LIBRARY_MODULES = ['random', 'metrics', 'activations', 'autoencoder'] as const;
