@@ -7,7 +7,7 @@ import { Autoencoder } from '../autoencoder';
 import { escapeHtml, showHtml } from '../display';
 import { CAPTION_STYLE } from '../figures/caption';
 import { GLYPH_COLUMNS, GLYPH_ROWS } from '../font';
-import { binarize, checkPlanar, LatentBox, latentBox } from '../latent';
+import { binarize, checkPlanar, LatentBox } from '../latent';
 import { decoderNetwork } from './decoder';
 import { pageScriptElement } from './script';
 
@@ -16,16 +16,14 @@ export interface LatentExplorerSpec {
   /** The training glyphs (0/1 pixels) and their names: the nearest one is named under the pointer. */
   glyphs: ReadonlyArray<ArrayLike<number>>;
   labels: string[];
-  /** Their codes, drawn as labelled dots; default: encoded with the model. */
-  codes?: number[][];
-  /** The part of the plane shown; default the codes' box with a 10 % margin. */
-  box?: LatentBox;
+  /** Their codes, drawn as labelled dots. */
+  codes: number[][];
+  /** The part of the plane shown. */
+  box: LatentBox;
   /** Decoded glyphs at least this many pixels from every training glyph are shaded as new. Default 3. */
   minDistance?: number;
   /** Extra points to mark, e.g. the new letters found. */
   marks?: { point: number[]; label: string }[];
-  /** Side of the plane in CSS pixels; default 440. */
-  size?: number;
   /** One line under the widget. */
   caption?: string;
 }
@@ -37,15 +35,15 @@ export interface LatentExplorerSpec {
  * and without a kernel (in a live notebook, in the HTML export, in any saved copy whose outputs are trusted).
  */
 export function latentExplorerHtml(spec: LatentExplorerSpec): string {
-  const codes = spec.codes ?? spec.model.encodeArray(spec.glyphs.map((g) => Array.from(g)));
+  const { codes, minDistance = 3 } = spec;
   checkPlanar(codes, 'The codes');
   if (spec.labels.length !== spec.glyphs.length || codes.length !== spec.glyphs.length) {
     throw new Error(`latentExplorerHtml: ${spec.glyphs.length} glyphs, ${spec.labels.length} labels and ${codes.length} codes; they must match.`);
   }
-  const { size = 440, minDistance = 3 } = spec;
+  const size = 440; // the plane's side, in CSS pixels
   const data: LatentExplorerData = {
-    net: decoderNetwork(spec.model), glyphs: spec.glyphs.map((g) => binarize(g)), labels: spec.labels, codes,
-    box: spec.box ?? latentBox(codes), minDistance, marks: spec.marks ?? [], rows: GLYPH_ROWS, columns: GLYPH_COLUMNS, size,
+    net: decoderNetwork(spec.model), glyphs: spec.glyphs.map((g) => binarize(g)), labels: spec.labels, codes, box: spec.box,
+    minDistance, marks: spec.marks ?? [], rows: GLYPH_ROWS, columns: GLYPH_COLUMNS, size,
   };
   const id = `ae-explorer-${randomBytes(6).toString('hex')}`;
   const swatch = (colour: string): string => `<span style="display:inline-block;width:10px;height:10px;background:${colour};border:1px solid #94a3b8;margin:0 4px 0 10px"></span>`;

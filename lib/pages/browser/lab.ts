@@ -278,11 +278,9 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   function render(): void {
     const last = checks[checks.length - 1];
     const loss = losses.length ? losses[losses.length - 1] : NaN;
-    root.setAttribute('data-state', state);
-    root.setAttribute('data-epoch', String(epoch));
-    root.setAttribute('data-loss', losses.length ? String(loss) : '');
-    root.setAttribute('data-max-wrong-pixels', String(last.max));
-    root.setAttribute('data-total-wrong-pixels', String(last.total));
+    Object.assign(root.dataset, {
+      state, epoch: String(epoch), loss: losses.length ? String(loss) : '', maxWrongPixels: String(last.max), totalWrongPixels: String(last.total),
+    });
     status.textContent = 'epoch ' + epoch + ' · loss ' + (losses.length ? loss.toPrecision(4) : '–') + ' · wrong pixels: max ' + last.max +
       ', total ' + last.total + (state === 'done' ? ' · every glyph within ' + data.maxWrongPixels + ' wrong pixel(s) at epoch ' + last.epoch : '') +
       ' · ' + state + ' · ' + tf.getBackend();
