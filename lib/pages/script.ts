@@ -34,20 +34,6 @@ export type LibraryModule = (typeof LIBRARY_MODULES)[number];
 
 const PAGE_TFJS = '@tensorflow/tfjs';
 
-/** The compiled CommonJS of lib/<module>, and the library modules it requires (it may also require TensorFlow.js). */
-function libraryModuleText(module: LibraryModule): { text: string; requires: LibraryModule[] } {
-  const file = path.join(__dirname, '..', `${module}.js`);
-  const text = compiledText(file);
-  const requires: LibraryModule[] = [];
-  for (const [, name] of text.matchAll(/\brequire\("([^"]*)"\)/g)) {
-    if (name === PAGE_TFJS) continue;
-    const local = LIBRARY_MODULES.find((m) => name === `./${m}`);
-    if (local === undefined) throw new Error(`${file}: a module run in the page may require only ${PAGE_TFJS} and the library modules ${LIBRARY_MODULES.join(', ')}, not "${name}".`);
-    if (!requires.includes(local)) requires.push(local);
-  }
-  return { text, requires };
-}
-
 /**
  * The page's `libraryModule(name)`: `modules` and what they require, each module's compiled code
  * run once, when first asked for, with `require` giving the page's global tf for TensorFlow.js.
@@ -58,9 +44,15 @@ export function libraryModulesScript(modules: readonly LibraryModule[]): string 
   const texts = new Map<LibraryModule, string>();
   const add = (module: LibraryModule): void => {
     if (texts.has(module)) return;
-    const { text, requires } = libraryModuleText(module);
+    const file = path.join(__dirname, '..', `${module}.js`);
+    const text = compiledText(file);
     texts.set(module, text);
-    requires.forEach(add);
+    for (const [, name] of text.matchAll(/\brequire\("([^"]*)"\)/g)) {
+      if (name === PAGE_TFJS) continue;
+      const local = LIBRARY_MODULES.find((m) => name === `./${m}`);
+      if (local === undefined) throw new Error(`${file}: a module run in the page may require only ${PAGE_TFJS} and the library modules ${LIBRARY_MODULES.join(', ')}, not "${name}".`);
+      add(local);
+    }
   };
   modules.forEach(add);
   return [
