@@ -46,10 +46,9 @@ function parseLayers(text: string, pixels: number): number[] | null {
   const layers = text.split(/[\s,;-]+/).filter(Boolean).map(Number);
   if (layers.length < 3 || !layers.every((n) => Number.isInteger(n) && n > 0)) return null;
   if (layers[0] !== pixels || layers[layers.length - 1] !== pixels) return null;
-  const smallest = Math.min(...layers), at = layers.filter((n) => n === smallest).length;
-  const index = layers.indexOf(smallest);
-  // The plane shows one or two latent dimensions.
-  return at === 1 && index > 0 && index < layers.length - 1 && smallest <= 2 ? layers : null;
+  // One smallest layer (an inner one: the ends are the glyphs' pixels), of 1 or 2 for the plane.
+  const smallest = Math.min(...layers);
+  return smallest <= 2 && smallest < pixels && layers.indexOf(smallest) === layers.lastIndexOf(smallest) ? layers : null;
 }
 
 /** Starts the lab in the element `id` once the page has attached it. */
@@ -98,7 +97,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   let epoch = 0;
   let losses: number[] = [];
   let checks: { epoch: number; max: number; total: number }[] = [];
-  let outputs: number[][] = data.glyphs;
+  let outputs: number[][] = [];
   let codes: number[][] = [];
   let state: 'idle' | 'training' | 'paused' | 'done' = 'idle';
   let pointer: number[] | null = null;
