@@ -34,10 +34,7 @@ function nearestGlyphOf(probabilities: ArrayLike<number>, glyphs: number[][]): {
 
 /** Starts the explorer in the element `id` once the page has attached it. */
 function startLatentExplorer(id: string, data: LatentExplorerData): void {
-  whenFound(() => {
-    const root = document.getElementById(id);
-    return root?.querySelector('canvas.ae-plane') ? root : null;
-  }, (root) => runLatentExplorer(root, data));
+  whenAttached(id, 'canvas.ae-plane', (root) => runLatentExplorer(root, data));
 }
 
 function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {

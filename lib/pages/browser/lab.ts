@@ -51,12 +51,9 @@ function parseLayers(text: string, pixels: number): number[] | null {
   return smallest <= 2 && smallest < pixels && layers.indexOf(smallest) === layers.lastIndexOf(smallest) ? layers : null;
 }
 
-/** Starts the lab in the element `id` once the page has attached it. */
+/** Starts the lab in the element `id` once the page has attached it and loaded TensorFlow.js. */
 function startAutoencoderLab(id: string, data: LabData): void {
-  whenFound(() => {
-    const root = document.getElementById(id);
-    return root?.querySelector('canvas.ae-lab-glyphs') && typeof tf !== 'undefined' ? root : null;
-  }, (root) => { void runAutoencoderLab(root, data); });
+  whenAttached(id, 'canvas.ae-lab-glyphs', (root) => { void runAutoencoderLab(root, data); }, () => typeof tf !== 'undefined');
 }
 
 async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void> {

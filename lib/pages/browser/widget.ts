@@ -115,3 +115,11 @@ function whenFound<T>(find: () => T | null | undefined, start: (found: T) => voi
     else if (Date.now() < until) setTimeout(poll, 50);
   })();
 }
+
+/** Hands the element `id` to `start` once the page holds it with `part` inside, and `ready()`. */
+function whenAttached(id: string, part: string, start: (root: HTMLElement) => void, ready = (): boolean => true): void {
+  whenFound(() => {
+    const root = document.getElementById(id);
+    return root?.querySelector(part) && ready() ? root : null;
+  }, start);
+}
