@@ -50,6 +50,7 @@ function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {
 
   // The background: how far the decoded glyph is from every training glyph, on a coarse grid.
   const shades = { near: '#ffffff', variant: '#e2e8f0', fresh: '#fde68a' };
+  const verdicts = { near: 'a training glyph', variant: 'a variant', fresh: 'a new glyph' };
   const resolution = 64, background = document.createElement('canvas');
   background.width = resolution; background.height = resolution;
   const bg = background.getContext('2d') as CanvasRenderingContext2D;
@@ -82,7 +83,6 @@ function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {
     drawPlane(z);
     drawGreyImage(decodedCtx, probabilities, data.columns, width, height, 1);
     drawGreyImage(nearestCtx, data.glyphs[near.index], data.columns, width / 2, height / 2, 1);
-    const verdicts = { near: 'a training glyph', variant: 'a variant', fresh: 'a new glyph' };
     info.textContent = `z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})  ·  nearest training glyph: "${data.labels[near.index]}", ` +
       `${near.distance} pixel${near.distance === 1 ? '' : 's'} away (${verdicts[verdict(near.distance)]})  ·  decoder confidence ${confidence.toFixed(2)}`;
     root.setAttribute('data-nearest', data.labels[near.index]);

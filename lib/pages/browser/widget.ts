@@ -6,6 +6,7 @@
  * decodeLatent from it to check that the page draws the library's glyphs.
  */
 
+/** A decoder as decoderNetwork (lib/pages/decoder) writes it. */
 type PageNetwork = Pick<import('../decoder').DecoderNetwork, 'layers'>;
 
 /** The decoder's outputs at the code `z`, in double precision (the library computes in float32). */
