@@ -28,6 +28,9 @@ export interface LatentExplorerSpec {
   caption?: string;
 }
 
+/** The plane's shades, in the page and in its legend: where the decoded glyph is a training glyph, a variant of one, or new. */
+const SHADES = { near: '#ffffff', variant: '#e2e8f0', fresh: '#fde68a' };
+
 /**
  * A self-contained widget: the latent plane on a canvas, and under the pointer the decoded glyph,
  * the nearest training glyph with its name and distance, and the decoder's confidence. The decoder's
@@ -43,7 +46,7 @@ export function latentExplorerHtml(spec: LatentExplorerSpec): string {
   const size = 440; // the plane's side, in CSS pixels
   const data: LatentExplorerData = {
     net: decoderNetwork(spec.model), glyphs: spec.glyphs.map((g) => binarize(g)), labels: spec.labels, codes, box: spec.box,
-    minDistance, marks: spec.marks ?? [], rows: GLYPH_ROWS, columns: GLYPH_COLUMNS, size,
+    minDistance, shades: SHADES, marks: spec.marks ?? [], rows: GLYPH_ROWS, columns: GLYPH_COLUMNS, size,
   };
   const id = `ae-explorer-${randomBytes(6).toString('hex')}`;
   const swatch = (colour: string): string => `<span style="display:inline-block;width:10px;height:10px;background:${colour};border:1px solid #94a3b8;margin:0 4px 0 10px"></span>`;
@@ -57,9 +60,9 @@ export function latentExplorerHtml(spec: LatentExplorerSpec): string {
     '<div style="margin:8px 0 4px 0;">nearest training glyph</div><canvas class="ae-nearest" style="background:#cbd5e1"></canvas>',
     '</div></div>',
     '<div class="ae-info" style="margin-top:6px; min-height:1.4em;">This explorer needs JavaScript (and, in Jupyter, a trusted notebook).</div>',
-    `<div style="color:#475569; margin-top:2px;">Background:${swatch('#ffffff')}a training glyph (≤ 1 pixel off)` +
-      (minDistance > 2 ? `${swatch('#e2e8f0')}a variant (${minDistance > 3 ? `2–${minDistance - 1}` : '2'} pixels)` : '') +
-      `${swatch('#fde68a')}a new glyph (≥ ${minDistance} pixels from every training glyph). Diamonds: new letters found by the search.</div>`,
+    `<div style="color:#475569; margin-top:2px;">Background:${swatch(SHADES.near)}a training glyph (≤ 1 pixel off)` +
+      (minDistance > 2 ? `${swatch(SHADES.variant)}a variant (${minDistance > 3 ? `2–${minDistance - 1}` : '2'} pixels)` : '') +
+      `${swatch(SHADES.fresh)}a new glyph (≥ ${minDistance} pixels from every training glyph). Diamonds: new letters found by the search.</div>`,
     '</div>',
     caption,
     pageScriptElement('explorer', 'startLatentExplorer', [id, data]),

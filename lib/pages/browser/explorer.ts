@@ -14,6 +14,8 @@ interface LatentExplorerData {
   codes: number[][];
   box: PlaneBox;
   minDistance: number;
+  /** The plane's background by verdict. */
+  shades: { near: string; variant: string; fresh: string };
   marks: { point: number[]; label: string }[];
   rows: number;
   columns: number;
@@ -49,7 +51,6 @@ function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {
   const verdict = (distance: number): 'near' | 'variant' | 'fresh' => (distance <= 1 ? 'near' : distance >= data.minDistance ? 'fresh' : 'variant');
 
   // The background: how far the decoded glyph is from every training glyph, on a coarse grid.
-  const shades = { near: '#ffffff', variant: '#e2e8f0', fresh: '#fde68a' };
   const verdicts = { near: 'a training glyph', variant: 'a variant', fresh: 'a new glyph' };
   const resolution = 64, background = document.createElement('canvas');
   background.width = resolution; background.height = resolution;
@@ -57,7 +58,7 @@ function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {
   for (let r = 0; r < resolution; r++) {
     for (let c = 0; c < resolution; c++) {
       const z = toLatent((c + 0.5) / resolution * size, (r + 0.5) / resolution * size);
-      bg.fillStyle = shades[verdict(nearestGlyphOf(decodeLatent(data.net, z), data.glyphs).distance)];
+      bg.fillStyle = data.shades[verdict(nearestGlyphOf(decodeLatent(data.net, z), data.glyphs).distance)];
       bg.fillRect(c, r, 1, 1);
     }
   }
