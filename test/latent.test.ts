@@ -186,14 +186,13 @@ describe('a trained model\'s plane', () => {
   test('latentMapFigure labels every point and draws its glyph on hover', () => {
     const figure = latentMapFigure([
       { name: 'glyphs', codes, labels: chars, images: glyphs },
-      { name: 'marks', codes: [[0, 0]], labels: ['#1'], symbol: 'diamond', showLabels: false },
+      { name: 'marks', codes: [[0, 0]], labels: ['#1'], symbol: 'diamond' },
     ], { paths: [{ name: 'line', points: [[0, 0], [1, 1]] }] });
     assert.equal(figure.data.length, 3);
     assert.equal((figure.data[0].text as string[]).length, 32);
     assert.equal(figure.data[0].hovertemplate, '%{hovertext}<extra></extra>');
     assert.match((figure.data[0].hovertext as string[])[1], /^<b>a<\/b><br>[█·]{5}<br>/);
     assert.equal((figure.data[1].marker as { symbol: string }).symbol, 'diamond');
-    assert.equal(figure.data[1].mode, 'markers');
     assert.equal(figure.data[2].mode, 'lines+markers');
     assert.throws(() => latentMapFigure([{ name: 'x', codes: [[1, 2, 3]], labels: ['a'] }]), /latent plane needs 2-D codes/);
   });

@@ -25,8 +25,6 @@ export interface LatentMapGroup {
   /** Plotly marker symbol: circle, x, star, diamond, ... */
   symbol?: string;
   markerSize?: number;
-  /** Draw the labels; default true. */
-  showLabels?: boolean;
 }
 
 /**
@@ -53,10 +51,8 @@ export function latentMapFigure(groups: LatentMapGroup[], options: { title?: str
     equalAspect: true,
   });
   figure.data.forEach((trace, i) => {
-    const group = groups[i];
     trace.hovertemplate = '%{hovertext}<extra></extra>';
-    if (group.symbol) (trace.marker as Record<string, unknown>).symbol = group.symbol;
-    if (group.showLabels === false) trace.mode = 'markers';
+    if (groups[i].symbol) (trace.marker as Record<string, unknown>).symbol = groups[i].symbol;
   });
   for (const p of options.paths ?? []) {
     figure.data.push({

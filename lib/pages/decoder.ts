@@ -7,18 +7,12 @@ import { Activation, Autoencoder } from '../autoencoder';
 import { pixelDistance } from '../metrics';
 import { pageScript } from './script';
 
-export interface DecoderLayerJson {
-  /** inputs x outputs, as in the library (a row per input). */
-  weights: number[][];
-  biases: number[];
-  activation: Activation;
-}
-
 /** The decoder half of an autoencoder as plain JSON, for a web page. */
 export interface DecoderNetwork {
   latentSize: number;
   outputSize: number;
-  layers: DecoderLayerJson[];
+  /** Weights inputs x outputs, as in the library (a row per input). */
+  layers: { weights: number[][]; biases: number[]; activation: Activation }[];
 }
 
 /**
@@ -26,20 +20,12 @@ export interface DecoderNetwork {
  * so the page multiplies exactly the numbers the library does.
  */
 export function decoderNetwork(model: Autoencoder): DecoderNetwork {
-  const { layers, hiddenActivation, outputActivation } = model.config;
-  const last = layers.length - 1;
   const { weights, biases } = model.parameters();
-  const decoderLayers: DecoderLayerJson[] = [];
-  for (let i = model.latentIndex; i < last; i++) {
-    decoderLayers.push({ weights: weights[i], biases: biases[i], activation: i + 1 === last ? outputActivation : hiddenActivation });
-  }
-  return { latentSize: model.latentSize, outputSize: model.inputSize, layers: decoderLayers };
+  const layers = weights.map((w, i) => ({ weights: w, biases: biases[i], activation: model.activationOf(i + 1) })).slice(model.latentIndex);
+  return { latentSize: model.latentSize, outputSize: model.inputSize, layers };
 }
 
-/**
- * The page's decoder, as source text: the shared widget script (lib/pages/browser/widget), whose
- * decodeLatent runs in the explorer page and, through pageDecoder, in node for the agreement check.
- */
+/** The page's decoder as source text: the shared widget script, whose decodeLatent the explorer runs. */
 export const DECODER_JS: string = pageScript('widget');
 
 /** decodeLatent of DECODER_JS, evaluated in a fresh, empty context: the page's decoder, callable from node. */

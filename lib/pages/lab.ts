@@ -13,7 +13,7 @@ import { CAPTION_STYLE } from '../figures/caption';
 import { MOSAIC_COLOURS } from '../figures/mosaic';
 import { GLYPH_COLUMNS, GLYPH_ROWS } from '../font';
 import type { OptimizerName } from '../train';
-import { pageScriptElement } from './script';
+import { pageScriptElement, withoutSourceMap } from './script';
 
 /** What the lab starts from; the page's controls change all but the optimizer. */
 export interface LabSettings {
@@ -60,7 +60,7 @@ let bundleCache: string | undefined;
  */
 export function labTfjsElement(): string {
   if (bundleCache) return bundleCache;
-  const read = (pkg: string, file: string): string => fs.readFileSync(tfjsFile(pkg, file), 'utf8').replace(/\/\/# sourceMappingURL=\S*\s*$/, '');
+  const read = (pkg: string, file: string): string => withoutSourceMap(fs.readFileSync(tfjsFile(pkg, file), 'utf8'));
   const simd = fs.readFileSync(tfjsFile('@tensorflow/tfjs-backend-wasm', 'tfjs-backend-wasm-simd.wasm')).toString('base64');
   const empty = 'data:application/wasm;base64,';
   const wasmPaths = 'tf.wasm.setWasmPaths({ '
@@ -73,32 +73,28 @@ export function labTfjsElement(): string {
   return bundleCache;
 }
 
-function checkSpec(spec: LabSpec): void {
-  const pixels = GLYPH_ROWS * GLYPH_COLUMNS;
-  if (spec.glyphs.length === 0 || spec.glyphs.some((g) => g.length !== pixels)) {
-    throw new Error(`labHtml: every glyph must have ${pixels} pixels (${GLYPH_ROWS} x ${GLYPH_COLUMNS}).`);
-  }
-  if (spec.labels.length !== spec.glyphs.length) throw new Error(`labHtml: ${spec.glyphs.length} glyphs but ${spec.labels.length} labels.`);
-  if (!LAB_ACTIVATIONS.includes(spec.settings.hiddenActivation)) {
-    throw new Error(`hiddenActivation is ${JSON.stringify(spec.settings.hiddenActivation)}; the lab offers ${LAB_ACTIVATIONS.join(', ')}.`);
-  }
-}
-
 /**
  * The lab as one self-contained HTML fragment. The page starts from `model`'s weights (the kernel's
  * model for `settings`, freshly made), so the lab and the library begin at the same point; other
  * layers or seeds chosen in the page draw their weights with the library's own generator.
  */
 export function labHtml(spec: LabSpec, model: Autoencoder): string {
-  checkSpec(spec);
   const { settings } = spec;
+  const pixels = GLYPH_ROWS * GLYPH_COLUMNS;
+  if (spec.glyphs.length === 0 || spec.glyphs.some((g) => g.length !== pixels)) {
+    throw new Error(`labHtml: every glyph must have ${pixels} pixels (${GLYPH_ROWS} x ${GLYPH_COLUMNS}).`);
+  }
+  if (spec.labels.length !== spec.glyphs.length) throw new Error(`labHtml: ${spec.glyphs.length} glyphs but ${spec.labels.length} labels.`);
+  if (!LAB_ACTIVATIONS.includes(settings.hiddenActivation)) {
+    throw new Error(`hiddenActivation is ${JSON.stringify(settings.hiddenActivation)}; the lab offers ${LAB_ACTIVATIONS.join(', ')}.`);
+  }
   if (model.layers.join(',') !== settings.layers.join(',') || model.config.seed !== settings.seed) {
     throw new Error(`labHtml: the model is ${model.layers.join('-')} from seed ${model.config.seed}, the settings ${settings.layers.join('-')} from seed ${settings.seed}.`);
   }
-  const data = {
+  const data: LabData = {
     glyphs: spec.glyphs, labels: spec.labels, rows: GLYPH_ROWS, columns: GLYPH_COLUMNS, settings,
     maxWrongPixels: spec.maxWrongPixels, checkEvery: spec.checkEvery ?? 10, presets: spec.presets,
-    activations: LAB_ACTIVATIONS, initial: model.parameters(),
+    initial: model.parameters(),
     colours: { missing: MOSAIC_COLOURS.missing, extra: MOSAIC_COLOURS.extra },
   };
   const id = `ae-lab-${randomBytes(6).toString('hex')}`;
@@ -128,13 +124,13 @@ export function labHtml(spec: LabSpec, model: Autoencoder): string {
     '</div>',
     '<div><canvas class="ae-lab-loss"></canvas><br><canvas class="ae-lab-wrong"></canvas></div>',
     '<div><canvas class="ae-lab-plane" style="cursor:crosshair; touch-action:none;"></canvas>',
-    '<div style="display:flex; gap:8px; align-items:center; color:#475569;"><canvas class="ae-lab-decoded"></canvas>',
+    '<div style="display:flex; gap:8px; align-items:center; color:#475569;"><canvas class="ae-lab-decoded" style="background:#cbd5e1"></canvas>',
     '<span>decoded at the pointer<br>(move over the plane)</span></div></div>',
     '</div>',
     '<div style="margin-top:8px;">each glyph above its reconstruction; '
       + `missing ink <span style="color:rgb(${MOSAIC_COLOURS.missing.join(',')})">■</span>, `
       + `extra ink <span style="color:rgb(${MOSAIC_COLOURS.extra.join(',')})">■</span></div>`,
-    '<canvas class="ae-lab-glyphs"></canvas>',
+    '<canvas class="ae-lab-glyphs" style="background:#cbd5e1"></canvas>',
     '<div class="ae-lab-status" style="margin-top:4px;">This lab needs JavaScript (and, in Jupyter, a trusted notebook).</div>',
     '</div>',
     caption,

@@ -9,44 +9,30 @@ import { scriptSafeJson } from '../figures/plotly';
 /** widget is shared and comes first; each widget's own script follows it. */
 export type PageScriptName = 'widget' | 'explorer' | 'imagemap' | 'lab';
 
-const scriptCache = new Map<PageScriptName, string>();
+/** A file's text without its source-map comment: the page has no map to fetch. */
+export const withoutSourceMap = (text: string): string => text.replace(/\/\/# sourceMappingURL=\S*\s*$/, '').trimEnd();
 
-/** A compiled file's text for a <script> element, without its source-map comment (the page has no map to fetch). */
+const compiledTexts = new Map<string, string>();
+
+/** A compiled file's text for a <script> element, read once. */
 function compiledText(file: string): string {
-  const text = fs.readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=\S*\s*$/, '').trimEnd();
-  if (/<\/script|<!--/i.test(text)) throw new Error(`${file}: code run in a page must not contain "</script" or "<!--", which would end or confuse its <script> element.`);
+  let text = compiledTexts.get(file);
+  if (text === undefined) {
+    text = withoutSourceMap(fs.readFileSync(file, 'utf8'));
+    if (/<\/script|<!--/i.test(text)) throw new Error(`${file}: code run in a page must not contain "</script" or "<!--", which would end or confuse its <script> element.`);
+    compiledTexts.set(file, text);
+  }
   return text;
 }
 
 /** The compiled text of a browser script. */
-export function pageScript(name: PageScriptName): string {
-  let text = scriptCache.get(name);
-  if (text === undefined) {
-    text = compiledText(path.join(__dirname, 'browser', `${name}.js`));
-    scriptCache.set(name, text);
-  }
-  return text;
-}
+export const pageScript = (name: PageScriptName): string => compiledText(path.join(__dirname, 'browser', `${name}.js`));
 
 /** Library modules a page can run as they are; `autoencoder` brings `activations` and `random`. */
 const LIBRARY_MODULES = ['random', 'metrics', 'activations', 'autoencoder'] as const;
 export type LibraryModule = (typeof LIBRARY_MODULES)[number];
 
 const PAGE_TFJS = '@tensorflow/tfjs';
-
-/** The compiled CommonJS of lib/<module>, and the library modules it requires (it may also require TensorFlow.js). */
-function libraryModuleText(module: LibraryModule): { text: string; requires: LibraryModule[] } {
-  const file = path.join(__dirname, '..', `${module}.js`);
-  const text = compiledText(file);
-  const requires: LibraryModule[] = [];
-  for (const [, name] of text.matchAll(/\brequire\("([^"]*)"\)/g)) {
-    if (name === PAGE_TFJS) continue;
-    const local = LIBRARY_MODULES.find((m) => name === `./${m}`);
-    if (local === undefined) throw new Error(`${file}: a module run in the page may require only ${PAGE_TFJS} and the library modules ${LIBRARY_MODULES.join(', ')}, not "${name}".`);
-    if (!requires.includes(local)) requires.push(local);
-  }
-  return { text, requires };
-}
 
 /**
  * The page's `libraryModule(name)`: `modules` and what they require, each module's compiled code
@@ -58,9 +44,15 @@ export function libraryModulesScript(modules: readonly LibraryModule[]): string 
   const texts = new Map<LibraryModule, string>();
   const add = (module: LibraryModule): void => {
     if (texts.has(module)) return;
-    const { text, requires } = libraryModuleText(module);
+    const file = path.join(__dirname, '..', `${module}.js`);
+    const text = compiledText(file);
     texts.set(module, text);
-    requires.forEach(add);
+    for (const [, name] of text.matchAll(/\brequire\("([^"]*)"\)/g)) {
+      if (name === PAGE_TFJS) continue;
+      const local = LIBRARY_MODULES.find((m) => name === `./${m}`);
+      if (local === undefined) throw new Error(`${file}: a module run in the page may require only ${PAGE_TFJS} and the library modules ${LIBRARY_MODULES.join(', ')}, not "${name}".`);
+      add(local);
+    }
   };
   modules.forEach(add);
   return [

@@ -1,20 +1,21 @@
 /**
  * The latent explorer in the page: the plane on a canvas, shaded by how far its decoded glyph is from
  * every training glyph, and under the pointer the decoded glyph, the nearest training glyph, its
- * distance and the decoder's confidence. A plain browser script after widget.js (decodeLatent,
- * thresholdPixels, nearestGlyphOf, sharpCanvas, drawGreyImage, planeView, drawLatentCodes, drawCrossHair, whenFound); latentExplorerHtml
+ * distance and the decoder's confidence. A plain browser script after widget.js; latentExplorerHtml
  * (lib/pages/explorer) writes the page and calls startLatentExplorer.
  */
 
 /** What latentExplorerHtml puts in the page. */
 interface LatentExplorerData {
   net: PageNetwork;
-  /** The training glyphs, 0/1 pixels, and their names. */
+  /** The training glyphs, 0/1 pixels, their names and their codes. */
   glyphs: number[][];
   labels: string[];
   codes: number[][];
-  box: { xMin: number; xMax: number; yMin: number; yMax: number };
+  box: PlaneBox;
   minDistance: number;
+  /** The plane's background by verdict. */
+  shades: { near: string; variant: string; fresh: string };
   marks: { point: number[]; label: string }[];
   rows: number;
   columns: number;
@@ -22,36 +23,42 @@ interface LatentExplorerData {
   size: number;
 }
 
+/** The glyph with the fewest pixels different from `probabilities` read at 0.5 (the first one on ties), and that count. */
+function nearestGlyphOf(probabilities: ArrayLike<number>, glyphs: number[][]): { index: number; distance: number } {
+  let index = 0, distance = Infinity;
+  glyphs.forEach((glyph, g) => {
+    let d = 0;
+    for (let p = 0; p < glyph.length; p++) if ((probabilities[p] >= 0.5 ? 1 : 0) !== glyph[p]) d++;
+    if (d < distance) { index = g; distance = d; }
+  });
+  return { index, distance };
+}
+
 /** Starts the explorer in the element `id` once the page has attached it. */
 function startLatentExplorer(id: string, data: LatentExplorerData): void {
-  whenFound(() => {
-    const root = document.getElementById(id);
-    return root && root.querySelector('canvas.ae-plane') ? root : null;
-  }, (root) => runLatentExplorer(root, data), 10000, 50);
+  whenAttached(id, 'canvas.ae-plane', (root) => runLatentExplorer(root, data));
 }
 
 function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {
-  const size = data.size, box = data.box;
+  const { size, box } = data;
   const plane = root.querySelector('canvas.ae-plane') as HTMLCanvasElement;
-  const decoded = root.querySelector('canvas.ae-decoded') as HTMLCanvasElement;
-  const nearest = root.querySelector('canvas.ae-nearest') as HTMLCanvasElement;
   const info = root.querySelector('.ae-info') as HTMLElement;
-  const cell = 22;
+  const [width, height] = [data.columns * 22, data.rows * 22];
   const planeCtx = sharpCanvas(plane, size, size);
-  const decodedCtx = sharpCanvas(decoded, data.columns * cell, data.rows * cell);
-  const nearestCtx = sharpCanvas(nearest, data.columns * cell / 2, data.rows * cell / 2);
+  const decodedCtx = sharpCanvas(root.querySelector('canvas.ae-decoded') as HTMLCanvasElement, width, height);
+  const nearestCtx = sharpCanvas(root.querySelector('canvas.ae-nearest') as HTMLCanvasElement, width / 2, height / 2);
   const { toScreen, toLatent } = planeView(box, size);
+  const verdict = (distance: number): 'near' | 'variant' | 'fresh' => (distance <= 1 ? 'near' : distance >= data.minDistance ? 'fresh' : 'variant');
 
   // The background: how far the decoded glyph is from every training glyph, on a coarse grid.
-  const shades = { near: '#ffffff', variant: '#e2e8f0', fresh: '#fde68a' };
+  const verdicts = { near: 'a training glyph', variant: 'a variant', fresh: 'a new glyph' };
   const resolution = 64, background = document.createElement('canvas');
   background.width = resolution; background.height = resolution;
   const bg = background.getContext('2d') as CanvasRenderingContext2D;
   for (let r = 0; r < resolution; r++) {
     for (let c = 0; c < resolution; c++) {
       const z = toLatent((c + 0.5) / resolution * size, (r + 0.5) / resolution * size);
-      const d = nearestGlyphOf(thresholdPixels(decodeLatent(data.net, z)), data.glyphs).distance;
-      bg.fillStyle = d <= 1 ? shades.near : d >= data.minDistance ? shades.fresh : shades.variant;
+      bg.fillStyle = data.shades[verdict(nearestGlyphOf(decodeLatent(data.net, z), data.glyphs).distance)];
       bg.fillRect(c, r, 1, 1);
     }
   }
@@ -71,31 +78,19 @@ function runLatentExplorer(root: HTMLElement, data: LatentExplorerData): void {
   }
 
   function show(z: number[]): void {
-    const probabilities = decodeLatent(data.net, z), pixels = thresholdPixels(probabilities);
-    const near = nearestGlyphOf(pixels, data.glyphs);
-    let confidence = 0;
-    for (const p of probabilities) confidence += Math.abs(2 * p - 1);
-    confidence /= probabilities.length;
+    const probabilities = decodeLatent(data.net, z);
+    const near = nearestGlyphOf(probabilities, data.glyphs);
+    const confidence = probabilities.reduce((sum, p) => sum + Math.abs(2 * p - 1), 0) / probabilities.length;
     drawPlane(z);
-    const [width, height] = [data.columns * cell, data.rows * cell];
-    decodedCtx.fillStyle = '#cbd5e1'; decodedCtx.fillRect(0, 0, width, height);
     drawGreyImage(decodedCtx, probabilities, data.columns, width, height, 1);
-    nearestCtx.fillStyle = '#cbd5e1'; nearestCtx.fillRect(0, 0, width / 2, height / 2);
     drawGreyImage(nearestCtx, data.glyphs[near.index], data.columns, width / 2, height / 2, 1);
-    const verdict = near.distance <= 1 ? 'a training glyph' : near.distance >= data.minDistance ? 'a new glyph' : 'a variant';
-    info.textContent = 'z = (' + z[0].toFixed(2) + ', ' + z[1].toFixed(2) + ')  ·  nearest training glyph: "' +
-      data.labels[near.index] + '", ' + near.distance + ' pixel' + (near.distance === 1 ? '' : 's') + ' away (' + verdict +
-      ')  ·  decoder confidence ' + confidence.toFixed(2);
+    info.textContent = `z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})  ·  nearest training glyph: "${data.labels[near.index]}", ` +
+      `${near.distance} pixel${near.distance === 1 ? '' : 's'} away (${verdicts[verdict(near.distance)]})  ·  decoder confidence ${confidence.toFixed(2)}`;
     root.setAttribute('data-nearest', data.labels[near.index]);
     root.setAttribute('data-distance', String(near.distance));
   }
 
-  function onPointer(event: PointerEvent): void {
-    const rect = plane.getBoundingClientRect();
-    show(toLatent(event.clientX - rect.left, event.clientY - rect.top));
-  }
-  plane.addEventListener('pointermove', onPointer);
-  plane.addEventListener('pointerdown', onPointer);
+  followPointer(plane, (x, y) => show(toLatent(x, y)));
   show(data.marks.length ? data.marks[0].point : data.codes[0]);
   root.setAttribute('data-ready', 'true');
 }

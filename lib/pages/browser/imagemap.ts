@@ -1,42 +1,19 @@
 /**
  * The latent map's image panel in the page: once Plotly has drawn the map, draws the image of the
- * hovered (or clicked, on touch screens) point on the canvas beside it. A plain browser script after
- * widget.js (drawGreyImage, whenFound); imageMapHtml (lib/pages/imagemap) writes the page and calls
- * startImageMap, which first decodes the images' sprite. Marks the panel with data-shown="<position>" (for tests).
+ * hovered (or clicked, on touch screens) point on the canvas beside it, straight from the images'
+ * sprite. A plain browser script after widget.js; imageMapHtml (lib/pages/imagemap) writes the page
+ * and calls startImageMap. Marks the panel with data-shown="<position>" (for tests).
  */
 
 /** What imageMapHtml puts in the page. */
 interface ImageMapData {
-  /** Every image in one grey PNG (255 = ink), `perRow` images of rows x cols a row, in base64 (imageSpritePng). */
+  /** Every image (`count` of them) in one grey PNG (255 = ink), `perRow` images of rows x cols a row, in base64 (imageSpritePng). */
   sprite: string;
   perRow: number;
   count: number;
   rows: number;
   cols: number;
   idPrefix: string;
-}
-
-/** The sprite's images, one byte per pixel in order, once the browser has decoded the PNG. */
-function decodeSprite(data: ImageMapData, panelId: string, done: (bytes: Uint8Array) => void): void {
-  const image = new Image();
-  image.onload = (): void => {
-    const canvas = document.createElement('canvas');
-    canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
-    const ctx = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
-    ctx.drawImage(image, 0, 0);
-    const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data, size = data.rows * data.cols;
-    const bytes = new Uint8Array(data.count * size);
-    for (let i = 0; i < data.count; i++) {
-      const left = (i % data.perRow) * data.cols, top = Math.floor(i / data.perRow) * data.rows;
-      for (let p = 0; p < size; p++) bytes[i * size + p] = rgba[((top + Math.floor(p / data.cols)) * canvas.width + left + (p % data.cols)) * 4];
-    }
-    done(bytes);
-  };
-  image.onerror = (): void => {
-    const info = document.querySelector('#' + panelId + ' .ae-map-info');
-    if (info) info.textContent = 'the images did not load: this browser could not decode their PNG';
-  };
-  image.src = 'data:image/png;base64,' + data.sprite;
 }
 
 /** The part of a Plotly point and a drawn Plotly div this script reads; customdata is [position, id]. */
@@ -46,19 +23,27 @@ type ImageMapPlot = HTMLElement & {
   data?: { name: string; customdata?: number[][] }[];
 };
 
-/** Hooks the panel `panelId` to the Plotly figure `plotId` once Plotly has drawn it. */
+/** Decodes the sprite, then hooks the panel `panelId` to the Plotly figure `plotId` once Plotly has drawn it. */
 function startImageMap(plotId: string, panelId: string, data: ImageMapData): void {
-  decodeSprite(data, panelId, (bytes) => hookImageMap(plotId, panelId, data, bytes));
+  const sprite = new Image();
+  sprite.src = 'data:image/png;base64,' + data.sprite;
+  sprite.decode().then(() => hookImageMap(plotId, panelId, data, sprite), () => {
+    const info = document.querySelector('#' + panelId + ' .ae-map-info');
+    if (info) info.textContent = 'the images did not load: this browser could not decode their PNG';
+  });
 }
 
-function hookImageMap(plotId: string, panelId: string, data: ImageMapData, bytes: Uint8Array): void {
-  const size = data.rows * data.cols;
-
+function hookImageMap(plotId: string, panelId: string, data: ImageMapData, sprite: HTMLImageElement): void {
   function show(panel: HTMLElement, position: number, caption: string): void {
     const canvas = panel.querySelector('canvas') as HTMLCanvasElement, ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-    const image = Array.from(bytes.subarray(position * size, (position + 1) * size), (b) => b / 255);
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    drawGreyImage(ctx, image, data.cols, canvas.width, canvas.height, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.globalCompositeOperation = 'copy';
+    ctx.drawImage(sprite, (position % data.perRow) * data.cols, Math.floor(position / data.perRow) * data.rows, data.cols, data.rows,
+      0, 0, canvas.width, canvas.height);
+    // The sprite's ink is bright; drawn here, as everywhere else, ink is dark.
+    ctx.globalCompositeOperation = 'difference';
+    ctx.fillStyle = '#ffffff'; ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.globalCompositeOperation = 'source-over';
     (panel.querySelector('.ae-map-info') as HTMLElement).textContent = caption;
     panel.setAttribute('data-shown', String(position));
   }
@@ -88,5 +73,5 @@ function hookImageMap(plotId: string, panelId: string, data: ImageMapData, bytes
     const resized = plotly && plotly.Plots && plotly.Plots.resize ? plotly.Plots.resize(div) as Promise<unknown> | undefined : undefined;
     if (resized && typeof resized.then === 'function') resized.then(ready, ready);
     else ready();
-  }, 300000, 100);
+  });
 }

@@ -1,15 +1,13 @@
 /**
  * The autoencoder lab in the page: the glyph autoencoder trained live by TensorFlow.js in the
- * browser, no kernel. A plain browser script after widget.js (sharpCanvas, drawGreyImage,
- * drawGlyphAgainst, planeView, drawLatentCodes, drawCrossHair, decodeLatent, whenFound), with the
- * library's own lib/autoencoder.js, lib/random.js and lib/metrics.js through `libraryModule`
- * (lib/pages/script); labHtml (lib/pages/lab) writes the page and calls startAutoencoderLab.
+ * browser, no kernel. A plain browser script after widget.js, with the library's own
+ * lib/autoencoder.js, lib/random.js and lib/metrics.js through `libraryModule` (lib/pages/script);
+ * labHtml (lib/pages/lab) writes the page and calls startAutoencoderLab.
  *
  * The model is the library's Autoencoder itself, and its step the library's plain path:
  * Autoencoder.loss through optimizer.minimize with tf.train.adam (or sgd), the same seeded batch
- * order. The root element
- * mirrors the state in data-* attributes (data-state, data-epoch, data-loss, data-max-wrong-pixels,
- * data-total-wrong-pixels) for tests.
+ * order. The root element mirrors the state in data-* attributes (data-state, data-epoch,
+ * data-loss, data-max-wrong-pixels, data-total-wrong-pixels) for tests.
  */
 
 declare const tf: typeof import('@tensorflow/tfjs-core');
@@ -17,37 +15,24 @@ declare function libraryModule(name: 'random'): typeof import('../../random');
 declare function libraryModule(name: 'metrics'): typeof import('../../metrics');
 declare function libraryModule(name: 'autoencoder'): typeof import('../../autoencoder');
 
-/** The settings a user changes; Reset applies them. */
-interface LabSettings {
-  layers: number[];
-  hiddenActivation: string;
-  optimizer: string;
-  learningRate: number;
-  /** Examples per step; null: the whole font (one step per epoch). */
-  batchSize: number | null;
-  /** Probability that a pixel of an input is flipped, afresh each epoch (0: a plain autoencoder). */
-  noise: number;
-  seed: number;
-}
-
 /** What labHtml puts in the page. */
 interface LabData {
   glyphs: number[][];
   labels: string[];
   rows: number;
   columns: number;
-  settings: LabSettings;
+  settings: import('../lab').LabSettings;
   /** The course's criterion: every glyph at most this many wrong pixels. */
   maxWrongPixels: number;
   /** Epochs between checks of the wrong pixels (and points of the wrong-pixel chart). */
   checkEvery: number;
   presets: { name: string; layers: number[] }[];
-  activations: string[];
   /** The kernel's initial weights for settings.layers and settings.seed (Autoencoder.parameters()). */
   initial: ReturnType<Autoencoder['parameters']>;
   colours: WrongPixelColours;
 }
 
+type LabSettings = LabData['settings'];
 type Tensor2D = import('@tensorflow/tfjs-core').Tensor2D;
 type Autoencoder = import('../../autoencoder').Autoencoder;
 type Activation = import('../../autoencoder').Activation;
@@ -61,18 +46,14 @@ function parseLayers(text: string, pixels: number): number[] | null {
   const layers = text.split(/[\s,;-]+/).filter(Boolean).map(Number);
   if (layers.length < 3 || !layers.every((n) => Number.isInteger(n) && n > 0)) return null;
   if (layers[0] !== pixels || layers[layers.length - 1] !== pixels) return null;
-  const smallest = Math.min(...layers), at = layers.filter((n) => n === smallest).length;
-  const index = layers.indexOf(smallest);
-  // The plane shows one or two latent dimensions.
-  return at === 1 && index > 0 && index < layers.length - 1 && smallest <= 2 ? layers : null;
+  // One smallest layer (an inner one: the ends are the glyphs' pixels), of 1 or 2 for the plane.
+  const smallest = Math.min(...layers);
+  return smallest <= 2 && smallest < pixels && layers.indexOf(smallest) === layers.lastIndexOf(smallest) ? layers : null;
 }
 
-/** Starts the lab in the element `id` once the page has attached it. */
+/** Starts the lab in the element `id` once the page has attached it and loaded TensorFlow.js. */
 function startAutoencoderLab(id: string, data: LabData): void {
-  whenFound(() => {
-    const root = document.getElementById(id);
-    return root && root.querySelector('canvas.ae-lab-glyphs') && typeof tf !== 'undefined' ? root : null;
-  }, (root) => { void runAutoencoderLab(root, data); }, 60000, 50);
+  whenAttached(id, 'canvas.ae-lab-glyphs', (root) => { void runAutoencoderLab(root, data); }, () => typeof tf !== 'undefined');
 }
 
 async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void> {
@@ -113,10 +94,18 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   let epoch = 0;
   let losses: number[] = [];
   let checks: { epoch: number; max: number; total: number }[] = [];
-  let outputs: number[][] = data.glyphs;
+  let outputs: number[][] = [];
   let codes: number[][] = [];
   let state: 'idle' | 'training' | 'paused' | 'done' = 'idle';
   let pointer: number[] | null = null;
+
+  const learningRateProblem = 'the learning rate must be a number between 0 and 10';
+  const isLearningRate = (rate: number): boolean => rate > 0 && rate < 10;
+  /** The preset list's entry for these layers: a preset's index, or custom. */
+  const presetOf = (layers: number[] | null): string => {
+    const preset = data.presets.findIndex((p) => layers !== null && p.layers.join(',') === layers.join(','));
+    return preset < 0 ? 'custom' : String(preset);
+  };
 
   function readSettings(): LabSettings | null {
     const layers = parseLayers(controls.layers.value, pixels);
@@ -126,13 +115,13 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     const noise = Number(controls.noise.value), seed = Number(controls.seed.value);
     const problems: string[] = [];
     if (!layers) problems.push(`the layers must go from ${pixels} to ${pixels} through one smallest inner layer of size 1 or 2 (the latent code), e.g. ${pixels}, 10, 2, 10, ${pixels}`);
-    if (!(learningRate > 0 && learningRate < 10)) problems.push('the learning rate must be a number between 0 and 10');
+    if (!isLearningRate(learningRate)) problems.push(learningRateProblem);
     if (batchSize !== null && !(Number.isInteger(batchSize) && batchSize >= 1)) problems.push('the batch size must be a whole number from 1 (empty: all glyphs)');
     if (!(noise >= 0 && noise <= 0.5)) problems.push('the noise must be a probability from 0 to 0.5');
     if (!Number.isInteger(seed)) problems.push('the seed must be a whole number');
     message.textContent = problems.length ? 'Not applied: ' + problems.join('; ') + '.' : '';
     if (problems.length) return null;
-    return { layers: layers!, hiddenActivation: controls.activation.value, optimizer: settings.optimizer, learningRate, batchSize: batchSize !== null && batchSize >= n ? null : batchSize, noise, seed };
+    return { layers: layers!, hiddenActivation: controls.activation.value as Activation, optimizer: settings.optimizer, learningRate, batchSize: batchSize !== null && batchSize >= n ? null : batchSize, noise, seed };
   }
 
   function showSettings(s: LabSettings): void {
@@ -142,23 +131,15 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     controls.batchSize.value = s.batchSize === null ? '' : String(s.batchSize);
     controls.noise.value = String(s.noise);
     controls.seed.value = String(s.seed);
-    const preset = data.presets.findIndex((p) => p.layers.join(',') === s.layers.join(','));
-    controls.preset.value = preset < 0 ? 'custom' : String(preset);
-  }
-
-  function disposeModel(): void {
-    if (!model) return;
-    model.dispose();
-    optimizer.dispose();
+    controls.preset.value = presetOf(s.layers);
   }
 
   /** A new model from `s`: the kernel's weights when they are for these layers and seed. */
   function reset(s: LabSettings): void {
-    disposeModel();
+    if (model) { model.dispose(); optimizer.dispose(); }
     settings = s;
     const fromKernel = s.seed === data.settings.seed && s.layers.join(',') === data.settings.layers.join(',');
-    // The page's hidden activations are among the library's (labHtml checks them).
-    model = new Autoencoder({ layers: s.layers, hiddenActivation: s.hiddenActivation as Activation, seed: s.seed });
+    model = new Autoencoder({ layers: s.layers, hiddenActivation: s.hiddenActivation, seed: s.seed });
     if (fromKernel) model.setParameters(data.initial);
     root.setAttribute('data-initial-weights', fromKernel ? 'kernel' : 'page');
     optimizer = s.optimizer === 'sgd' ? tf.train.sgd(s.learningRate) : tf.train.adam(s.learningRate, 0.9, 0.999);
@@ -166,7 +147,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     batchOrder = s.batchSize === null ? null : labRandom.seededRandom(s.seed);
     noiseRandom = labRandom.seededRandom(s.seed + 1000003);
     epoch = 0; losses = []; checks = [];
-    latentNote.textContent = 'latent size: ' + model.layers[model.latentIndex] + ' (the smallest layer)';
+    latentNote.textContent = 'latent size: ' + model.latentSize + ' (the smallest layer)';
     check();
     // The decoded view starts at the first glyph's code.
     pointer = codes[0].slice();
@@ -179,24 +160,21 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     return tf.tensor2d(flipped, [n, pixels]);
   }
 
-  /** One epoch: a step per batch, the epoch's loss the mean of its steps' losses (as the library's history). */
+  /**
+   * One epoch: a step per batch (the whole font, in order, when batchSize is null), the epoch's loss
+   * the mean of its steps' losses (as the library's history).
+   */
   function trainEpoch(): void {
     const inputs = epochInputs();
     const stepLosses: number[] = [];
-    const variables = model.variables();
-    if (!batchOrder) {
-      const loss = optimizer.minimize(() => model.loss(inputs, x), true, variables)!;
+    const order = batchOrder ? labRandom.shuffledIndices(n, batchOrder) : data.glyphs.map((_, i) => i);
+    const size = settings.batchSize ?? n;
+    for (let start = 0; start < n; start += size) {
+      const rows = tf.tensor1d(order.slice(start, start + size), 'int32');
+      const input = tf.gather(inputs, rows) as Tensor2D, target = tf.gather(x, rows) as Tensor2D;
+      const loss = optimizer.minimize(() => model.loss(input, target), true, model.variables())!;
       stepLosses.push(loss.dataSync()[0]);
-      loss.dispose();
-    } else {
-      const order = labRandom.shuffledIndices(n, batchOrder);
-      for (let start = 0; start < n; start += settings.batchSize!) {
-        const rows = tf.tensor1d(order.slice(start, start + settings.batchSize!), 'int32');
-        const input = tf.gather(inputs, rows) as Tensor2D, target = tf.gather(x, rows) as Tensor2D;
-        const loss = optimizer.minimize(() => model.loss(input, target), true, variables)!;
-        stepLosses.push(loss.dataSync()[0]);
-        tf.dispose([rows, input, target, loss]);
-      }
+      tf.dispose([rows, input, target, loss]);
     }
     if (inputs !== x) inputs.dispose();
     epoch++;
@@ -206,22 +184,24 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
 
   /** Reconstructions, codes and wrong pixels: the library's own criterion (lib/metrics.js, in the page). */
   function check(): void {
-    const [recon, z] = tf.tidy(() => [model.reconstruct(x), model.encode(x)]);
-    outputs = recon.arraySync() as number[][];
+    outputs = model.reconstructArray(data.glyphs);
     // A 1-D code is drawn on the z1 axis.
-    codes = (z.arraySync() as number[][]).map((c) => (c.length === 1 ? [c[0], 0] : c));
-    tf.dispose([recon, z]);
+    codes = model.encodeArray(data.glyphs).map((c) => (c.length === 1 ? [c[0], 0] : c));
     const perGlyph = labMetrics.wrongPixelsPerGlyph(outputs, data.glyphs);
     const { max, total } = labMetrics.summarizeWrongPixels(perGlyph);
     checks.push({ epoch, max, total });
     if (state === 'training' && labMetrics.meetsCriterion(perGlyph, data.maxWrongPixels)) state = 'done';
   }
 
+  /** A check at the current epoch, unless trainEpoch has just made one. */
+  function checkNow(): void {
+    if (checks[checks.length - 1].epoch !== epoch) check();
+  }
+
   // ---- views -------------------------------------------------------------------------------
   const cell = 7, gap = 1, glyphWidth = data.columns * cell, glyphHeight = data.rows * cell, perRow = 16;
   const bands = Math.ceil(n / perRow);
-  const glyphCanvas = $<HTMLCanvasElement>('canvas.ae-lab-glyphs');
-  const glyphCtx = sharpCanvas(glyphCanvas, perRow * (glyphWidth + 4) + 4, bands * (2 * glyphHeight + 14) + 4);
+  const glyphCtx = sharpCanvas($<HTMLCanvasElement>('canvas.ae-lab-glyphs'), perRow * (glyphWidth + 4) + 4, bands * (2 * glyphHeight + 14) + 4);
   const chartWidth = 300, chartHeight = 150, planeSize = 300;
   const lossCtx = sharpCanvas($<HTMLCanvasElement>('canvas.ae-lab-loss'), chartWidth, chartHeight);
   const wrongCtx = sharpCanvas($<HTMLCanvasElement>('canvas.ae-lab-wrong'), chartWidth, chartHeight);
@@ -231,25 +211,24 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
 
   function drawGlyphs(): void {
     const ctx = glyphCtx;
-    ctx.fillStyle = '#cbd5e1'; ctx.fillRect(0, 0, glyphCanvas.width, glyphCanvas.height);
     for (let g = 0; g < n; g++) {
       const left = 4 + (g % perRow) * (glyphWidth + 4), top = 4 + Math.floor(g / perRow) * (2 * glyphHeight + 14);
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(left, top, glyphWidth - gap, glyphHeight - gap);
       drawGreyImage(ctx, data.glyphs[g], data.columns, glyphWidth, glyphHeight, gap, left, top);
-      drawGlyphAgainst(ctx, outputs[g], data.glyphs[g], data.columns, left, top + glyphHeight + 2, glyphWidth, glyphHeight, gap, data.colours);
+      drawGreyImage(ctx, outputs[g], data.columns, glyphWidth, glyphHeight, gap, left, top + glyphHeight + 2, { target: data.glyphs[g], colours: data.colours });
     }
   }
 
   /** A line chart on a log scale when `log`; series of [x, y] points. */
   function drawChart(ctx: CanvasRenderingContext2D, title: string, series: { colour: string; points: [number, number][] }[], log: boolean): void {
     const w = chartWidth, h = chartHeight, left = 36, bottom = 16, top = 16;
-    ctx.clearRect(0, 0, w, h);
     ctx.fillStyle = '#ffffff'; ctx.fillRect(0, 0, w, h);
     ctx.strokeStyle = '#94a3b8'; ctx.strokeRect(left + 0.5, top + 0.5, w - left - 4, h - top - bottom);
     ctx.font = '10px system-ui, sans-serif'; ctx.fillStyle = '#334155'; ctx.textAlign = 'left';
     ctx.fillText(title, left, 11);
-    const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p[1]) && (!log || p[1] > 0));
+    const plottable = (p: [number, number]): boolean => Number.isFinite(p[1]) && (!log || p[1] > 0);
+    const all = series.flatMap((s) => s.points).filter(plottable);
     if (!all.length) return;
     const f = (v: number): number => (log ? Math.log10(v) : v);
     const xMax = Math.max(1, ...all.map((p) => p[0]));
@@ -260,31 +239,23 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     ctx.textAlign = 'right';
     ctx.fillText(log ? (10 ** yMax).toPrecision(2) : String(Math.round(yMax)), left - 3, top + 8);
     ctx.fillText(log ? (10 ** yMin).toPrecision(2) : String(Math.round(yMin)), left - 3, h - bottom);
-    ctx.textAlign = 'right'; ctx.fillText('epoch ' + xMax, w - 4, h - 4);
+    ctx.fillText('epoch ' + xMax, w - 4, h - 4);
     for (const s of series) {
-      ctx.strokeStyle = s.colour; ctx.lineWidth = 1.5; ctx.beginPath();
-      // At most one point per pixel column: long runs stay cheap to draw.
+      // At most one point per pixel column, and the last: long runs stay cheap to draw.
       const stride = Math.max(1, Math.floor(s.points.length / (w - left)));
-      let started = false;
-      for (let i = 0; i < s.points.length; i += stride) {
-        const p = s.points[i];
-        if (!Number.isFinite(p[1]) || (log && p[1] <= 0)) continue;
-        if (started) ctx.lineTo(sx(p[0]), sy(p[1])); else { ctx.moveTo(sx(p[0]), sy(p[1])); started = true; }
-      }
-      const last = s.points[s.points.length - 1];
-      if (started && Number.isFinite(last[1])) ctx.lineTo(sx(last[0]), sy(last[1]));
+      const shown = s.points.filter((p, i) => (i % stride === 0 || i === s.points.length - 1) && plottable(p));
+      ctx.strokeStyle = s.colour; ctx.lineWidth = 1.5; ctx.beginPath();
+      shown.forEach((p, i) => { if (i) ctx.lineTo(sx(p[0]), sy(p[1])); else ctx.moveTo(sx(p[0]), sy(p[1])); });
       ctx.stroke();
     }
   }
 
   function codesBox(): PlaneBox {
     const xs = codes.map((c) => c[0]), ys = codes.map((c) => c[1]);
-    let [xMin, xMax, yMin, yMax] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    const pad = 0.1 * Math.max(xMax - xMin, yMax - yMin, 1e-3);
-    [xMin, xMax, yMin, yMax] = [xMin - pad, xMax + pad, yMin - pad, yMax + pad];
-    // A square box, so distances look like distances.
-    const side = Math.max(xMax - xMin, yMax - yMin), cx = (xMin + xMax) / 2, cy = (yMin + yMax) / 2;
-    return { xMin: cx - side / 2, xMax: cx + side / 2, yMin: cy - side / 2, yMax: cy + side / 2 };
+    const [xMin, xMax, yMin, yMax] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    // A square with a 10 % margin round the codes, so that distances look like distances.
+    const half = 0.6 * Math.max(xMax - xMin, yMax - yMin, 1e-3), cx = (xMin + xMax) / 2, cy = (yMin + yMax) / 2;
+    return { xMin: cx - half, xMax: cx + half, yMin: cy - half, yMax: cy + half };
   }
 
   let box: PlaneBox = { xMin: -1, xMax: 1, yMin: -1, yMax: 1 };
@@ -295,31 +266,17 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     if (pointer) drawCrossHair(planeCtx, box, planeSize, pointer);
   }
 
-  /** The decoder's weights as decodeLatent (widget.js) reads them. */
-  function decoderNet(): { layers: { weights: number[][]; biases: number[]; activation: string }[] } {
-    const layers = [];
-    for (let i = model.latentIndex; i < model.layers.length - 1; i++) {
-      layers.push({ weights: model.weights[i].arraySync() as number[][], biases: model.biases[i].arraySync() as number[], activation: model.activationOf(i + 1) });
-    }
-    return { layers };
-  }
-
   function drawDecoded(): void {
     const [w, h] = [data.columns * 14, data.rows * 14];
-    decodedCtx.fillStyle = '#cbd5e1'; decodedCtx.fillRect(0, 0, w, h);
-    if (!pointer) return;
-    const latentSize = model.layers[model.latentIndex];
-    drawGreyImage(decodedCtx, decodeLatent(decoderNet(), pointer.slice(0, latentSize)), data.columns, w, h, 1);
+    if (pointer) drawGreyImage(decodedCtx, model.decodeArray([pointer.slice(0, model.latentSize)])[0], data.columns, w, h, 1);
   }
 
   function render(): void {
     const last = checks[checks.length - 1];
     const loss = losses.length ? losses[losses.length - 1] : NaN;
-    root.setAttribute('data-state', state);
-    root.setAttribute('data-epoch', String(epoch));
-    root.setAttribute('data-loss', losses.length ? String(loss) : '');
-    root.setAttribute('data-max-wrong-pixels', String(last.max));
-    root.setAttribute('data-total-wrong-pixels', String(last.total));
+    Object.assign(root.dataset, {
+      state, epoch: String(epoch), loss: losses.length ? String(loss) : '', maxWrongPixels: String(last.max), totalWrongPixels: String(last.total),
+    });
     status.textContent = 'epoch ' + epoch + ' · loss ' + (losses.length ? loss.toPrecision(4) : '–') + ' · wrong pixels: max ' + last.max +
       ', total ' + last.total + (state === 'done' ? ' · every glyph within ' + data.maxWrongPixels + ' wrong pixel(s) at epoch ' + last.epoch : '') +
       ' · ' + state + ' · ' + tf.getBackend();
@@ -353,7 +310,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     }
     const now = performance.now();
     if (state !== 'training' || now - lastRender > 150) {
-      if (epoch % data.checkEvery !== 0) check();
+      checkNow();
       render();
       lastRender = now;
     }
@@ -372,7 +329,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   controls.step.addEventListener('click', () => {
     if (state === 'training') return;
     trainEpoch();
-    if (epoch % data.checkEvery !== 0) check();
+    checkNow();
     if (checks[checks.length - 1].max <= data.maxWrongPixels) state = 'done';
     else if (state !== 'done') state = 'paused';
     render();
@@ -391,7 +348,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   // A changed control applies at once for the learning rate; the rest asks for Reset (a new model).
   controls.learningRate.addEventListener('change', () => {
     const learningRate = Number(controls.learningRate.value);
-    if (!(learningRate > 0 && learningRate < 10)) { message.textContent = 'Not applied: the learning rate must be a number between 0 and 10.'; return; }
+    if (!isLearningRate(learningRate)) { message.textContent = 'Not applied: ' + learningRateProblem + '.'; return; }
     settings = { ...settings, learningRate };
     // The optimizer keeps its state (Adam's moments): only the step size changes, from the next step.
     const sgd = optimizer as unknown as { setLearningRate?: (rate: number) => void; learningRate: number };
@@ -399,23 +356,17 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     else sgd.learningRate = learningRate;
     message.textContent = 'Learning rate ' + learningRate + ' from epoch ' + (epoch + 1) + '.';
   });
-  controls.layers.addEventListener('input', () => {
-    const preset = data.presets.findIndex((p) => p.layers.join(',') === (parseLayers(controls.layers.value, pixels) ?? []).join(','));
-    controls.preset.value = preset < 0 ? 'custom' : String(preset);
-  });
+  controls.layers.addEventListener('input', () => { controls.preset.value = presetOf(parseLayers(controls.layers.value, pixels)); });
   for (const control of [controls.layers, controls.activation, controls.batchSize, controls.noise, controls.seed, controls.preset]) {
     control.addEventListener('change', () => { message.textContent = 'Press Reset to start a new model with these settings.'; });
   }
-  function onPointer(event: PointerEvent): void {
-    const rect = planeCanvas.getBoundingClientRect();
-    pointer = planeView(box, planeSize).toLatent(event.clientX - rect.left, event.clientY - rect.top);
-    if (model.layers[model.latentIndex] === 1) pointer[1] = 0;
+  followPointer(planeCanvas, (px, py) => {
+    pointer = planeView(box, planeSize).toLatent(px, py);
+    if (model.latentSize === 1) pointer[1] = 0;
     root.setAttribute('data-pointer', pointer.map((v) => v.toFixed(3)).join(','));
     drawPlane();
     drawDecoded();
-  }
-  planeCanvas.addEventListener('pointermove', onPointer);
-  planeCanvas.addEventListener('pointerdown', onPointer);
+  });
 
   /** For tests and the benchmark: `epochs` epochs at once, without the page's slicing. */
   (root as HTMLElement & { aeLab?: unknown }).aeLab = {

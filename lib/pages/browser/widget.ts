@@ -1,50 +1,28 @@
 /**
- * What the page widgets share: the decoder, thresholding, the nearest glyph, sharp canvases, grey
- * images and glyphs with their wrong pixels coloured, and the latent plane with the glyphs' codes. A plain browser script (no imports, no exports), read from disk into the
- * page before the widget's own script (lib/pages/script). Node runs the same text too: pageDecoder
- * (lib/pages/decoder) takes decodeLatent from it to check that the page draws the library's glyphs.
+ * What the page widgets share: the decoder, sharp canvases, grey glyphs (with their wrong pixels
+ * coloured), the latent plane with the glyphs' codes, and waiting for the page. A plain browser
+ * script (no imports, no exports), read into the page before the widget's own script
+ * (lib/pages/script). Node runs the same text too: pageDecoder (lib/pages/decoder) takes
+ * decodeLatent from it to check that the page draws the library's glyphs.
  */
 
-/** A decoder as decoderNetwork (lib/pages/decoder) writes it: per layer, a row of weights per input. */
-interface PageNetwork {
-  layers: { weights: number[][]; biases: number[]; activation: string }[];
-}
+/** A decoder as decoderNetwork (lib/pages/decoder) writes it. */
+type PageNetwork = Pick<import('../decoder').DecoderNetwork, 'layers'>;
 
 /** The decoder's outputs at the code `z`, in double precision (the library computes in float32). */
 function decodeLatent(net: PageNetwork, z: ArrayLike<number>): number[] {
-  let h: number[] = [];
-  for (let k = 0; k < z.length; k++) h.push(+z[k]);
-  for (const layer of net.layers) {
-    const w = layer.weights, b = layer.biases, out = new Array<number>(b.length);
-    for (let j = 0; j < b.length; j++) {
-      let s = b[j];
-      for (let i = 0; i < h.length; i++) s += h[i] * w[i][j];
-      if (layer.activation === 'tanh') s = Math.tanh(s);
-      else if (layer.activation === 'sigmoid') s = 1 / (1 + Math.exp(-s));
-      else if (layer.activation === 'relu') s = s > 0 ? s : 0;
-      out[j] = s;
-    }
-    h = out;
+  let h = Array.from(z, Number);
+  for (const { weights, biases, activation } of net.layers) {
+    h = biases.map((b, j) => {
+      let s = b;
+      for (let i = 0; i < h.length; i++) s += h[i] * weights[i][j];
+      if (activation === 'tanh') return Math.tanh(s);
+      if (activation === 'sigmoid') return 1 / (1 + Math.exp(-s));
+      if (activation === 'relu') return s > 0 ? s : 0;
+      return s;
+    });
   }
   return h;
-}
-
-/** Outputs at or above 0.5 are ink (1), the rest paper (0), as the library's binarize reads them. */
-function thresholdPixels(probabilities: ArrayLike<number>): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < probabilities.length; p++) out.push(probabilities[p] >= 0.5 ? 1 : 0);
-  return out;
-}
-
-/** The glyph with the fewest pixels different from `pixels` (the first one on ties), and that count. */
-function nearestGlyphOf(pixels: ArrayLike<number>, glyphs: ArrayLike<number>[]): { index: number; distance: number } {
-  let best = 0, bestDistance = Infinity;
-  for (let g = 0; g < glyphs.length; g++) {
-    let d = 0;
-    for (let p = 0; p < pixels.length; p++) if (pixels[p] !== glyphs[g][p]) d++;
-    if (d < bestDistance) { best = g; bestDistance = d; }
-  }
-  return { index: best, distance: bestDistance };
 }
 
 /** Sizes a canvas to width x height CSS pixels with one canvas pixel per screen pixel; draws in CSS pixels. */
@@ -57,41 +35,27 @@ function sharpCanvas(canvas: HTMLCanvasElement, width: number, height: number): 
   return ctx;
 }
 
-/**
- * Draws an image of `columns` pixels a row (values in [0, 1], white 0 to black 1, NaN white) as grey
- * squares filling width x height from (left, top), leaving `gap` pixels of what is below between
- * neighbours. Square edges are rounded to whole pixels, so that no seam shows between squares.
- */
-function drawGreyImage(ctx: CanvasRenderingContext2D, values: ArrayLike<number>, columns: number, width: number, height: number, gap: number,
-  left = 0, top = 0): void {
-  const rows = Math.ceil(values.length / columns);
-  for (let p = 0; p < values.length; p++) {
-    const column = p % columns, row = Math.floor(p / columns);
-    const x = Math.round(left + (column * width) / columns), y = Math.round(top + (row * height) / rows);
-    const v = Math.min(1, Math.max(0, values[p] || 0)), grey = Math.round(255 * (1 - v));
-    ctx.fillStyle = 'rgb(' + grey + ',' + grey + ',' + grey + ')';
-    ctx.fillRect(x, y, Math.round(left + ((column + 1) * width) / columns) - x - gap, Math.round(top + ((row + 1) * height) / rows) - y - gap);
-  }
-}
-
 /** The colours of wrong pixels, as the notebooks' mosaics draw them (MOSAIC_COLOURS in lib/figures/mosaic). */
 interface WrongPixelColours { missing: readonly number[]; extra: readonly number[] }
 
 /**
- * Draws a reconstruction as drawGreyImage does, but a pixel read on the wrong side of 0.5 against
- * its target glyph in the mosaic's colours: missing ink in `colours.missing`, extra ink in `colours.extra`.
+ * Draws an image of `columns` pixels a row (values in [0, 1], white 0 to black 1, NaN white) as grey
+ * squares filling width x height from (left, top), `gap` pixels apart. Given a `target` glyph, a
+ * pixel on the wrong side of 0.5 takes the mosaic's colour for missing or extra ink.
  */
-function drawGlyphAgainst(ctx: CanvasRenderingContext2D, values: ArrayLike<number>, target: ArrayLike<number>, columns: number,
-  left: number, top: number, width: number, height: number, gap: number, colours: WrongPixelColours): void {
+function drawGreyImage(ctx: CanvasRenderingContext2D, values: ArrayLike<number>, columns: number, width: number, height: number, gap: number,
+  left = 0, top = 0, against?: { target: ArrayLike<number>; colours: WrongPixelColours }): void {
   const rows = Math.ceil(values.length / columns);
+  // Edges on whole pixels, so that no seam shows between squares.
+  const xAt = (column: number): number => Math.round(left + (column * width) / columns);
+  const yAt = (row: number): number => Math.round(top + (row * height) / rows);
   for (let p = 0; p < values.length; p++) {
     const column = p % columns, row = Math.floor(p / columns);
-    const x = Math.round(left + (column * width) / columns), y = Math.round(top + (row * height) / rows);
-    const value = values[p], isInk = value >= 0.5, shouldBeInk = target[p] >= 0.5;
-    const v = Math.min(1, Math.max(0, value || 0)), grey = Math.round(255 * (1 - v));
-    const rgb = shouldBeInk && !isInk ? colours.missing : !shouldBeInk && isInk ? colours.extra : [grey, grey, grey];
-    ctx.fillStyle = 'rgb(' + rgb[0] + ',' + rgb[1] + ',' + rgb[2] + ')';
-    ctx.fillRect(x, y, Math.round(left + ((column + 1) * width) / columns) - x - gap, Math.round(top + ((row + 1) * height) / rows) - y - gap);
+    const grey = Math.round(255 * (1 - Math.min(1, Math.max(0, values[p] || 0))));
+    let rgb: readonly number[] = [grey, grey, grey];
+    if (against && (values[p] >= 0.5) !== (against.target[p] >= 0.5)) rgb = values[p] >= 0.5 ? against.colours.extra : against.colours.missing;
+    ctx.fillStyle = `rgb(${rgb.join(',')})`;
+    ctx.fillRect(xAt(column), yAt(row), xAt(column + 1) - xAt(column) - gap, yAt(row + 1) - yAt(row) - gap);
   }
 }
 
@@ -129,16 +93,34 @@ function drawCrossHair(ctx: CanvasRenderingContext2D, box: PlaneBox, size: numbe
   ctx.moveTo(p[0] - 10, p[1]); ctx.lineTo(p[0] + 10, p[1]); ctx.moveTo(p[0], p[1] - 10); ctx.lineTo(p[0], p[1] + 10); ctx.stroke();
 }
 
+/** Calls `move` with the pointer's place on `canvas`, in CSS pixels, as it moves over it or touches it. */
+function followPointer(canvas: HTMLCanvasElement, move: (x: number, y: number) => void): void {
+  const listener = (event: PointerEvent): void => {
+    const rect = canvas.getBoundingClientRect();
+    move(event.clientX - rect.left, event.clientY - rect.top);
+  };
+  canvas.addEventListener('pointermove', listener);
+  canvas.addEventListener('pointerdown', listener);
+}
+
 /**
  * Hands `find()` to `start` as soon as it is found: a widget's script may run before the page has
- * attached its elements, since notebook outputs are not always rendered in order. Gives up after
- * `timeoutMs`.
+ * attached its elements (notebook outputs are not always rendered in order) or loaded what it
+ * needs. Gives up after five minutes.
  */
-function whenFound<T>(find: () => T | null, start: (found: T) => void, timeoutMs: number, pollMs: number): void {
-  const started = Date.now();
+function whenFound<T>(find: () => T | null | undefined, start: (found: T) => void): void {
+  const until = Date.now() + 300000;
   (function poll(): void {
     const found = find();
-    if (found) { start(found); return; }
-    if (Date.now() - started < timeoutMs) setTimeout(poll, pollMs);
+    if (found) start(found);
+    else if (Date.now() < until) setTimeout(poll, 50);
   })();
+}
+
+/** Hands the element `id` to `start` once the page holds it with `part` inside, and `ready()`. */
+function whenAttached(id: string, part: string, start: (root: HTMLElement) => void, ready = (): boolean => true): void {
+  whenFound(() => {
+    const root = document.getElementById(id);
+    return root?.querySelector(part) && ready() ? root : null;
+  }, start);
 }
