@@ -2,34 +2,31 @@
  * Notebook 01 (how many hidden layers?): its knobs, its runs and their tables.
  */
 import {
-  Autoencoder, checkInteger, checkLayers, checkModelPath, checkNullableString, declareParameters, ENGINE_NAMES, EngineName,
-  GLYPH_PIXELS, holdModels, knob, LOSSES, meanAndStd, OPTIMIZERS, ParameterValues, summarize, TrainHistory, trainRuns,
+  Autoencoder, checkInteger, checkLayers, checkModelPath, declareParameters, GLYPH_PIXELS, knob, meanAndStd,
+  ParameterValues, summarize, TrainHistory,
 } from '..';
+import { criterionKnobs, engineKnob, fontKnobs, seedsKnob, trainHeld, trainOptions, workersKnob } from './glyph-training';
 
 const positiveRate = { min: 0, exclusiveMin: true, max: 10 };
 
 /** Every knob of notebook 01; its parameters cell holds the same names and defaults. */
 export const parameters = declareParameters({
-  fontPath: knob.file('../data/font.h'),
-  fontName: knob.custom<string | null>(null, checkNullableString),
+  ...fontKnobs,
   architectures: knob.list((name, v) => checkLayers(name, v, GLYPH_PIXELS), [
     [35, 20, 2, 20, 35],
     [35, 15, 10, 2, 10, 15, 35],
     [35, 25, 20, 10, 2, 10, 20, 25, 35],
   ], { min: 1 }),
-  seeds: knob.list(knob.integer(0, { min: 0 }).check, [0, 1, 2], { min: 1 }),
+  seeds: seedsKnob,
   reportEpochs: knob.integer(10000, { min: 1 }),
   reportLearningRate: knob.number(0.0005, positiveRate),
   tunedEpochs: knob.integer(20000, { min: 1 }),
   tunedLearningRate: knob.number(0.003, positiveRate),
-  optimizer: knob.oneOf(OPTIMIZERS, 'adam'),
-  loss: knob.oneOf(LOSSES, 'bce'),
+  ...criterionKnobs,
   batchSize: knob.nullable((name, v) => checkInteger(name, v, { min: 1 })),
-  maxWrongPixels: knob.integer(1, { min: 0, max: GLYPH_PIXELS }),
-  checkEvery: knob.integer(50, { min: 1 }),
-  engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
+  engine: engineKnob,
   saveModelPath: knob.nullable((name, v) => checkModelPath(name, v, { mustExist: false })),
-  workers: knob.nullable(knob.integer(1, { min: 1 })),
+  workers: workersKnob,
 });
 
 export type Parameters = ParameterValues<typeof parameters>;
@@ -58,51 +55,29 @@ export interface Run { arch: number[]; settings: Settings; seed: number; history
 
 /**
  * Trains every settings x architecture x seed into `runs` (emptied first; the models of an earlier
- * call are freed) on `params.workers` threads (null: every core; 1: here, one after another), the
- * same numbers either way. After an interrupt, `runs` holds the runs finished or in flight.
+ * call are freed) on `params.workers` threads. After an interrupt, `runs` holds the runs finished
+ * or in flight.
  */
 export async function trainAll(params: Parameters, glyphs: number[][], runs: Run[]): Promise<void> {
   runs.length = 0;
-  holdModels('01-runs', []);
-  const jobs = settingsList(params).flatMap(({ settings, epochs, learningRate, stopAtCriterion }) => params.architectures.flatMap((arch) => params.seeds.map((seed) => ({
-    settings, arch, seed,
-    run: {
-      layers: arch, seed, data: glyphs,
-      options: {
-        epochs, learningRate, seed, optimizer: params.optimizer, loss: params.loss, batchSize: params.batchSize,
-        maxWrongPixels: params.maxWrongPixels, stopAtCriterion, checkEvery: params.checkEvery, label: `${settings} ${arch.join('-')} seed ${seed}`,
-      },
-    },
-  }))));
-  const trained = await trainRuns(jobs.map((j) => j.run), { workers: params.workers });
-  for (const { model, history, index } of trained) {
-    const { settings, arch, seed } = jobs[index];
+  const jobs = settingsList(params).flatMap((s) => params.architectures.flatMap((arch) => params.seeds.map((seed) => ({ ...s, arch, seed }))));
+  const trained = await trainHeld('01-runs', jobs, (j) => ({
+    layers: j.arch, seed: j.seed, data: glyphs,
+    options: trainOptions({ ...params, ...j }, j.seed, `${j.settings} ${j.arch.join('-')} seed ${j.seed}`),
+  }), params.workers);
+  for (const { job: { arch, settings, seed }, model, history } of trained) {
     runs.push({ arch, settings, seed, history, model });
     if (history.stopReason === 'diverged') console.warn(history.message);
   }
-  holdModels('01-runs', runs.map((r) => r.model));
   if (runs.some((r) => r.history.stopReason === 'interrupted')) {
     console.warn(`Interrupted: the ${runs.length} of ${jobs.length} run(s) finished or in flight are in \`runs\`; the cells below use them.`);
   }
 }
 
-/** A row of the results table `runs`. */
-export interface RunRow {
-  arch: number[];
-  settings: Settings;
-  seed: number;
-  finalLoss: number;
-  maxWrongPixels: number;
-  totalWrongPixels: number;
-  epochsToCriterion: number | null;
-  epochsRun: number;
-  /** The course's quadratic error ½ Σ (target − output)² at the last check. */
-  reportError: number;
-  stopReason: TrainHistory['stopReason'];
-  seconds: number;
-}
+/** A row of the results table `runs`; reportError is the course's ½ Σ (target − output)² at the last check. */
+export type RunRow = ReturnType<typeof runRow>;
 
-export function runRow(r: Run): RunRow {
+export function runRow(r: Run) {
   return {
     arch: r.arch,
     settings: r.settings,
@@ -118,19 +93,11 @@ export function runRow(r: Run): RunRow {
   };
 }
 
-/** A row of the results table `summary`: one architecture under one settings. */
-export interface SummaryRow {
-  arch: number[];
-  settings: Settings;
-  seeds: number;
-  /** Seeds that met the criterion. */
-  reached: number;
-  medianEpochs: number | null;
-  worstMaxWrongPixels: number | null;
-}
+/** A row of the results table `summary`: one architecture under one settings; `reached` counts the seeds that met the criterion. */
+export type SummaryRow = ReturnType<typeof summaryRows>[number];
 
 /** Per architecture (in the order given) and settings: seeds run, seeds that met the criterion, how fast, worst glyph. */
-export function summaryRows(rows: readonly RunRow[], architectures: readonly number[][]): SummaryRow[] {
+export function summaryRows(rows: readonly RunRow[], architectures: readonly number[][]) {
   const archIndex = (row: RunRow): number => architectures.findIndex((a) => a.join('-') === row.arch.join('-'));
   const ordered = [...rows].sort((a, b) => archIndex(a) - archIndex(b));
   return summarize(ordered, { by: ['arch', 'settings'], values: ['seed', 'epochsToCriterion', 'maxWrongPixels'], stats: ['count', 'median', 'max'] })
