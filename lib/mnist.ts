@@ -128,9 +128,6 @@ export const IDX_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-/** Where Debian's `dataset-fashion-mnist` package puts the four (gzipped) Fashion-MNIST files. */
-export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
-
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ] as const;
@@ -230,15 +227,11 @@ function findIdxFile(dir: string, base: string): string {
   throw new Error(`No ${base} in ${dir}: looked for ${[...new Set(candidates)].map((p) => basename(p)).join(', ')}.`);
 }
 
-/** Reads a file (plain or gzipped); errors name it. */
-function readIdxBytes(path: string): Uint8Array {
-  return maybeGunzip(readFileOrExplain(path, 'IDX file'), path);
-}
-
 /** Pairs an images file with its labels file into a data set, checking that the counts agree. */
 export function readIdxPair(imagesPath: string, labelsPath: string, options: { classes?: number; name?: string; rows?: number; cols?: number } = {}): ImageDataset {
-  const images = parseIdxImages(readIdxBytes(imagesPath), imagesPath, { rows: options.rows, cols: options.cols });
-  const labels = parseIdxLabels(readIdxBytes(labelsPath), labelsPath, options.classes ?? 10);
+  const read = (file: string): Uint8Array => maybeGunzip(readFileOrExplain(file, 'IDX file'), file);
+  const images = parseIdxImages(read(imagesPath), imagesPath, { rows: options.rows, cols: options.cols });
+  const labels = parseIdxLabels(read(labelsPath), labelsPath, options.classes ?? 10);
   if (images.count !== labels.length) {
     throw new Error(`${imagesPath} has ${images.count} images but ${labelsPath} has ${labels.length} labels: the counts must agree.`);
   }
@@ -277,37 +270,6 @@ export function loadIdxDataset(dataDir: string, options: IdxLoadOptions = {}): I
   };
 }
 
-/** The Fashion-MNIST folder of Debian's package when it is installed, else null. */
-export function fashionMnistDir(dir = FASHION_MNIST_DEBIAN_DIR): string | null {
-  try {
-    Object.values(IDX_FILES).forEach((f) => findIdxFile(dir, f));
-    return dir;
-  } catch {
-    return null;
-  }
-}
-
-function encodeIdx(magic: number, dimensions: number[], values: ArrayLike<number>): Uint8Array {
-  const header = 4 + 4 * dimensions.length;
-  const out = new Uint8Array(header + values.length);
-  const dv = view(out);
-  dv.setUint32(0, magic);
-  dimensions.forEach((size, i) => dv.setUint32(4 + 4 * i, size));
-  out.set(Uint8Array.from(values), header);
-  return out;
-}
-
-/** Encodes an images file (for tests and for saving subsets): pixels are bytes 0..255. */
-export function encodeIdxImages(pixels: ArrayLike<number>, count: number, rows: number, cols: number): Uint8Array {
-  if (pixels.length !== count * rows * cols) throw new RangeError(`encodeIdxImages: ${pixels.length} pixels for ${count} images of ${rows}x${cols}.`);
-  return encodeIdx(IDX_IMAGES_MAGIC, [count, rows, cols], pixels);
-}
-
-/** Encodes a labels file. */
-export function encodeIdxLabels(labels: ArrayLike<number>): Uint8Array {
-  return encodeIdx(IDX_LABELS_MAGIC, [labels.length], labels);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Download into a cache folder
 // ---------------------------------------------------------------------------------------------
@@ -322,13 +284,9 @@ export interface FileChecksum {
 }
 
 /**
- * The four official MNIST files (gzipped) with their size, SHA-256 and MD5.
- *
- * Provenance, honestly: these values were not recomputed from a download here (this machine has no
- * internet). They are the values published in widely used loaders and agree across independent
- * sources: TensorFlow Datasets' checksum list (size + SHA-256) and torchvision's MNIST resources
- * (MD5). The sizes are the ones on the original MNIST page. A mismatch is reported as an error and
- * the file is not kept; pass `checksums` to `downloadMnist` to use other values.
+ * The four official MNIST files (gzipped): sizes from the original MNIST page, SHA-256 from
+ * TensorFlow Datasets' checksum list, MD5 from torchvision's MNIST resources (not recomputed here:
+ * this machine has no internet). Pass `checksums` to `downloadMnist` to use other values.
  */
 export const OFFICIAL_MNIST_CHECKSUMS: Readonly<Record<string, FileChecksum>> = {
   'train-images-idx3-ubyte.gz': {
@@ -463,12 +421,10 @@ async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
 
 /**
  * Downloads the files of `checksums` (default: the four official MNIST files) from `baseUrl` into
- * `cacheDir`. Each file's size and checksum are verified, then its IDX header and length; only then
- * is it written to a temporary file in the cache folder and renamed into place (atomic on one file system).
- * On any failure (HTTP error, broken-off or truncated response, checksum mismatch, bad IDX data) the
- * temporary file is removed and an error names the file and the cause: the cache never holds a
- * partial or unverified file. Files already in the cache are verified and kept (unless `force`); a
- * cached file that fails verification is replaced. Then `loadIdxDataset(cacheDir)` reads them.
+ * `cacheDir`. A file is written (to a temporary file, then renamed into place) only once its size,
+ * checksum and IDX content are verified, so the cache never holds a partial or unverified file; an
+ * error names the file and the cause. Verified files already cached are kept unless `force`; a
+ * cached file that fails verification is downloaded again.
  */
 export async function downloadMnist(options: DownloadOptions): Promise<DownloadResult> {
   const dir = options.cacheDir;
@@ -526,11 +482,8 @@ export type MnistSource =
  * files, or a verified download into a cache folder.
  */
 export async function loadMnist(options: MnistSource = {}): Promise<ImageDatasetSplit> {
-  if (!options.source || options.source === 'embedded') return loadEmbeddedMnist();
   if (options.source === 'idx') return loadIdxDataset(options.dataDir, options);
-  if (options.source === 'download') {
-    await downloadMnist(options);
-    return loadIdxDataset(options.cacheDir, { name: 'mnist', ...options });
-  }
-  throw new Error(`loadMnist: source is ${JSON.stringify((options as { source: unknown }).source)}; allowed: embedded, idx, download.`);
+  if (options.source !== 'download') return loadEmbeddedMnist();
+  await downloadMnist(options);
+  return loadIdxDataset(options.cacheDir, { name: 'mnist', ...options });
 }
