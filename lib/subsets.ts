@@ -108,50 +108,35 @@ export function evaluateSubset(model: Autoencoder, glyphs: number[][], indices: 
   };
 }
 
-/** One training run on a subset: the row of the results table `subsets`. */
-export interface SubsetRunRow {
-  size: number;
-  seed: number;
-  kind: 'random' | 'named';
-  letters: string;
-  trainMaxWrongPixels: number;
-  trainMeanWrongPixels: number;
-  /** Null when the subset is the whole font. */
-  testMeanWrongPixels: number | null;
-  testMaxWrongPixels: number | null;
-  /** Mean pixels from each unseen glyph to its nearest seen glyph (what copying a seen glyph would cost). */
-  testNearestSeenDistance: number | null;
-  /** Mean ink of the unseen glyphs (what an empty output would cost). */
-  testEmptyOutputError: number | null;
-  /** Share of unseen glyphs reconstructed closer to a seen glyph than to themselves. */
-  testSnappedToSeenFraction: number | null;
-  epochsToCriterion: number | null;
-  epochsRun: number;
-  seconds: number;
-}
-
 const mean = (values: number[]): number | null => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
 const round = (value: number | null, digits = 3): number | null => (value === null ? null : Number(value.toFixed(digits)));
 
-export function subsetRunRow(subset: GlyphSubset, evaluation: SubsetEvaluation, history: TrainHistory): SubsetRunRow {
-  const snapped = evaluation.unseenSnappedToSeen.map((s) => (s ? 1 : 0));
+/**
+ * One training run on a subset: the row of the results table `subsets`. The test columns are null
+ * when the subset is the whole font; testNearestSeenDistance is what copying the nearest seen glyph
+ * would cost, testEmptyOutputError what an empty output would.
+ */
+export function subsetRunRow(subset: GlyphSubset, evaluation: SubsetEvaluation, history: TrainHistory) {
+  const { seenWrongPixels, unseenWrongPixels } = evaluation;
   return {
     size: subset.size,
     seed: subset.seed,
     kind: subset.kind,
     letters: subset.letters,
-    trainMaxWrongPixels: Math.max(...evaluation.seenWrongPixels),
-    trainMeanWrongPixels: round(mean(evaluation.seenWrongPixels)) as number,
-    testMeanWrongPixels: round(mean(evaluation.unseenWrongPixels)),
-    testMaxWrongPixels: evaluation.unseenWrongPixels.length ? Math.max(...evaluation.unseenWrongPixels) : null,
+    trainMaxWrongPixels: Math.max(...seenWrongPixels),
+    trainMeanWrongPixels: round(mean(seenWrongPixels)) as number,
+    testMeanWrongPixels: round(mean(unseenWrongPixels)),
+    testMaxWrongPixels: unseenWrongPixels.length ? Math.max(...unseenWrongPixels) : null,
     testNearestSeenDistance: round(mean(evaluation.unseenNearestSeenDistance)),
     testEmptyOutputError: round(mean(evaluation.unseenInk)),
-    testSnappedToSeenFraction: round(mean(snapped)),
+    testSnappedToSeenFraction: round(mean(evaluation.unseenSnappedToSeen.map((s) => (s ? 1 : 0)))),
     epochsToCriterion: history.epochsToCriterion,
     epochsRun: history.epochsRun,
     seconds: Number(history.seconds.toFixed(2)),
   };
 }
+
+export type SubsetRunRow = ReturnType<typeof subsetRunRow>;
 
 /** Mean and spread (population standard deviation) over the runs of one size. */
 export interface Spread { mean: number; std: number }
