@@ -67,13 +67,13 @@ function tokenize(source: string, file: string): Token[] {
   let line = 1;
   let i = 0;
   const n = source.length;
+  const lineEnd = (): number => (source.indexOf('\n', i) < 0 ? n : source.indexOf('\n', i));
   while (i < n) {
     const c = source[i];
     if (c === '\n') { line++; i++; continue; }
     if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') { i++; continue; }
     if (c === '/' && source[i + 1] === '/') {
-      let end = source.indexOf('\n', i);
-      if (end < 0) end = n;
+      const end = lineEnd();
       tokens.push({ kind: 'comment', text: source.slice(i + 2, end).trim(), line });
       i = end;
       continue;
@@ -87,9 +87,7 @@ function tokenize(source: string, file: string): Token[] {
     }
     if (c === '#') {
       // Preprocessor lines (#include, #define, #pragma) carry no glyphs.
-      let end = source.indexOf('\n', i);
-      if (end < 0) end = n;
-      i = end;
+      i = lineEnd();
       continue;
     }
     if ('{}[]=,;'.includes(c)) { tokens.push({ kind: 'punct', text: c, line }); i++; continue; }
@@ -102,17 +100,12 @@ function tokenize(source: string, file: string): Token[] {
   return tokens;
 }
 
+/** C integer literals: hex, binary, octal (a leading 0) or decimal, with any u/l suffix. */
 function parseNumber(token: Token, file: string): number {
-  const text = token.text;
-  let value = NaN;
-  if (/^0[xX][0-9a-fA-F]+[uUlL]*$/.test(text)) value = parseInt(text.replace(/[uUlL]+$/, '').slice(2), 16);
-  else if (/^0[bB][01]+[uUlL]*$/.test(text)) value = parseInt(text.replace(/[uUlL]+$/, '').slice(2), 2);
-  else if (/^0[0-7]+[uUlL]*$/.test(text)) value = parseInt(text.replace(/[uUlL]+$/, ''), 8);
-  else if (/^[0-9]+[uUlL]*$/.test(text)) value = parseInt(text.replace(/[uUlL]+$/, ''), 10);
-  if (!Number.isFinite(value)) {
-    throw new FontFormatError(file, token.line, `"${text}" is not a number (expected e.g. 0x1f or 31)`);
-  }
-  return value;
+  const m = /^(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0([0-7]+)|([0-9]+))[uUlL]*$/.exec(token.text);
+  if (!m) throw new FontFormatError(file, token.line, `"${token.text}" is not a number (expected e.g. 0x1f or 31)`);
+  const [, hex, binary, octal, decimal] = m;
+  return hex ? parseInt(hex, 16) : binary ? parseInt(binary, 2) : octal ? parseInt(octal, 8) : parseInt(decimal, 10);
 }
 
 /** `0x61, a` -> code 0x61, label "a"; `0x5c, \\` -> label "\"; anything else -> null. */
@@ -142,8 +135,7 @@ export function bitsOfRows(rows: readonly number[]): number[] {
  * Parses every `NAME[rows][7] = { {..7 values..}, ... };` array of a C header, by name, in file order.
  * Throws a FontFormatError naming the file and line for malformed input.
  */
-export function parseFontHeader(source: string, fileName = '<font header>'): Record<string, FontArray> {
-  const file = fileName;
+export function parseFontHeader(source: string, file = '<font header>'): Record<string, FontArray> {
   const tokens = tokenize(source, file);
   // A Map, not an object: names like `toString` or `__proto__` must not collide with Object.prototype.
   const arrays = new Map<string, FontArray>();
