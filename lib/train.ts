@@ -143,12 +143,6 @@ function checkOptions(options: TrainOptions, examples: number): void {
   if (options.stopAtCriterion !== undefined) checkBoolean('stopAtCriterion', options.stopAtCriterion);
 }
 
-/** Why a training loop ended early, and the sentence to tell. */
-export interface LoopStop {
-  reason: StopReason;
-  message: string;
-}
-
 /** One training run as the loop sees it: what to run, and the model's hooks. */
 export interface TrainingLoop {
   epochs: number;
@@ -178,8 +172,8 @@ export interface TrainingLoop {
   step(rows: number[] | null, epoch: number): tf.Tensor;
   /** An epoch's step values, once read back (one array per step), and the seconds its steps took. */
   recordEpoch(epoch: number, stepValues: number[][], seconds: number): void;
-  /** After a read-back whose losses are all finite, at epoch `epoch`; a LoopStop ends training. */
-  afterRead?(epoch: number): LoopStop | null;
+  /** After a read-back whose losses are all finite, at epoch `epoch`; a reason and its sentence end training. */
+  afterRead?(epoch: number): { reason: StopReason; message: string } | null;
 }
 
 export interface LoopOutcome {
@@ -294,13 +288,11 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
     throw new Error(`trainAutoencoder: every example must have ${model.inputSize} values (the model's input size).`);
   }
   checkOptions(options, data.length);
-  const epochs = options.epochs;
+  const { epochs, stopAtCriterion = true } = options;
   const batchSize = options.batchSize ?? data.length;
   const maxWrong = options.maxWrongPixels === undefined ? 1 : options.maxWrongPixels;
-  const stopAtCriterion = options.stopAtCriterion ?? true;
   const label = options.label ? `${options.label}: ` : '';
   const progress = options.progress === undefined ? progressLine() : options.progress;
-  const fullBatch = batchSize >= data.length;
 
   const x = tf.tensor2d(data, [data.length, model.inputSize]);
   const history: TrainHistory = {
@@ -333,7 +325,7 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
   let inputsEpoch = 0;
   try {
     const outcome = await runTrainingLoop({
-      epochs, examples: data.length, batchSize, shuffleSeed: fullBatch ? null : options.seed ?? 0,
+      epochs, examples: data.length, batchSize, shuffleSeed: batchSize >= data.length ? null : options.seed ?? 0,
       learningRate: options.learningRate, readEvery: options.checkEvery ?? 50, stopMidEpoch: false,
       stopOnInterrupt: options.stopOnInterrupt ?? true, shouldStop: options.shouldStop,
       progress, status,
