@@ -228,10 +228,10 @@ function findIdxFile(dir: string, base: string): string {
 }
 
 /** Pairs an images file with its labels file into a data set, checking that the counts agree. */
-export function readIdxPair(imagesPath: string, labelsPath: string, options: { classes?: number; name?: string; rows?: number; cols?: number } = {}): ImageDataset {
+export function readIdxPair(imagesPath: string, labelsPath: string, options: { name?: string; rows?: number; cols?: number } = {}): ImageDataset {
   const read = (file: string): Uint8Array => maybeGunzip(readFileOrExplain(file, 'IDX file'), file);
   const images = parseIdxImages(read(imagesPath), imagesPath, { rows: options.rows, cols: options.cols });
-  const labels = parseIdxLabels(read(labelsPath), labelsPath, options.classes ?? 10);
+  const labels = parseIdxLabels(read(labelsPath), labelsPath, 10);
   if (images.count !== labels.length) {
     throw new Error(`${imagesPath} has ${images.count} images but ${labelsPath} has ${labels.length} labels: the counts must agree.`);
   }
@@ -246,8 +246,6 @@ export function readIdxPair(imagesPath: string, labelsPath: string, options: { c
 export interface IdxLoadOptions {
   /** Shown in the data sets' names; default the folder's name. */
   name?: string;
-  /** Labels must be below this. Default 10. */
-  classes?: number;
   /** Expected image size; default 28x28. Pass null to accept any size. */
   rows?: number | null;
   cols?: number | null;
@@ -263,7 +261,7 @@ export function loadIdxDataset(dataDir: string, options: IdxLoadOptions = {}): I
   const name = options.name ?? basename(dataDir);
   const shape = { rows: options.rows === null ? undefined : options.rows ?? 28, cols: options.cols === null ? undefined : options.cols ?? 28 };
   const pair = (images: string, labels: string, part: string): ImageDataset => readIdxPair(
-    findIdxFile(dataDir, images), findIdxFile(dataDir, labels), { classes: options.classes ?? 10, name: `${name} ${part}`, ...shape });
+    findIdxFile(dataDir, images), findIdxFile(dataDir, labels), { name: `${name} ${part}`, ...shape });
   return {
     train: pair(IDX_FILES.trainImages, IDX_FILES.trainLabels, 'train'),
     test: pair(IDX_FILES.testImages, IDX_FILES.testLabels, 'test'),
@@ -324,10 +322,6 @@ export interface DownloadOptions {
   baseUrl?: string;
   /** File name -> expected checksum; the files downloaded are its keys. Default OFFICIAL_MNIST_CHECKSUMS. */
   checksums?: Readonly<Record<string, FileChecksum>>;
-  /** Per file: the whole download must be done within this long. Default 120 s. */
-  timeoutMs?: number;
-  /** Re-download even when a verified file is in the cache. Default false. */
-  force?: boolean;
   /** Told of each file as it is fetched or found. */
   onFile?: (event: { file: string; status: 'cached' | 'downloaded'; bytes: number }) => void;
 }
@@ -391,7 +385,7 @@ function describeError(err: unknown): string {
  * body that breaks off or falls short of its announced length, or no complete download within
  * `timeoutMs` is an error naming the URL.
  */
-async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
+async function fetchBytes(url: string, timeoutMs = 120_000): Promise<Uint8Array> {
   if (!/^https?:/.test(url)) throw new Error(`${url}: only http and https URLs are supported.`);
   const signal = AbortSignal.timeout(timeoutMs);
   const cause = (err: unknown): string => (signal.aborted ? `no complete download within ${timeoutMs} ms (timeout)` : describeError(err));
@@ -423,14 +417,13 @@ async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
  * Downloads the files of `checksums` (default: the four official MNIST files) from `baseUrl` into
  * `cacheDir`. A file is written (to a temporary file, then renamed into place) only once its size,
  * checksum and IDX content are verified, so the cache never holds a partial or unverified file; an
- * error names the file and the cause. Verified files already cached are kept unless `force`; a
- * cached file that fails verification is downloaded again.
+ * error names the file and the cause. Verified files already cached are kept; a cached
+ * file that fails verification is downloaded again.
  */
 export async function downloadMnist(options: DownloadOptions): Promise<DownloadResult> {
   const dir = options.cacheDir;
   const checksums = options.checksums ?? OFFICIAL_MNIST_CHECKSUMS;
   const baseUrl = options.baseUrl ?? MNIST_DEFAULT_BASE_URL;
-  const timeoutMs = options.timeoutMs ?? 120_000;
   const entries = Object.entries(checksums);
   if (entries.length === 0) throw new Error('downloadMnist: the checksum table is empty: nothing to download.');
   for (const [file, sums] of entries) {
@@ -446,7 +439,7 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
   };
   for (const [file, expected] of entries) {
     const target = join(dir, file);
-    if (!options.force && existsSync(target)) {
+    if (existsSync(target)) {
       try {
         const bytes = readFileSync(target);
         verifyBytes(bytes, file, expected, target);
@@ -460,7 +453,7 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
     const url = new URL(file, baseUrl.endsWith('/') ? baseUrl : baseUrl + '/').toString();
     const temp = join(dir, `.${file}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
     try {
-      const bytes = await fetchBytes(url, timeoutMs);
+      const bytes = await fetchBytes(url);
       verifyBytes(bytes, file, expected, `${file} from ${url}`);
       writeFileSync(temp, bytes, { flag: 'wx' });
       renameSync(temp, target);
