@@ -102,7 +102,6 @@ export const knob = {
     ({ default: value, check: (name, v) => checkInteger(name, v, range) }),
   oneOf: <T extends string>(allowed: readonly T[], value: T): Knob<T> =>
     ({ default: value, check: (name, v) => checkOneOf(name, v, allowed) }),
-  boolean: (value: boolean): Knob<boolean> => ({ default: value, check: checkBoolean }),
   /** A list whose every item passes `item` (a knob's check), e.g. `knob.list(knob.integer(0, { min: 0 }).check, [0, 1, 2])`. */
   list: <T>(item: (name: string, v: unknown) => T, value: T[], size: { min?: number } = {}): Knob<T[]> =>
     ({ default: value, check: (name, v) => checkList(name, v, item, size) }),
