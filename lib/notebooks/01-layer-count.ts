@@ -77,6 +77,11 @@ export async function trainAll(params: Parameters, glyphs: number[][], runs: Run
 /** A row of the results table `runs`; reportError is the course's ½ Σ (target − output)² at the last check. */
 export type RunRow = ReturnType<typeof runRow>;
 
+/** The course's E of a run at its last check (at the last epoch for a run that trained them all). */
+function finalError(r: Run): number {
+  return r.history.checks.at(-1)?.reportError ?? NaN;
+}
+
 export function runRow(r: Run) {
   return {
     arch: r.arch,
@@ -87,7 +92,7 @@ export function runRow(r: Run) {
     totalWrongPixels: r.history.totalWrongPixels,
     epochsToCriterion: r.history.epochsToCriterion,
     epochsRun: r.history.epochsRun,
-    reportError: Number((r.history.checks.at(-1)?.reportError ?? NaN).toFixed(4)),
+    reportError: Number(finalError(r).toFixed(4)),
     stopReason: r.history.stopReason,
     seconds: Number(r.history.seconds.toFixed(2)),
   };
@@ -157,11 +162,6 @@ export const ERROR_DEFINITIONS = [
 ] as const;
 
 export type ErrorDefinitionName = (typeof ERROR_DEFINITIONS)[number]['definition'];
-
-/** The course's E of a run at its last check (at the last epoch for a run that trained them all). */
-function finalError(r: Run): number {
-  return r.history.checks.at(-1)?.reportError ?? NaN;
-}
 
 /** A row of the results table `errorDefinitions`: how well one definition matches the report's numbers. */
 export interface ErrorDefinitionRow {

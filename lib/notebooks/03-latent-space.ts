@@ -109,15 +109,10 @@ export function interpolationPath(line: readonly DecodedGlyph[], chars: readonly
 export const newLetterName = (i: number): string => `#${i + 1}`;
 
 /** The row of the results table `newLetterSearch`: how many points passed each test, and the tests. */
-export type SearchRow = Pick<NewLetterSearch, 'searched' | 'farFromTraining' | 'letterLike' | 'distinctDrawings' | 'minDistance'> &
-  LetterLikeCriteria & { shown: number };
-
-export function searchRow(search: NewLetterSearch, criteria: LetterLikeCriteria): SearchRow {
-  return {
-    searched: search.searched, farFromTraining: search.farFromTraining, letterLike: search.letterLike, distinctDrawings: search.distinctDrawings,
-    shown: search.letters.length, minDistance: search.minDistance, minConfidence: criteria.minConfidence,
-    maxStrokes: criteria.maxStrokes, minInk: criteria.minInk, maxInk: criteria.maxInk,
-  };
+export function searchRow(search: NewLetterSearch, criteria: LetterLikeCriteria) {
+  const { searched, farFromTraining, letterLike, distinctDrawings, minDistance } = search;
+  const { minConfidence, maxStrokes, minInk, maxInk } = criteria;
+  return { searched, farFromTraining, letterLike, distinctDrawings, shown: search.letters.length, minDistance, minConfidence, maxStrokes, minInk, maxInk };
 }
 
 /** A row of the results table `newLetters`; `drawing` is the thresholded glyph, its rows of 0 and 1 joined by "/". */

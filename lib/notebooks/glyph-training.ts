@@ -4,7 +4,7 @@
  */
 import {
   Autoencoder, checkNullableString, ENGINE_NAMES, EngineName, GLYPH_PIXELS, holdModels, knob, LOSSES, OPTIMIZERS,
-  TrainHistory, TrainRun, trainRuns,
+  ParameterValues, TrainHistory, TrainRun, trainRuns,
 } from '..';
 
 /** The font header and which of its arrays: every glyph notebook's first two knobs. */
@@ -33,11 +33,9 @@ export const glyphTrainingKnobs = {
   ...criterionKnobs,
 };
 
-type CriterionValues = { optimizer: 'adam' | 'sgd'; loss: 'bce' | 'mse'; maxWrongPixels: number; checkEvery: number };
-
 /** trainAutoencoder's options from a notebook's knobs, for one seed. */
 export function trainOptions(
-  params: CriterionValues & { epochs: number; learningRate: number; batchSize?: number | null; stopAtCriterion?: boolean },
+  params: ParameterValues<typeof criterionKnobs> & { epochs: number; learningRate: number; batchSize?: number | null; stopAtCriterion?: boolean },
   seed: number, label: string,
 ): TrainRun['options'] {
   const { epochs, learningRate, optimizer, loss, batchSize, maxWrongPixels, stopAtCriterion, checkEvery } = params;
