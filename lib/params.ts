@@ -13,7 +13,8 @@ export class ParameterError extends Error {
   }
 }
 
-function fail(name: string, value: unknown, allowed: string): never {
+/** Throws the one sentence every bad parameter gets: its name, its value, then what is allowed. */
+export function failParameter(name: string, value: unknown, allowed: string): never {
   throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value) ?? String(value)}; ${allowed}.`);
 }
 
@@ -24,7 +25,7 @@ function checkRange(name: string, value: unknown, what: string, isKind: (v: numb
   const bounds = [min !== undefined ? `${exclusiveMin ? 'above' : 'at least'} ${min}` : '', max !== undefined ? `at most ${max}` : ''];
   const tooLow = (v: number): boolean => min !== undefined && (exclusiveMin ? v <= min : v < min);
   if (typeof value !== 'number' || !isKind(value) || tooLow(value) || (max !== undefined && value > max)) {
-    fail(name, value, ['it must be', what, bounds.filter(Boolean).join(' and ')].filter(Boolean).join(' '));
+    failParameter(name, value, ['it must be', what, bounds.filter(Boolean).join(' and ')].filter(Boolean).join(' '));
   }
   return value;
 }
@@ -38,18 +39,18 @@ export function checkInteger(name: string, value: unknown, range: Range = {}): n
 }
 
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (!(allowed as readonly unknown[]).includes(value)) fail(name, value, `allowed: ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  if (!(allowed as readonly unknown[]).includes(value)) failParameter(name, value, `allowed: ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
   return value as T;
 }
 
 export function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') fail(name, value, 'it must be true or false');
+  if (typeof value !== 'boolean') failParameter(name, value, 'it must be true or false');
   return value;
 }
 
 export function checkList<T>(name: string, value: unknown, item: (label: string, v: unknown) => T, size: { min?: number } = {}): T[] {
-  if (!Array.isArray(value)) fail(name, value, 'it must be a list, e.g. [0, 1, 2]');
-  if (size.min !== undefined && value.length < size.min) fail(name, value, `it must list at least ${size.min} value(s)`);
+  if (!Array.isArray(value)) failParameter(name, value, 'it must be a list, e.g. [0, 1, 2]');
+  if (size.min !== undefined && value.length < size.min) failParameter(name, value, `it must list at least ${size.min} value(s)`);
   return value.map((v, i) => item(`${name}[${i}]`, v));
 }
 
@@ -64,17 +65,17 @@ export function checkLayers(name: string, value: unknown, inputSize: number): nu
 
 export function checkNullableString(name: string, value: unknown): string | null {
   if (value === null) return null;
-  if (typeof value !== 'string' || value.trim() === '') fail(name, value, 'it must be a name in quotes, or null');
+  if (typeof value !== 'string' || value.trim() === '') failParameter(name, value, 'it must be a name in quotes, or null');
   return value;
 }
 
 /** A file or folder that must exist; relative paths are taken from the notebook's folder (the kernel's cwd). */
 function checkPath(name: string, value: unknown, kind: 'file' | 'folder'): string {
-  if (typeof value !== 'string' || value.trim() === '') fail(name, value, `it must be the path of a ${kind}`);
+  if (typeof value !== 'string' || value.trim() === '') failParameter(name, value, `it must be the path of a ${kind}`);
   const resolved = path.resolve(value);
-  if (!fs.existsSync(resolved)) fail(name, value, `no such ${kind} (looked at ${resolved})`);
+  if (!fs.existsSync(resolved)) failParameter(name, value, `no such ${kind} (looked at ${resolved})`);
   const stat = fs.statSync(resolved);
-  if (kind === 'file' ? !stat.isFile() : !stat.isDirectory()) fail(name, value, `${resolved} is not a ${kind}`);
+  if (kind === 'file' ? !stat.isFile() : !stat.isDirectory()) failParameter(name, value, `${resolved} is not a ${kind}`);
   return resolved;
 }
 
@@ -115,7 +116,7 @@ export const knob = {
   /** Any non-empty text, e.g. a folder that is created when missing. */
   text: (value: string, what = 'a non-empty text in quotes'): Knob<string> => ({
     default: value,
-    check: (name, v) => (typeof v === 'string' && v.trim() !== '' ? v : fail(name, v, `it must be ${what}`)),
+    check: (name, v) => (typeof v === 'string' && v.trim() !== '' ? v : failParameter(name, v, `it must be ${what}`)),
   }),
   /** An autoencoder's layer list for inputs of `inputSize` values. */
   layers: (value: number[], inputSize: number): Knob<number[]> =>

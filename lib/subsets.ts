@@ -6,7 +6,7 @@
 import { Autoencoder } from './autoencoder';
 import { Glyph } from './font';
 import { pixelDistance, wrongPixelsPerGlyph } from './metrics';
-import { ParameterError } from './params';
+import { failParameter } from './params';
 import { seededRandom, shuffledIndices } from './random';
 import { summarize } from './summarize';
 import { TrainHistory } from './train';
@@ -56,7 +56,7 @@ export function namedSubset(chars: readonly string[], letters: string, seed: num
 
 /** A parameter naming glyphs by their characters: known, distinct, and not every glyph. */
 export function checkLetters(name: string, value: unknown, chars: readonly string[]): string {
-  const fail = (why: string): never => { throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; ${why}.`); };
+  const fail = (why: string): never => failParameter(name, value, why);
   if (typeof value !== 'string' || value.length === 0) fail('it must be a string of the font\'s characters, e.g. "aeiou"');
   const letters = [...(value as string)];
   const unknown = letters.filter((ch) => !chars.includes(ch));

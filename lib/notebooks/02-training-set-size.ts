@@ -3,9 +3,10 @@
  * conclusion is made of.
  */
 import {
-  Autoencoder, checkLetters, declareParameters, GLYPH_PIXELS, evaluateSubset, GlyphSubset, knob, ParameterError,
+  Autoencoder, checkLetters, declareParameters, GLYPH_PIXELS, evaluateSubset, GlyphSubset, knob,
   ParameterValues, SizeSummary, SubsetEvaluation, TrainHistory,
 } from '..';
+import { failParameter } from '../params';
 import { engineKnob, fontKnobs, glyphTrainingKnobs, seedsKnob, trainHeld, trainOptions, workersKnob } from './glyph-training';
 
 /** Every knob of notebook 02; its parameters cell holds the same names and defaults. */
@@ -35,7 +36,7 @@ export function checkAgainstFont(params: Parameters, chars: readonly string[]): 
   const subsetSizes = [...new Set(params.subsetSizes.map((size) => Math.min(size, count)))];
   const figureSize = Math.min(params.figureSize, count);
   if (!subsetSizes.includes(figureSize)) {
-    throw new ParameterError(`Parameter figureSize is ${params.figureSize}; it must be one of subsetSizes (${subsetSizes.join(', ')} on this font of ${count} glyphs).`);
+    failParameter('figureSize', params.figureSize, `it must be one of subsetSizes (${subsetSizes.join(', ')} on this font of ${count} glyphs)`);
   }
   const note = past.length
     ? `This font has ${count} glyphs: subset size(s) ${past.join(', ')} train on all ${count} of them, once${params.figureSize > count ? `, and so does the figure (figureSize ${params.figureSize})` : ''}.`

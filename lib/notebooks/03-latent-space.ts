@@ -3,8 +3,9 @@
  */
 import {
   Autoencoder, checkModelPath, checkOneOf, declareParameters, DecodedGlyph, GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS,
-  holdModels, knob, LetterLikeCriteria, loadAutoencoder, NewLetterSearch, ParameterError, ParameterValues, trainAutoencoder,
+  holdModels, knob, LetterLikeCriteria, loadAutoencoder, NewLetterSearch, ParameterValues, trainAutoencoder,
 } from '..';
+import { failParameter } from '../params';
 import { engineKnob, fontKnobs, glyphTrainingKnobs, trainOptions } from './glyph-training';
 
 const glyphOrNull = knob.nullable(knob.text('', 'one of the font\'s characters in quotes, or null'));
@@ -44,7 +45,7 @@ export function checkAgainstFont(params: Parameters, chars: readonly string[]): 
     params[name] === null ? fallback : checkOneOf(name, params[name], chars);
   const resolved = { ...params, interpolateFrom: letter('interpolateFrom', chars[0]), interpolateTo: letter('interpolateTo', chars[chars.length - 1]) };
   if (params.modelPath === null && Math.min(...params.architecture) !== 2) {
-    throw new ParameterError(`Parameter architecture is ${JSON.stringify(params.architecture)}; its smallest layer must be 2, the latent plane this notebook draws.`);
+    failParameter('architecture', params.architecture, 'its smallest layer must be 2, the latent plane this notebook draws');
   }
   return resolved;
 }
