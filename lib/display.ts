@@ -12,7 +12,6 @@ export interface NotebookDisplay {
   markdown(s: string): void;
   text(s: string): void;
   png(b: Uint8Array): void;
-  svg(s: string): void;
 }
 
 interface TslabModule {

