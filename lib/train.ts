@@ -299,22 +299,20 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
     loss: [], checks: [], epochsRun: 0, epochsToCriterion: null, stopReason: 'epochs', message: '',
     seconds: 0, wrongPixels: [], maxWrongPixels: NaN, totalWrongPixels: NaN, finalLoss: NaN,
   };
-  const check = (epoch: number): CriterionCheck => {
+  const check = (epoch: number): void => {
     const outputs = tf.tidy(() => model.reconstruct(x).arraySync());
     const perGlyph = wrongPixelsPerGlyph(outputs, data);
-    const summary = summarizeWrongPixels(perGlyph);
-    const entry = { epoch, maxWrongPixels: summary.max, totalWrongPixels: summary.total, reportError: reportError(outputs, data) };
-    history.checks.push(entry);
+    const { max, total } = summarizeWrongPixels(perGlyph);
+    history.checks.push({ epoch, maxWrongPixels: max, totalWrongPixels: total, reportError: reportError(outputs, data) });
     history.wrongPixels = perGlyph;
     if (maxWrong !== null && history.epochsToCriterion === null && meetsCriterion(perGlyph, maxWrong)) history.epochsToCriterion = epoch;
-    return entry;
   };
   const started = performance.now();
   const status = (epoch: number): string => {
     const elapsed = (performance.now() - started) / 1000;
     const rate = epoch / Math.max(elapsed, 1e-9);
-    const last = history.checks[history.checks.length - 1];
-    const loss = history.loss.length ? history.loss[history.loss.length - 1].toFixed(4) : '…';
+    const last = history.checks.at(-1);
+    const loss = history.loss.at(-1)?.toFixed(4) ?? '…';
     const pixels = last ? `wrong pixels max ${last.maxWrongPixels} total ${last.totalWrongPixels}` : 'wrong pixels …';
     return `${label}epoch ${epoch}/${epochs}  loss ${loss}  ${pixels}  ${rate.toFixed(0)} epochs/s  ` +
       `${formatDuration(elapsed)} elapsed, ≤ ${formatDuration((epochs - epoch) / rate)} left`;
@@ -353,8 +351,8 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
       },
     });
     Object.assign(history, { stopReason: outcome.stopReason, message: outcome.message, epochsRun: outcome.epochsRun });
-    if (history.stopReason !== 'diverged' && history.checks[history.checks.length - 1]?.epoch !== history.epochsRun) check(history.epochsRun);
-    const lastCheck = history.checks[history.checks.length - 1];
+    if (history.stopReason !== 'diverged' && history.checks.at(-1)?.epoch !== history.epochsRun) check(history.epochsRun);
+    const lastCheck = history.checks.at(-1);
     if (history.stopReason === 'epochs') {
       history.message = maxWrong === null
         ? `Ran all ${epochs} epochs.`
@@ -363,8 +361,7 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
           : `Ran all ${epochs} epochs without reaching at most ${maxWrong} wrong pixel(s) on every example (worst: ${lastCheck?.maxWrongPixels}).`;
     }
     history.seconds = outcome.seconds;
-    const finite = history.loss.filter(Number.isFinite);
-    history.finalLoss = finite.length ? finite[finite.length - 1] : NaN;
+    history.finalLoss = history.loss.filter(Number.isFinite).at(-1) ?? NaN;
     history.maxWrongPixels = history.wrongPixels.length ? Math.max(...history.wrongPixels) : NaN;
     history.totalWrongPixels = history.wrongPixels.reduce((a, b) => a + b, 0);
     progress?.done(`${status(history.epochsRun)} — ${history.message}`);
