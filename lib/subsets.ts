@@ -141,27 +141,14 @@ export type SubsetRunRow = ReturnType<typeof subsetRunRow>;
 /** Mean and spread (population standard deviation) over the runs of one size. */
 export interface Spread { mean: number; std: number }
 
-export interface SizeSummary {
-  size: number;
-  kind: 'random' | 'named';
-  /** The letters of a named subset; null for random ones (each run draws its own). */
-  letters: string | null;
-  runs: number;
-  /** Runs whose training glyphs all met the criterion. */
-  reachedCriterion: number;
-  trainMeanWrongPixels: Spread;
-  trainMaxWrongPixels: number;
-  testMeanWrongPixels: Spread | null;
-  testNearestSeenDistance: number | null;
-  testEmptyOutputError: number | null;
-  testSnappedToSeenFraction: number | null;
-  medianEpochsToCriterion: number | null;
-}
-
 const spread = (mean: number | null, std: number | null): Spread | null => (mean === null ? null : { mean: round(mean) as number, std: round(std) as number });
 
-/** One summary per size (random subsets) and per named subset, in the order of first appearance. */
-export function summarizeBySize(rows: SubsetRunRow[]): SizeSummary[] {
+/**
+ * One summary per size (random subsets) and per named subset, in the order of first appearance:
+ * its runs, how many met the criterion on all their training glyphs (reachedCriterion), and the
+ * seen and unseen errors. `letters` is null for random subsets, each run drawing its own.
+ */
+export function summarizeBySize(rows: SubsetRunRow[]) {
   // Each random run draws its own letters, so random runs group by size alone (letters null) and
   // named ones by their letters, which fix their size.
   const grouped = rows.map((r) => ({ ...r, letters: r.kind === 'named' ? r.letters : null }));
@@ -185,6 +172,8 @@ export function summarizeBySize(rows: SubsetRunRow[]): SizeSummary[] {
     medianEpochsToCriterion: s.epochsToCriterionMedian,
   }));
 }
+
+export type SizeSummary = ReturnType<typeof summarizeBySize>[number];
 
 /** A summary as one flat table row (mean and spread in columns of their own). */
 export function sizeSummaryRow(s: SizeSummary): Record<string, unknown> {
