@@ -32,6 +32,13 @@ export interface TaskRef { module: string; name: string }
 
 export type Task<A, R> = (args: A, context: TaskContext) => Promise<R>;
 
+/** The function a TaskRef names, in this thread or in a worker. */
+export function taskFunction<A, R>(task: TaskRef): Task<A, R> {
+  const run = (require(task.module) as Record<string, Task<A, R>>)[task.name];
+  if (typeof run !== 'function') throw new Error(`${task.module} exports no function ${task.name}.`);
+  return run;
+}
+
 export interface PoolOptions {
   /** Worker threads; 1 runs every task in this thread, one after another. Default: the cores. */
   workers?: number;
@@ -88,8 +95,7 @@ export async function runTasks<A, R>(task: TaskRef, args: readonly A[], options:
   const results: (R | null)[] = args.map(() => null);
   try {
     if (workers === 1) {
-      const run = (require(task.module) as Record<string, Task<A, R>>)[task.name];
-      if (typeof run !== 'function') throw new Error(`runTasks: ${task.module} exports no function ${task.name}.`);
+      const run = taskFunction<A, R>(task);
       for (let id = 0; id < args.length && !interrupt.requested; id++) {
         const line = (text: string): void => onProgress(id, text);
         results[id] = await run(args[id], { shouldStop: () => interrupt.requested, progress: { update: line, done: line } });
