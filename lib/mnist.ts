@@ -129,14 +129,6 @@ export const FASHION_MNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ] as const;
 
-export interface IdxImages {
-  count: number;
-  rows: number;
-  cols: number;
-  /** count * rows * cols raw bytes 0..255. */
-  pixels: Uint8Array;
-}
-
 function hex32(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
 }
@@ -187,10 +179,10 @@ function idxHeader(bytes: Uint8Array, file: string, kind: 'images' | 'labels'): 
 }
 
 /**
- * Parses an IDX3 unsigned-byte images file (already gunzipped). `file` names the file in errors.
- * With `expect`, also checks the image size.
+ * Parses an IDX3 unsigned-byte images file (already gunzipped) into its header's numbers and its
+ * count * rows * cols bytes. `file` names the file in errors. With `expect`, also checks the image size.
  */
-export function parseIdxImages(bytes: Uint8Array, file: string, expect?: { rows?: number; cols?: number }): IdxImages {
+export function parseIdxImages(bytes: Uint8Array, file: string, expect?: { rows?: number; cols?: number }) {
   const dv = idxHeader(bytes, file, 'images');
   const count = dv.getUint32(4);
   const rows = dv.getUint32(8);
@@ -323,10 +315,9 @@ export interface DownloadOptions {
   onFile?: (event: { file: string; status: 'cached' | 'downloaded'; bytes: number }) => void;
 }
 
+/** The files now in the cache folder, all verified: fetched now, or found there already. */
 export interface DownloadResult {
   dir: string;
-  /** Every file now in the cache, verified. */
-  files: string[];
   downloaded: string[];
   cached: string[];
 }
@@ -428,10 +419,9 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
     if (!sums.sha256 && !sums.md5) throw new Error(`downloadMnist: no sha256 or md5 for ${file}; every file needs a checksum.`);
   }
   mkdirSync(dir, { recursive: true });
-  const result: DownloadResult = { dir, files: [], downloaded: [], cached: [] };
+  const result: DownloadResult = { dir, downloaded: [], cached: [] };
   const done = (file: string, status: 'cached' | 'downloaded', bytes: number): void => {
     result[status].push(file);
-    result.files.push(file);
     options.onFile?.({ file, status, bytes });
   };
   for (const [file, expected] of entries) {
