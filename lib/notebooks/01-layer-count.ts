@@ -149,6 +149,11 @@ export function publishedError(arch: readonly number[]): number | null {
   return REPORT_ERRORS.find((r) => r.arch.join('-') === arch.join('-'))?.error ?? null;
 }
 
+/** The runs of `arch` under the report's settings. */
+function reportRuns(runs: readonly Run[], arch: readonly number[]): Run[] {
+  return runs.filter((r) => r.settings === 'report' && r.arch.join('-') === arch.join('-'));
+}
+
 /**
  * Common ways to state a summed squared error, each from the course's E = ½ Σ (target − output)²
  * (`halfSum`, what the notebook documents), the number of glyphs and the pixels per glyph.
@@ -175,15 +180,10 @@ export interface ErrorDefinitionRow {
 
 /** Each definition of the error after the report's settings against the report's numbers, best fit first. */
 export function errorDefinitionRows(runs: readonly Run[], glyphs: number, pixels: number): ErrorDefinitionRow[] {
-  const report = runs.filter((r) => r.settings === 'report' && publishedError(r.arch) !== null);
-  const archs = [...new Set(report.map((r) => r.arch.join('-')))];
-  if (archs.length === 0) return [];
+  const trained = REPORT_ERRORS.map(({ arch, error }) => ({ error, ofArch: reportRuns(runs, arch) })).filter((t) => t.ofArch.length > 0);
+  if (trained.length === 0) return [];
   return ERROR_DEFINITIONS.map(({ definition, formula, from }) => {
-    const logRatios = archs.map((a) => {
-      const ofArch = report.filter((r) => r.arch.join('-') === a);
-      const ours = meanAndStd(ofArch.map((r) => from(finalError(r), glyphs, pixels))).mean;
-      return Math.log(ours / (publishedError(ofArch[0].arch) as number));
-    });
+    const logRatios = trained.map(({ error, ofArch }) => Math.log(meanAndStd(ofArch.map((r) => from(finalError(r), glyphs, pixels))).mean / error));
     const mean = logRatios.reduce((s, v) => s + v, 0) / logRatios.length;
     const rms = Math.sqrt(logRatios.reduce((s, v) => s + v * v, 0) / logRatios.length);
     return { definition, formula, meanRatio: Number(Math.exp(mean).toFixed(4)), factorOff: Number(Math.exp(rms).toFixed(4)) };
@@ -216,7 +216,7 @@ export function reportComparisonRows(
   const from = ERROR_DEFINITIONS.find((d) => d.definition === fit)!.from;
   const round = (v: number): number => Number(v.toFixed(4));
   return architectures.flatMap((arch) => {
-    const ofArch = runs.filter((r) => r.settings === 'report' && r.arch.join('-') === arch.join('-'));
+    const ofArch = reportRuns(runs, arch);
     if (ofArch.length === 0) return [];
     const errors = ofArch.map(finalError);
     const e = meanAndStd(errors);
