@@ -52,10 +52,13 @@ export class FontFormatError extends Error {
   }
 }
 
-type Token =
-  | { kind: 'punct'; text: string; line: number }
-  | { kind: 'word'; text: string; line: number }
-  | { kind: 'comment'; text: string; line: number };
+type Token = { kind: 'punct' | 'word' | 'comment'; text: string; line: number };
+
+/**
+ * One token or gap of C source: a newline, blanks, a `//` comment, a block comment (or an unclosed
+ * one, to the end), a preprocessor line (no glyphs there), punctuation, a word, or a stray character.
+ */
+const TOKEN = /(\n)|[ \t\r\f\v]+|\/\/([^\n]*)|(\/\*[\s\S]*?(?:\*\/|$))|#[^\n]*|([{}[\]=,;])|([^\s{}[\]=,;/#]+|[\s\S])/gy;
 
 /**
  * Splits C source into words, punctuation and line comments. A `//` comment ends at its line's end
@@ -65,37 +68,16 @@ type Token =
 function tokenize(source: string, file: string): Token[] {
   const tokens: Token[] = [];
   let line = 1;
-  let i = 0;
-  const n = source.length;
-  const lineEnd = (): number => (source.indexOf('\n', i) < 0 ? n : source.indexOf('\n', i));
-  while (i < n) {
-    const c = source[i];
-    if (c === '\n') { line++; i++; continue; }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') { i++; continue; }
-    if (c === '/' && source[i + 1] === '/') {
-      const end = lineEnd();
-      tokens.push({ kind: 'comment', text: source.slice(i + 2, end).trim(), line });
-      i = end;
-      continue;
-    }
-    if (c === '/' && source[i + 1] === '*') {
-      const end = source.indexOf('*/', i + 2);
-      if (end < 0) throw new FontFormatError(file, line, 'unclosed block comment /*');
-      for (let k = i; k < end; k++) if (source[k] === '\n') line++;
-      i = end + 2;
-      continue;
-    }
-    if (c === '#') {
-      // Preprocessor lines (#include, #define, #pragma) carry no glyphs.
-      i = lineEnd();
-      continue;
-    }
-    if ('{}[]=,;'.includes(c)) { tokens.push({ kind: 'punct', text: c, line }); i++; continue; }
-    let end = i;
-    while (end < n && !/[\s{}[\]=,;/#]/.test(source[end])) end++;
-    if (end === i) end = i + 1; // a lone '/' or other stray character
-    tokens.push({ kind: 'word', text: source.slice(i, end), line });
-    i = end;
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(source); m; m = TOKEN.exec(source)) {
+    const [, newline, comment, block, punct, word] = m;
+    if (newline) line++;
+    else if (comment !== undefined) tokens.push({ kind: 'comment', text: comment.trim(), line });
+    else if (block) {
+      if (!block.endsWith('*/')) throw new FontFormatError(file, line, 'unclosed block comment /*');
+      line += block.split('\n').length - 1;
+    } else if (punct) tokens.push({ kind: 'punct', text: punct, line });
+    else if (word) tokens.push({ kind: 'word', text: word, line });
   }
   return tokens;
 }
