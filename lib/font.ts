@@ -94,10 +94,8 @@ function parseNumber(token: Token, file: string): number {
 function parseLabelComment(text: string): { code: number; label: string } | null {
   const m = /^(0[xX][0-9a-fA-F]+|\d+)\s*,?\s*(.*)$/.exec(text);
   if (!m) return null;
-  const code = m[1].toLowerCase().startsWith('0x') ? parseInt(m[1].slice(2), 16) : parseInt(m[1], 10);
-  let label = m[2].trim();
-  if (label === '\\\\') label = '\\';
-  return { code, label };
+  const label = m[2].trim();
+  return { code: Number(m[1]), label: label === '\\\\' ? '\\' : label };
 }
 
 function defaultLabel(code: number): string {
@@ -185,8 +183,7 @@ export function parseFontHeader(source: string, file = '<font header>'): Record<
         if (v.kind === 'punct') {
           throw new FontFormatError(file, rowOpen.line, `the glyph row opened here is not closed: found '${v.text}' at line ${v.line} before its '}'`);
         }
-        const value = parseNumber(v, file);
-        values.push(value);
+        values.push(parseNumber(v, file));
         i++;
       }
       if (values.length !== GLYPH_ROWS) {
