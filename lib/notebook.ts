@@ -36,20 +36,17 @@ export function projectRoot(): string {
 }
 
 /** Where the results go: $AE_RESULTS_FILE when `npm run reproduce` sets it, else reports/<notebook>.json. */
-export function resultsFile(notebook: string): string {
+function resultsFile(notebook: string): string {
   return process.env.AE_RESULTS_FILE || path.join(projectRoot(), 'reports', `${notebook}.json`);
 }
 
-function camelCase(key: string): string {
-  return key
+/** `"max wrong"` and `"Max_wrong"` become `maxWrong`, the key style of every results file. */
+function camelCaseKeys(row: Record<string, unknown>): Record<string, unknown> {
+  const camel = (key: string): string => key
     .replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))
     .replace(/^[A-Z]/, (c) => c.toLowerCase());
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v]));
 }
-
-export function camelCaseKeys(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [camelCase(k), v]));
-}
-
 
 export class NotebookRun {
   readonly results: NotebookResults;
@@ -139,8 +136,7 @@ export function showTable(rows: readonly object[], caption?: string): unknown {
 
 /** How a number reads in a sentence: whole numbers as they are, others to about 3 significant digits. */
 export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value)) return String(value);
+  if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
   if (Math.abs(value) >= 100) return value.toFixed(1);
   return String(Number(value.toPrecision(3)));
 }

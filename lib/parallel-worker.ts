@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initEngine, EngineName } from './engine';
 import { setSpeedPath, SpeedPath } from './fast/path';
-import type { Task, TaskContext } from './parallel';
+import { taskFunction, TaskContext } from './parallel';
 
 const { engine, path, stop } = workerData as { engine: EngineName; path: SpeedPath; stop: SharedArrayBuffer };
 const stopFlag = new Int32Array(stop);
@@ -31,9 +31,7 @@ async function main(): Promise<void> {
       },
     };
     try {
-      const run = (require(module) as Record<string, Task<unknown, unknown>>)[name];
-      if (typeof run !== 'function') throw new Error(`${module} exports no function ${name}.`);
-      port.postMessage({ id, result: await run(args, context) });
+      port.postMessage({ id, result: await taskFunction({ module, name })(args, context) });
     } catch (err) {
       port.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
     }

@@ -13,8 +13,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Autoencoder, ResolvedAutoencoderConfig } from './autoencoder';
-import { engineInfo, EngineName } from './engine';
-import { speedPath, SpeedPath } from './fast/path';
+import { engineInfo } from './engine';
+import { speedPath } from './fast/path';
 import { watchInterrupt } from './interrupt';
 import { ProgressLine, progressLine } from './progress';
 import { TrainHistory, trainAutoencoder, TrainOptions } from './train';
@@ -31,6 +31,13 @@ export interface TaskContext {
 export interface TaskRef { module: string; name: string }
 
 export type Task<A, R> = (args: A, context: TaskContext) => Promise<R>;
+
+/** The function a TaskRef names, in this thread or in a worker. */
+export function taskFunction<A, R>(task: TaskRef): Task<A, R> {
+  const run = (require(task.module) as Record<string, Task<A, R>>)[task.name];
+  if (typeof run !== 'function') throw new Error(`${task.module} exports no function ${task.name}.`);
+  return run;
+}
 
 export interface PoolOptions {
   /** Worker threads; 1 runs every task in this thread, one after another. Default: the cores. */
@@ -67,6 +74,8 @@ export function coreCount(): number {
 
 interface WorkerMessage { id?: number; progress?: string; result?: unknown; error?: string; ready?: boolean }
 
+const WORKER_FILE = path.join(__dirname, 'parallel-worker.js');
+
 /**
  * Runs `task` once per entry of `args`, on `options.workers` threads (or here, with 1). Rejects
  * with the first task's error, after stopping the others.
@@ -81,26 +90,19 @@ export async function runTasks<A, R>(task: TaskRef, args: readonly A[], options:
     const text = [`${finished}/${args.length} runs done on ${workers} worker(s)${interrupt.requested ? ' (interrupted)' : ''}`, ...lines.values()].join('\n');
     if (final) progress?.done(text); else progress?.update(text);
   };
-  const taskProgress = (id: number): ProgressLine => ({
-    update: (line) => { lines.set(id, line); show(); },
-    done: (line) => { lines.set(id, line); show(); },
-  });
+  const onProgress = (id: number, line: string): void => { lines.set(id, line); show(); };
+  const onDone = (id: number): void => { lines.delete(id); finished++; show(); };
   const results: (R | null)[] = args.map(() => null);
   try {
     if (workers === 1) {
-      const run = (require(task.module) as Record<string, Task<A, R>>)[task.name];
-      if (typeof run !== 'function') throw new Error(`runTasks: ${task.module} exports no function ${task.name}.`);
+      const run = taskFunction<A, R>(task);
       for (let id = 0; id < args.length && !interrupt.requested; id++) {
-        results[id] = await run(args[id], { shouldStop: () => interrupt.requested, progress: taskProgress(id) });
-        lines.delete(id);
-        finished++;
+        const line = (text: string): void => onProgress(id, text);
+        results[id] = await run(args[id], { shouldStop: () => interrupt.requested, progress: { update: line, done: line } });
+        onDone(id);
       }
     } else {
-      await runOnWorkers(task, args, workers, results, {
-        stopRequested: () => interrupt.requested,
-        onProgress: (id, line) => { lines.set(id, line); show(); },
-        onDone: (id) => { lines.delete(id); finished++; show(); },
-      });
+      await runOnWorkers(task, args, workers, results, () => interrupt.requested, onProgress, onDone);
     }
     show(true);
     return { results, interrupted: interrupt.requested, workers };
@@ -109,29 +111,27 @@ export async function runTasks<A, R>(task: TaskRef, args: readonly A[], options:
   }
 }
 
-const WORKER_FILE = path.join(__dirname, 'parallel-worker.js');
-
-async function runOnWorkers<A, R>(task: TaskRef, args: readonly A[], count: number, results: (R | null)[], hooks: {
-  stopRequested(): boolean; onProgress(id: number, line: string): void; onDone(id: number): void;
-}): Promise<void> {
+async function runOnWorkers<A, R>(
+  task: TaskRef, args: readonly A[], count: number, results: (R | null)[],
+  stopRequested: () => boolean, onProgress: (id: number, line: string) => void, onDone: (id: number) => void,
+): Promise<void> {
   // One flag for every worker, read between steps (Atomics: no message needs to get through).
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  const engine: EngineName = engineInfo().name;
-  const path: SpeedPath = speedPath();
-  const pool = Array.from({ length: count }, () => new Worker(WORKER_FILE, { workerData: { engine, path, stop: stop.buffer } }));
+  const workerData = { engine: engineInfo().name, path: speedPath(), stop: stop.buffer };
+  const pool = Array.from({ length: count }, () => new Worker(WORKER_FILE, { workerData }));
   let next = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       let running = 0;
       let failed = false;
-      const watch = setInterval(() => { if (hooks.stopRequested()) Atomics.store(stop, 0, 1); }, 50);
+      const watch = setInterval(() => { if (stopRequested()) Atomics.store(stop, 0, 1); }, 50);
       const finish = (error?: Error): void => {
         if (failed) return;
         if (error) { failed = true; Atomics.store(stop, 0, 1); clearInterval(watch); reject(error); return; }
-        if (running === 0 && (next >= args.length || hooks.stopRequested())) { clearInterval(watch); resolve(); }
+        if (running === 0 && (next >= args.length || stopRequested())) { clearInterval(watch); resolve(); }
       };
       const give = (worker: Worker): void => {
-        if (next >= args.length || hooks.stopRequested()) { finish(); return; }
+        if (next >= args.length || stopRequested()) { finish(); return; }
         running++;
         worker.postMessage({ id: next, module: task.module, name: task.name, args: args[next] });
         next++;
@@ -140,11 +140,11 @@ async function runOnWorkers<A, R>(task: TaskRef, args: readonly A[], count: numb
         worker.on('message', (message: WorkerMessage) => {
           if (message.ready) { give(worker); return; }
           const id = message.id!;
-          if (message.progress !== undefined) { hooks.onProgress(id, message.progress); return; }
+          if (message.progress !== undefined) { onProgress(id, message.progress); return; }
           running--;
           if (message.error !== undefined) { finish(new Error(message.error)); return; }
           results[id] = message.result as R;
-          hooks.onDone(id);
+          onDone(id);
           give(worker);
         });
         worker.on('error', (err) => finish(err));
@@ -187,9 +187,5 @@ export async function trainRunTask(run: TrainRun, context: TaskContext): Promise
 export async function trainRuns(runs: readonly TrainRun[], options: { workers?: number | null; progress?: ProgressLine | null } = {}): Promise<{ model: Autoencoder; history: TrainHistory; index: number }[]> {
   const outcome = await runTasks<TrainRun, { model: ModelData; history: TrainHistory }>(
     { module: __filename, name: 'trainRunTask' }, runs, { workers: options.workers ?? coreCount(), progress: options.progress });
-  const trained: { model: Autoencoder; history: TrainHistory; index: number }[] = [];
-  outcome.results.forEach((result, index) => {
-    if (result) trained.push({ model: modelFromData(result.model), history: result.history, index });
-  });
-  return trained;
+  return outcome.results.flatMap((result, index) => (result ? [{ model: modelFromData(result.model), history: result.history, index }] : []));
 }

@@ -13,47 +13,44 @@ export class ParameterError extends Error {
   }
 }
 
-const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value));
-
-function fail(name: string, value: unknown, allowed: string): never {
-  throw new ParameterError(`Parameter ${name} is ${show(value)}; ${allowed}.`);
+/** Throws the one sentence every bad parameter gets: its name, its value, then what is allowed. */
+export function failParameter(name: string, value: unknown, allowed: string): never {
+  throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value) ?? String(value)}; ${allowed}.`);
 }
 
-export function checkNumber(name: string, value: unknown, range: { min?: number; max?: number; exclusiveMin?: boolean } = {}): number {
+type Range = { min?: number; max?: number };
+
+function checkRange(name: string, value: unknown, what: string, isKind: (v: number) => boolean, range: Range & { exclusiveMin?: boolean }): number {
   const { min, max, exclusiveMin } = range;
-  const bounds = [
-    min !== undefined ? `${exclusiveMin ? 'above' : 'at least'} ${min}` : '',
-    max !== undefined ? `at most ${max}` : '',
-  ].filter(Boolean).join(' and ');
-  const allowed = `it must be a number${bounds ? ' ' + bounds : ''}`;
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(name, value, allowed);
-  if (min !== undefined && (exclusiveMin ? value <= min : value < min)) fail(name, value, allowed);
-  if (max !== undefined && value > max) fail(name, value, allowed);
+  const bounds = [min !== undefined ? `${exclusiveMin ? 'above' : 'at least'} ${min}` : '', max !== undefined ? `at most ${max}` : ''];
+  const tooLow = (v: number): boolean => min !== undefined && (exclusiveMin ? v <= min : v < min);
+  if (typeof value !== 'number' || !isKind(value) || tooLow(value) || (max !== undefined && value > max)) {
+    failParameter(name, value, ['it must be', what, bounds.filter(Boolean).join(' and ')].filter(Boolean).join(' '));
+  }
   return value;
 }
 
-export function checkInteger(name: string, value: unknown, range: { min?: number; max?: number } = {}): number {
-  const { min, max } = range;
-  const bounds = [min !== undefined ? `at least ${min}` : '', max !== undefined ? `at most ${max}` : ''].filter(Boolean).join(' and ');
-  const allowed = `it must be a whole number${bounds ? ' ' + bounds : ''}`;
-  if (typeof value !== 'number' || !Number.isInteger(value)) fail(name, value, allowed);
-  if ((min !== undefined && value < min) || (max !== undefined && value > max)) fail(name, value, allowed);
-  return value;
+export function checkNumber(name: string, value: unknown, range: Range & { exclusiveMin?: boolean } = {}): number {
+  return checkRange(name, value, 'a number', Number.isFinite, range);
+}
+
+export function checkInteger(name: string, value: unknown, range: Range = {}): number {
+  return checkRange(name, value, 'a whole number', Number.isInteger, range);
 }
 
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (!(allowed as readonly unknown[]).includes(value)) fail(name, value, `allowed: ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  if (!(allowed as readonly unknown[]).includes(value)) failParameter(name, value, `allowed: ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
   return value as T;
 }
 
 export function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') fail(name, value, 'it must be true or false');
+  if (typeof value !== 'boolean') failParameter(name, value, 'it must be true or false');
   return value;
 }
 
 export function checkList<T>(name: string, value: unknown, item: (label: string, v: unknown) => T, size: { min?: number } = {}): T[] {
-  if (!Array.isArray(value)) fail(name, value, 'it must be a list, e.g. [0, 1, 2]');
-  if (size.min !== undefined && value.length < size.min) fail(name, value, `it must list at least ${size.min} value(s)`);
+  if (!Array.isArray(value)) failParameter(name, value, 'it must be a list, e.g. [0, 1, 2]');
+  if (size.min !== undefined && value.length < size.min) failParameter(name, value, `it must list at least ${size.min} value(s)`);
   return value.map((v, i) => item(`${name}[${i}]`, v));
 }
 
@@ -66,29 +63,24 @@ export function checkLayers(name: string, value: unknown, inputSize: number): nu
   }
 }
 
-/** A file that must exist; relative paths are taken from the notebook's folder (the kernel's cwd). */
-export function checkFile(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') fail(name, value, 'it must be the path of a file');
-  const resolved = path.resolve(value);
-  if (!fs.existsSync(resolved)) fail(name, value, `no such file (looked at ${resolved})`);
-  if (!fs.statSync(resolved).isFile()) fail(name, value, `${resolved} is not a file`);
-  return resolved;
-}
-
 export function checkNullableString(name: string, value: unknown): string | null {
   if (value === null) return null;
-  if (typeof value !== 'string' || value.trim() === '') fail(name, value, 'it must be a name in quotes, or null');
+  if (typeof value !== 'string' || value.trim() === '') failParameter(name, value, 'it must be a name in quotes, or null');
   return value;
 }
 
-/** A folder that must exist; relative paths are taken from the notebook's folder (the kernel's cwd). */
-export function checkDirectory(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') fail(name, value, 'it must be the path of a folder');
+/** A file or folder that must exist; relative paths are taken from the notebook's folder (the kernel's cwd). */
+function checkPath(name: string, value: unknown, kind: 'file' | 'folder'): string {
+  if (typeof value !== 'string' || value.trim() === '') failParameter(name, value, `it must be the path of a ${kind}`);
   const resolved = path.resolve(value);
-  if (!fs.existsSync(resolved)) fail(name, value, `no such folder (looked at ${resolved})`);
-  if (!fs.statSync(resolved).isDirectory()) fail(name, value, `${resolved} is not a folder`);
+  if (!fs.existsSync(resolved)) failParameter(name, value, `no such ${kind} (looked at ${resolved})`);
+  const stat = fs.statSync(resolved);
+  if (kind === 'file' ? !stat.isFile() : !stat.isDirectory()) failParameter(name, value, `${resolved} is not a ${kind}`);
   return resolved;
 }
+
+export const checkFile = (name: string, value: unknown): string => checkPath(name, value, 'file');
+export const checkDirectory = (name: string, value: unknown): string => checkPath(name, value, 'folder');
 
 /**
  * One knob of a notebook: its default and the check that turns a value into a typed one (or
@@ -103,8 +95,6 @@ export interface Knob<T> {
 /** The typed values of a declaration. */
 export type ParameterValues<D extends Record<string, Knob<unknown>>> = { [K in keyof D]: D[K] extends Knob<infer T> ? T : never };
 
-type Range = { min?: number; max?: number };
-
 /** Builders of knobs, one per kind of value. */
 export const knob = {
   number: (value: number, range: Range & { exclusiveMin?: boolean } = {}): Knob<number> =>
@@ -113,7 +103,6 @@ export const knob = {
     ({ default: value, check: (name, v) => checkInteger(name, v, range) }),
   oneOf: <T extends string>(allowed: readonly T[], value: T): Knob<T> =>
     ({ default: value, check: (name, v) => checkOneOf(name, v, allowed) }),
-  boolean: (value: boolean): Knob<boolean> => ({ default: value, check: checkBoolean }),
   /** A list whose every item passes `item` (a knob's check), e.g. `knob.list(knob.integer(0, { min: 0 }).check, [0, 1, 2])`. */
   list: <T>(item: (name: string, v: unknown) => T, value: T[], size: { min?: number } = {}): Knob<T[]> =>
     ({ default: value, check: (name, v) => checkList(name, v, item, size) }),
@@ -127,7 +116,7 @@ export const knob = {
   /** Any non-empty text, e.g. a folder that is created when missing. */
   text: (value: string, what = 'a non-empty text in quotes'): Knob<string> => ({
     default: value,
-    check: (name, v) => (typeof v === 'string' && v.trim() !== '' ? v : fail(name, v, `it must be ${what}`)),
+    check: (name, v) => (typeof v === 'string' && v.trim() !== '' ? v : failParameter(name, v, `it must be ${what}`)),
   }),
   /** An autoencoder's layer list for inputs of `inputSize` values. */
   layers: (value: number[], inputSize: number): Knob<number[]> =>
@@ -141,19 +130,13 @@ export function declareParameters<D extends Record<string, Knob<unknown>>>(knobs
   return knobs;
 }
 
-/** The top-level declarations of the running tslab kernel's cells, where there is one. */
-function kernelLocals(): Record<string, unknown> | null {
-  const tslab = (globalThis as { __tslab__?: { exports?: Record<string, unknown> } }).__tslab__;
-  return tslab?.exports ?? null;
-}
-
 /**
  * The checked, typed values of a notebook's knobs. Values come from `values` when given, else from
  * the notebook's own `let` lines (the tslab kernel's top-level declarations, which include the
  * injected-parameters cell of a headless run); a knob that is not declared there takes its default.
  */
 export function readParameters<D extends Record<string, Knob<unknown>>>(declaration: D, values?: Record<string, unknown>): ParameterValues<D> {
-  const source = values ?? kernelLocals() ?? {};
+  const source = values ?? (globalThis as { __tslab__?: { exports?: Record<string, unknown> } }).__tslab__?.exports ?? {};
   if (values) {
     const unknown = Object.keys(values).filter((k) => !(k in declaration));
     if (unknown.length) {

@@ -6,7 +6,7 @@
 import { Autoencoder } from './autoencoder';
 import { Glyph } from './font';
 import { pixelDistance, wrongPixelsPerGlyph } from './metrics';
-import { ParameterError } from './params';
+import { failParameter } from './params';
 import { seededRandom, shuffledIndices } from './random';
 import { summarize } from './summarize';
 import { TrainHistory } from './train';
@@ -56,7 +56,7 @@ export function namedSubset(chars: readonly string[], letters: string, seed: num
 
 /** A parameter naming glyphs by their characters: known, distinct, and not every glyph. */
 export function checkLetters(name: string, value: unknown, chars: readonly string[]): string {
-  const fail = (why: string): never => { throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; ${why}.`); };
+  const fail = (why: string): never => failParameter(name, value, why);
   if (typeof value !== 'string' || value.length === 0) fail('it must be a string of the font\'s characters, e.g. "aeiou"');
   const letters = [...(value as string)];
   const unknown = letters.filter((ch) => !chars.includes(ch));
@@ -108,75 +108,47 @@ export function evaluateSubset(model: Autoencoder, glyphs: number[][], indices: 
   };
 }
 
-/** One training run on a subset: the row of the results table `subsets`. */
-export interface SubsetRunRow {
-  size: number;
-  seed: number;
-  kind: 'random' | 'named';
-  letters: string;
-  trainMaxWrongPixels: number;
-  trainMeanWrongPixels: number;
-  /** Null when the subset is the whole font. */
-  testMeanWrongPixels: number | null;
-  testMaxWrongPixels: number | null;
-  /** Mean pixels from each unseen glyph to its nearest seen glyph (what copying a seen glyph would cost). */
-  testNearestSeenDistance: number | null;
-  /** Mean ink of the unseen glyphs (what an empty output would cost). */
-  testEmptyOutputError: number | null;
-  /** Share of unseen glyphs reconstructed closer to a seen glyph than to themselves. */
-  testSnappedToSeenFraction: number | null;
-  epochsToCriterion: number | null;
-  epochsRun: number;
-  seconds: number;
-}
-
 const mean = (values: number[]): number | null => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
 const round = (value: number | null, digits = 3): number | null => (value === null ? null : Number(value.toFixed(digits)));
 
-export function subsetRunRow(subset: GlyphSubset, evaluation: SubsetEvaluation, history: TrainHistory): SubsetRunRow {
-  const snapped = evaluation.unseenSnappedToSeen.map((s) => (s ? 1 : 0));
+/**
+ * One training run on a subset: the row of the results table `subsets`. The test columns are null
+ * when the subset is the whole font; testNearestSeenDistance is what copying the nearest seen glyph
+ * would cost, testEmptyOutputError what an empty output would.
+ */
+export function subsetRunRow(subset: GlyphSubset, evaluation: SubsetEvaluation, history: TrainHistory) {
+  const { seenWrongPixels, unseenWrongPixels } = evaluation;
   return {
     size: subset.size,
     seed: subset.seed,
     kind: subset.kind,
     letters: subset.letters,
-    trainMaxWrongPixels: Math.max(...evaluation.seenWrongPixels),
-    trainMeanWrongPixels: round(mean(evaluation.seenWrongPixels)) as number,
-    testMeanWrongPixels: round(mean(evaluation.unseenWrongPixels)),
-    testMaxWrongPixels: evaluation.unseenWrongPixels.length ? Math.max(...evaluation.unseenWrongPixels) : null,
+    trainMaxWrongPixels: Math.max(...seenWrongPixels),
+    trainMeanWrongPixels: round(mean(seenWrongPixels)) as number,
+    testMeanWrongPixels: round(mean(unseenWrongPixels)),
+    testMaxWrongPixels: unseenWrongPixels.length ? Math.max(...unseenWrongPixels) : null,
     testNearestSeenDistance: round(mean(evaluation.unseenNearestSeenDistance)),
     testEmptyOutputError: round(mean(evaluation.unseenInk)),
-    testSnappedToSeenFraction: round(mean(snapped)),
+    testSnappedToSeenFraction: round(mean(evaluation.unseenSnappedToSeen.map((s) => (s ? 1 : 0)))),
     epochsToCriterion: history.epochsToCriterion,
     epochsRun: history.epochsRun,
     seconds: Number(history.seconds.toFixed(2)),
   };
 }
 
+export type SubsetRunRow = ReturnType<typeof subsetRunRow>;
+
 /** Mean and spread (population standard deviation) over the runs of one size. */
 export interface Spread { mean: number; std: number }
 
-export interface SizeSummary {
-  size: number;
-  kind: 'random' | 'named';
-  /** The letters of a named subset; null for random ones (each run draws its own). */
-  letters: string | null;
-  runs: number;
-  /** Runs whose training glyphs all met the criterion. */
-  reachedCriterion: number;
-  trainMeanWrongPixels: Spread;
-  trainMaxWrongPixels: number;
-  testMeanWrongPixels: Spread | null;
-  testNearestSeenDistance: number | null;
-  testEmptyOutputError: number | null;
-  testSnappedToSeenFraction: number | null;
-  medianEpochsToCriterion: number | null;
-}
-
 const spread = (mean: number | null, std: number | null): Spread | null => (mean === null ? null : { mean: round(mean) as number, std: round(std) as number });
 
-/** One summary per size (random subsets) and per named subset, in the order of first appearance. */
-export function summarizeBySize(rows: SubsetRunRow[]): SizeSummary[] {
+/**
+ * One summary per size (random subsets) and per named subset, in the order of first appearance:
+ * its runs, how many met the criterion on all their training glyphs (reachedCriterion), and the
+ * seen and unseen errors. `letters` is null for random subsets, each run drawing its own.
+ */
+export function summarizeBySize(rows: SubsetRunRow[]) {
   // Each random run draws its own letters, so random runs group by size alone (letters null) and
   // named ones by their letters, which fix their size.
   const grouped = rows.map((r) => ({ ...r, letters: r.kind === 'named' ? r.letters : null }));
@@ -200,6 +172,8 @@ export function summarizeBySize(rows: SubsetRunRow[]): SizeSummary[] {
     medianEpochsToCriterion: s.epochsToCriterionMedian,
   }));
 }
+
+export type SizeSummary = ReturnType<typeof summarizeBySize>[number];
 
 /** A summary as one flat table row (mean and spread in columns of their own). */
 export function sizeSummaryRow(s: SizeSummary): Record<string, unknown> {

@@ -143,12 +143,6 @@ function checkOptions(options: TrainOptions, examples: number): void {
   if (options.stopAtCriterion !== undefined) checkBoolean('stopAtCriterion', options.stopAtCriterion);
 }
 
-/** Why a training loop ended early, and the sentence to tell. */
-export interface LoopStop {
-  reason: StopReason;
-  message: string;
-}
-
 /** One training run as the loop sees it: what to run, and the model's hooks. */
 export interface TrainingLoop {
   epochs: number;
@@ -178,8 +172,8 @@ export interface TrainingLoop {
   step(rows: number[] | null, epoch: number): tf.Tensor;
   /** An epoch's step values, once read back (one array per step), and the seconds its steps took. */
   recordEpoch(epoch: number, stepValues: number[][], seconds: number): void;
-  /** After a read-back whose losses are all finite, at epoch `epoch`; a LoopStop ends training. */
-  afterRead?(epoch: number): LoopStop | null;
+  /** After a read-back whose losses are all finite, at epoch `epoch`; a reason and its sentence end training. */
+  afterRead?(epoch: number): { reason: StopReason; message: string } | null;
 }
 
 export interface LoopOutcome {
@@ -294,35 +288,31 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
     throw new Error(`trainAutoencoder: every example must have ${model.inputSize} values (the model's input size).`);
   }
   checkOptions(options, data.length);
-  const epochs = options.epochs;
+  const { epochs, stopAtCriterion = true } = options;
   const batchSize = options.batchSize ?? data.length;
   const maxWrong = options.maxWrongPixels === undefined ? 1 : options.maxWrongPixels;
-  const stopAtCriterion = options.stopAtCriterion ?? true;
   const label = options.label ? `${options.label}: ` : '';
   const progress = options.progress === undefined ? progressLine() : options.progress;
-  const fullBatch = batchSize >= data.length;
 
   const x = tf.tensor2d(data, [data.length, model.inputSize]);
   const history: TrainHistory = {
     loss: [], checks: [], epochsRun: 0, epochsToCriterion: null, stopReason: 'epochs', message: '',
     seconds: 0, wrongPixels: [], maxWrongPixels: NaN, totalWrongPixels: NaN, finalLoss: NaN,
   };
-  const check = (epoch: number): CriterionCheck => {
+  const check = (epoch: number): void => {
     const outputs = tf.tidy(() => model.reconstruct(x).arraySync());
     const perGlyph = wrongPixelsPerGlyph(outputs, data);
-    const summary = summarizeWrongPixels(perGlyph);
-    const entry = { epoch, maxWrongPixels: summary.max, totalWrongPixels: summary.total, reportError: reportError(outputs, data) };
-    history.checks.push(entry);
+    const { max, total } = summarizeWrongPixels(perGlyph);
+    history.checks.push({ epoch, maxWrongPixels: max, totalWrongPixels: total, reportError: reportError(outputs, data) });
     history.wrongPixels = perGlyph;
     if (maxWrong !== null && history.epochsToCriterion === null && meetsCriterion(perGlyph, maxWrong)) history.epochsToCriterion = epoch;
-    return entry;
   };
   const started = performance.now();
   const status = (epoch: number): string => {
     const elapsed = (performance.now() - started) / 1000;
     const rate = epoch / Math.max(elapsed, 1e-9);
-    const last = history.checks[history.checks.length - 1];
-    const loss = history.loss.length ? history.loss[history.loss.length - 1].toFixed(4) : '…';
+    const last = history.checks.at(-1);
+    const loss = history.loss.at(-1)?.toFixed(4) ?? '…';
     const pixels = last ? `wrong pixels max ${last.maxWrongPixels} total ${last.totalWrongPixels}` : 'wrong pixels …';
     return `${label}epoch ${epoch}/${epochs}  loss ${loss}  ${pixels}  ${rate.toFixed(0)} epochs/s  ` +
       `${formatDuration(elapsed)} elapsed, ≤ ${formatDuration((epochs - epoch) / rate)} left`;
@@ -333,7 +323,7 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
   let inputsEpoch = 0;
   try {
     const outcome = await runTrainingLoop({
-      epochs, examples: data.length, batchSize, shuffleSeed: fullBatch ? null : options.seed ?? 0,
+      epochs, examples: data.length, batchSize, shuffleSeed: batchSize >= data.length ? null : options.seed ?? 0,
       learningRate: options.learningRate, readEvery: options.checkEvery ?? 50, stopMidEpoch: false,
       stopOnInterrupt: options.stopOnInterrupt ?? true, shouldStop: options.shouldStop,
       progress, status,
@@ -361,8 +351,8 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
       },
     });
     Object.assign(history, { stopReason: outcome.stopReason, message: outcome.message, epochsRun: outcome.epochsRun });
-    if (history.stopReason !== 'diverged' && history.checks[history.checks.length - 1]?.epoch !== history.epochsRun) check(history.epochsRun);
-    const lastCheck = history.checks[history.checks.length - 1];
+    if (history.stopReason !== 'diverged' && history.checks.at(-1)?.epoch !== history.epochsRun) check(history.epochsRun);
+    const lastCheck = history.checks.at(-1);
     if (history.stopReason === 'epochs') {
       history.message = maxWrong === null
         ? `Ran all ${epochs} epochs.`
@@ -371,8 +361,7 @@ export async function trainAutoencoder(model: Autoencoder, data: number[][], opt
           : `Ran all ${epochs} epochs without reaching at most ${maxWrong} wrong pixel(s) on every example (worst: ${lastCheck?.maxWrongPixels}).`;
     }
     history.seconds = outcome.seconds;
-    const finite = history.loss.filter(Number.isFinite);
-    history.finalLoss = finite.length ? finite[finite.length - 1] : NaN;
+    history.finalLoss = history.loss.filter(Number.isFinite).at(-1) ?? NaN;
     history.maxWrongPixels = history.wrongPixels.length ? Math.max(...history.wrongPixels) : NaN;
     history.totalWrongPixels = history.wrongPixels.reduce((a, b) => a + b, 0);
     progress?.done(`${status(history.epochsRun)} — ${history.message}`);

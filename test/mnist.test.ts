@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,12 +9,30 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
-  downloadMnist, encodeIdxImages, encodeIdxLabels, fashionMnistDir, FileChecksum, IDX_FILES, loadEmbeddedMnist,
+  downloadMnist, FileChecksum, IDX_FILES, loadEmbeddedMnist,
   loadIdxDataset, loadMnist, OFFICIAL_MNIST_CHECKSUMS, parseIdxImages, parseIdxLabels, readIdxPair, subsetDataset, takeExamples,
 } from '../lib/mnist';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mnist-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** An IDX file: its magic number, its dimensions (32-bit big-endian) and its bytes. */
+function encodeIdx(magic: number, dimensions: number[], values: ArrayLike<number>): Uint8Array {
+  const header = 4 + 4 * dimensions.length;
+  const out = new Uint8Array(header + values.length);
+  const dv = new DataView(out.buffer);
+  [magic, ...dimensions].forEach((n, i) => dv.setUint32(4 * i, n));
+  out.set(Uint8Array.from(values), header);
+  return out;
+}
+const encodeIdxImages = (pixels: ArrayLike<number>, count: number, rows: number, cols: number): Uint8Array =>
+  encodeIdx(0x00000803, [count, rows, cols], pixels);
+const encodeIdxLabels = (labels: ArrayLike<number>): Uint8Array => encodeIdx(0x00000801, [labels.length], labels);
+
+/** Debian's dataset-fashion-mnist folder when its four files are there, else null. */
+function fashionMnistDir(dir = '/usr/share/datasets/fashion-mnist'): string | null {
+  return Object.values(IDX_FILES).every((f) => existsSync(join(dir, `${f}.gz`)) || existsSync(join(dir, f))) ? dir : null;
+}
 
 let dirCount = 0;
 function freshDir(): string {

@@ -2,34 +2,31 @@
  * Notebook 01 (how many hidden layers?): its knobs, its runs and their tables.
  */
 import {
-  Autoencoder, checkInteger, checkLayers, checkModelPath, checkNullableString, declareParameters, ENGINE_NAMES, EngineName,
-  GLYPH_PIXELS, holdModels, knob, LOSSES, meanAndStd, OPTIMIZERS, ParameterValues, summarize, TrainHistory, trainRuns,
+  Autoencoder, checkInteger, checkLayers, checkModelPath, declareParameters, GLYPH_PIXELS, knob, meanAndStd,
+  ParameterValues, summarize, TrainHistory,
 } from '..';
+import { criterionKnobs, engineKnob, fontKnobs, seedsKnob, trainHeld, trainOptions, workersKnob } from './glyph-training';
 
 const positiveRate = { min: 0, exclusiveMin: true, max: 10 };
 
 /** Every knob of notebook 01; its parameters cell holds the same names and defaults. */
 export const parameters = declareParameters({
-  fontPath: knob.file('../data/font.h'),
-  fontName: knob.custom<string | null>(null, checkNullableString),
+  ...fontKnobs,
   architectures: knob.list((name, v) => checkLayers(name, v, GLYPH_PIXELS), [
     [35, 20, 2, 20, 35],
     [35, 15, 10, 2, 10, 15, 35],
     [35, 25, 20, 10, 2, 10, 20, 25, 35],
   ], { min: 1 }),
-  seeds: knob.list(knob.integer(0, { min: 0 }).check, [0, 1, 2], { min: 1 }),
+  seeds: seedsKnob,
   reportEpochs: knob.integer(10000, { min: 1 }),
   reportLearningRate: knob.number(0.0005, positiveRate),
   tunedEpochs: knob.integer(20000, { min: 1 }),
   tunedLearningRate: knob.number(0.003, positiveRate),
-  optimizer: knob.oneOf(OPTIMIZERS, 'adam'),
-  loss: knob.oneOf(LOSSES, 'bce'),
+  ...criterionKnobs,
   batchSize: knob.nullable((name, v) => checkInteger(name, v, { min: 1 })),
-  maxWrongPixels: knob.integer(1, { min: 0, max: GLYPH_PIXELS }),
-  checkEvery: knob.integer(50, { min: 1 }),
-  engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
+  engine: engineKnob,
   saveModelPath: knob.nullable((name, v) => checkModelPath(name, v, { mustExist: false })),
-  workers: knob.nullable(knob.integer(1, { min: 1 })),
+  workers: workersKnob,
 });
 
 export type Parameters = ParameterValues<typeof parameters>;
@@ -58,51 +55,34 @@ export interface Run { arch: number[]; settings: Settings; seed: number; history
 
 /**
  * Trains every settings x architecture x seed into `runs` (emptied first; the models of an earlier
- * call are freed) on `params.workers` threads (null: every core; 1: here, one after another), the
- * same numbers either way. After an interrupt, `runs` holds the runs finished or in flight.
+ * call are freed) on `params.workers` threads. After an interrupt, `runs` holds the runs finished
+ * or in flight.
  */
 export async function trainAll(params: Parameters, glyphs: number[][], runs: Run[]): Promise<void> {
   runs.length = 0;
-  holdModels('01-runs', []);
-  const jobs = settingsList(params).flatMap(({ settings, epochs, learningRate, stopAtCriterion }) => params.architectures.flatMap((arch) => params.seeds.map((seed) => ({
-    settings, arch, seed,
-    run: {
-      layers: arch, seed, data: glyphs,
-      options: {
-        epochs, learningRate, seed, optimizer: params.optimizer, loss: params.loss, batchSize: params.batchSize,
-        maxWrongPixels: params.maxWrongPixels, stopAtCriterion, checkEvery: params.checkEvery, label: `${settings} ${arch.join('-')} seed ${seed}`,
-      },
-    },
-  }))));
-  const trained = await trainRuns(jobs.map((j) => j.run), { workers: params.workers });
-  for (const { model, history, index } of trained) {
-    const { settings, arch, seed } = jobs[index];
+  const jobs = settingsList(params).flatMap((s) => params.architectures.flatMap((arch) => params.seeds.map((seed) => ({ ...s, arch, seed }))));
+  const trained = await trainHeld('01-runs', jobs, (j) => ({
+    layers: j.arch, seed: j.seed, data: glyphs,
+    options: trainOptions({ ...params, ...j }, j.seed, `${j.settings} ${j.arch.join('-')} seed ${j.seed}`),
+  }), params.workers);
+  for (const { job: { arch, settings, seed }, model, history } of trained) {
     runs.push({ arch, settings, seed, history, model });
     if (history.stopReason === 'diverged') console.warn(history.message);
   }
-  holdModels('01-runs', runs.map((r) => r.model));
   if (runs.some((r) => r.history.stopReason === 'interrupted')) {
     console.warn(`Interrupted: the ${runs.length} of ${jobs.length} run(s) finished or in flight are in \`runs\`; the cells below use them.`);
   }
 }
 
-/** A row of the results table `runs`. */
-export interface RunRow {
-  arch: number[];
-  settings: Settings;
-  seed: number;
-  finalLoss: number;
-  maxWrongPixels: number;
-  totalWrongPixels: number;
-  epochsToCriterion: number | null;
-  epochsRun: number;
-  /** The course's quadratic error ½ Σ (target − output)² at the last check. */
-  reportError: number;
-  stopReason: TrainHistory['stopReason'];
-  seconds: number;
+/** A row of the results table `runs`; reportError is the course's ½ Σ (target − output)² at the last check. */
+export type RunRow = ReturnType<typeof runRow>;
+
+/** The course's E of a run at its last check (at the last epoch for a run that trained them all). */
+function finalError(r: Run): number {
+  return r.history.checks.at(-1)?.reportError ?? NaN;
 }
 
-export function runRow(r: Run): RunRow {
+export function runRow(r: Run) {
   return {
     arch: r.arch,
     settings: r.settings,
@@ -112,25 +92,17 @@ export function runRow(r: Run): RunRow {
     totalWrongPixels: r.history.totalWrongPixels,
     epochsToCriterion: r.history.epochsToCriterion,
     epochsRun: r.history.epochsRun,
-    reportError: Number((r.history.checks.at(-1)?.reportError ?? NaN).toFixed(4)),
+    reportError: Number(finalError(r).toFixed(4)),
     stopReason: r.history.stopReason,
     seconds: Number(r.history.seconds.toFixed(2)),
   };
 }
 
-/** A row of the results table `summary`: one architecture under one settings. */
-export interface SummaryRow {
-  arch: number[];
-  settings: Settings;
-  seeds: number;
-  /** Seeds that met the criterion. */
-  reached: number;
-  medianEpochs: number | null;
-  worstMaxWrongPixels: number | null;
-}
+/** A row of the results table `summary`: one architecture under one settings; `reached` counts the seeds that met the criterion. */
+export type SummaryRow = ReturnType<typeof summaryRows>[number];
 
 /** Per architecture (in the order given) and settings: seeds run, seeds that met the criterion, how fast, worst glyph. */
-export function summaryRows(rows: readonly RunRow[], architectures: readonly number[][]): SummaryRow[] {
+export function summaryRows(rows: readonly RunRow[], architectures: readonly number[][]) {
   const archIndex = (row: RunRow): number => architectures.findIndex((a) => a.join('-') === row.arch.join('-'));
   const ordered = [...rows].sort((a, b) => archIndex(a) - archIndex(b));
   return summarize(ordered, { by: ['arch', 'settings'], values: ['seed', 'epochsToCriterion', 'maxWrongPixels'], stats: ['count', 'median', 'max'] })
@@ -177,6 +149,11 @@ export function publishedError(arch: readonly number[]): number | null {
   return REPORT_ERRORS.find((r) => r.arch.join('-') === arch.join('-'))?.error ?? null;
 }
 
+/** The runs of `arch` under the report's settings. */
+function reportRuns(runs: readonly Run[], arch: readonly number[]): Run[] {
+  return runs.filter((r) => r.settings === 'report' && r.arch.join('-') === arch.join('-'));
+}
+
 /**
  * Common ways to state a summed squared error, each from the course's E = ½ Σ (target − output)²
  * (`halfSum`, what the notebook documents), the number of glyphs and the pixels per glyph.
@@ -191,11 +168,6 @@ export const ERROR_DEFINITIONS = [
 
 export type ErrorDefinitionName = (typeof ERROR_DEFINITIONS)[number]['definition'];
 
-/** The course's E of a run at its last check (at the last epoch for a run that trained them all). */
-function finalError(r: Run): number {
-  return r.history.checks.at(-1)?.reportError ?? NaN;
-}
-
 /** A row of the results table `errorDefinitions`: how well one definition matches the report's numbers. */
 export interface ErrorDefinitionRow {
   definition: ErrorDefinitionName;
@@ -208,15 +180,10 @@ export interface ErrorDefinitionRow {
 
 /** Each definition of the error after the report's settings against the report's numbers, best fit first. */
 export function errorDefinitionRows(runs: readonly Run[], glyphs: number, pixels: number): ErrorDefinitionRow[] {
-  const report = runs.filter((r) => r.settings === 'report' && publishedError(r.arch) !== null);
-  const archs = [...new Set(report.map((r) => r.arch.join('-')))];
-  if (archs.length === 0) return [];
+  const trained = REPORT_ERRORS.map(({ arch, error }) => ({ error, ofArch: reportRuns(runs, arch) })).filter((t) => t.ofArch.length > 0);
+  if (trained.length === 0) return [];
   return ERROR_DEFINITIONS.map(({ definition, formula, from }) => {
-    const logRatios = archs.map((a) => {
-      const ofArch = report.filter((r) => r.arch.join('-') === a);
-      const ours = meanAndStd(ofArch.map((r) => from(finalError(r), glyphs, pixels))).mean;
-      return Math.log(ours / (publishedError(ofArch[0].arch) as number));
-    });
+    const logRatios = trained.map(({ error, ofArch }) => Math.log(meanAndStd(ofArch.map((r) => from(finalError(r), glyphs, pixels))).mean / error));
     const mean = logRatios.reduce((s, v) => s + v, 0) / logRatios.length;
     const rms = Math.sqrt(logRatios.reduce((s, v) => s + v * v, 0) / logRatios.length);
     return { definition, formula, meanRatio: Number(Math.exp(mean).toFixed(4)), factorOff: Number(Math.exp(rms).toFixed(4)) };
@@ -249,7 +216,7 @@ export function reportComparisonRows(
   const from = ERROR_DEFINITIONS.find((d) => d.definition === fit)!.from;
   const round = (v: number): number => Number(v.toFixed(4));
   return architectures.flatMap((arch) => {
-    const ofArch = runs.filter((r) => r.settings === 'report' && r.arch.join('-') === arch.join('-'));
+    const ofArch = reportRuns(runs, arch);
     if (ofArch.length === 0) return [];
     const errors = ofArch.map(finalError);
     const e = meanAndStd(errors);

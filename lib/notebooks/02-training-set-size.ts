@@ -3,24 +3,23 @@
  * conclusion is made of.
  */
 import {
-  Autoencoder, checkLetters, checkNullableString, declareParameters, ENGINE_NAMES, EngineName, GLYPH_PIXELS,
-  evaluateSubset, GlyphSubset, holdModels, knob, ParameterError, ParameterValues, SizeSummary, SubsetEvaluation, TrainHistory,
-  trainRuns,
+  Autoencoder, checkLetters, declareParameters, GLYPH_PIXELS, evaluateSubset, GlyphSubset, knob,
+  ParameterValues, SizeSummary, SubsetEvaluation, TrainHistory,
 } from '..';
-import { glyphTrainingKnobs } from './glyph-training';
+import { failParameter } from '../params';
+import { engineKnob, fontKnobs, glyphTrainingKnobs, seedsKnob, trainHeld, trainOptions, workersKnob } from './glyph-training';
 
 /** Every knob of notebook 02; its parameters cell holds the same names and defaults. */
 export const parameters = declareParameters({
-  fontPath: knob.file('../data/font.h'),
-  fontName: knob.custom<string | null>(null, checkNullableString),
+  ...fontKnobs,
   subsetSizes: knob.list(knob.integer(1, { min: 1 }).check, [4, 8, 16, 32], { min: 1 }),
-  seeds: knob.list(knob.integer(0, { min: 0 }).check, [0, 1, 2], { min: 1 }),
+  seeds: seedsKnob,
   namedSubsets: knob.list(knob.text('', 'a string of the font\'s characters, e.g. "aeiou"').check, []),
   figureSize: knob.integer(8, { min: 1 }),
   architecture: knob.layers([35, 20, 10, 2, 10, 20, 35], GLYPH_PIXELS),
   ...glyphTrainingKnobs,
-  engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
-  workers: knob.nullable(knob.integer(1, { min: 1 })),
+  engine: engineKnob,
+  workers: workersKnob,
 });
 
 export type Parameters = ParameterValues<typeof parameters>;
@@ -37,7 +36,7 @@ export function checkAgainstFont(params: Parameters, chars: readonly string[]): 
   const subsetSizes = [...new Set(params.subsetSizes.map((size) => Math.min(size, count)))];
   const figureSize = Math.min(params.figureSize, count);
   if (!subsetSizes.includes(figureSize)) {
-    throw new ParameterError(`Parameter figureSize is ${params.figureSize}; it must be one of subsetSizes (${subsetSizes.join(', ')} on this font of ${count} glyphs).`);
+    failParameter('figureSize', params.figureSize, `it must be one of subsetSizes (${subsetSizes.join(', ')} on this font of ${count} glyphs)`);
   }
   const note = past.length
     ? `This font has ${count} glyphs: subset size(s) ${past.join(', ')} train on all ${count} of them, once${params.figureSize > count ? `, and so does the figure (figureSize ${params.figureSize})` : ''}.`
@@ -56,27 +55,20 @@ export function shownRun(runs: readonly SubsetRun[], size: number): SubsetRun {
 }
 
 /**
- * Trains one model per subset on that subset's glyphs, into `runs` (emptied first; the models of an
- * earlier call are freed), on `params.workers` threads (null: every core; 1: here, one after
- * another), and evaluates each on the seen and unseen glyphs. After an interrupt, `runs` holds the
- * runs finished or in flight.
+ * Trains one model per subset on that subset's glyphs into `runs` (emptied first; the models of an
+ * earlier call are freed), and evaluates each on the seen and unseen glyphs. After an interrupt,
+ * `runs` holds the runs finished or in flight.
  */
 export async function trainSubsets(params: Parameters, glyphs: number[][], subsets: readonly GlyphSubset[], runs: SubsetRun[]): Promise<void> {
   runs.length = 0;
-  holdModels('02-runs', []);
-  const trained = await trainRuns(subsets.map((subset) => ({
+  const trained = await trainHeld('02-runs', subsets, (subset) => ({
     layers: params.architecture, seed: subset.seed, data: subset.indices.map((i) => glyphs[i]),
-    options: {
-      epochs: params.epochs, learningRate: params.learningRate, seed: subset.seed, optimizer: params.optimizer, loss: params.loss,
-      maxWrongPixels: params.maxWrongPixels, checkEvery: params.checkEvery, label: `${subset.size} glyphs "${subset.letters}" seed ${subset.seed}`,
-    },
-  })), { workers: params.workers });
-  for (const { model, history, index } of trained) {
-    const subset = subsets[index];
+    options: trainOptions(params, subset.seed, `${subset.size} glyphs "${subset.letters}" seed ${subset.seed}`),
+  }), params.workers);
+  for (const { job: subset, model, history } of trained) {
     if (history.stopReason === 'diverged' || history.stopReason === 'interrupted') console.warn(history.message);
     runs.push({ subset, model, history, evaluation: evaluateSubset(model, glyphs, subset.indices) });
   }
-  holdModels('02-runs', runs.map((r) => r.model));
 }
 
 /** The numbers the conclusion is made of, from the random subsets' summaries. */

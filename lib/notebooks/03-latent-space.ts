@@ -2,31 +2,32 @@
  * Notebook 03 (the latent space): its knobs, the model it explores, and the rows of its tables.
  */
 import {
-  Autoencoder, checkModelPath, checkNullableString, checkOneOf, declareParameters, DecodedGlyph, ENGINE_NAMES, EngineName,
-  GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, holdModels, knob, LetterLikeCriteria, loadAutoencoder, NewLetterSearch,
-  ParameterError, ParameterValues, trainAutoencoder,
+  Autoencoder, checkModelPath, checkOneOf, declareParameters, DecodedGlyph, GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS,
+  holdModels, knob, LetterLikeCriteria, loadAutoencoder, NewLetterSearch, ParameterValues, trainAutoencoder,
 } from '..';
-import { glyphTrainingKnobs } from './glyph-training';
+import { failParameter } from '../params';
+import { engineKnob, fontKnobs, glyphTrainingKnobs, trainOptions } from './glyph-training';
+
+const glyphOrNull = knob.nullable(knob.text('', 'one of the font\'s characters in quotes, or null'));
 
 /** Every knob of notebook 03; its parameters cell holds the same names and defaults. */
 export const parameters = declareParameters({
-  fontPath: knob.file('../data/font.h'),
-  fontName: knob.custom<string | null>(null, checkNullableString),
+  ...fontKnobs,
   modelPath: knob.nullable((name, v) => checkModelPath(name, v, { mustExist: true })),
   architecture: knob.layers([35, 20, 10, 2, 10, 20, 35], GLYPH_PIXELS),
   seed: knob.integer(0, { min: 0 }),
   ...glyphTrainingKnobs,
   boxMargin: knob.number(0.1, { min: 0, max: 2 }),
   gridSize: knob.integer(12, { min: 2, max: 40 }),
-  interpolateFrom: knob.nullable(knob.text('', 'one of the font\'s characters in quotes, or null')),
-  interpolateTo: knob.nullable(knob.text('', 'one of the font\'s characters in quotes, or null')),
+  interpolateFrom: glyphOrNull,
+  interpolateTo: glyphOrNull,
   interpolationSteps: knob.integer(10, { min: 2, max: 100 }),
   newLetterMinDistance: knob.integer(3, { min: 1, max: GLYPH_PIXELS }),
   newLetterMinConfidence: knob.nullable(knob.number(0, { min: 0, max: 1 })),
   newLetterCount: knob.integer(6, { min: 1, max: 64 }),
   searchResolution: knob.integer(80, { min: 2, max: 400 }),
   explorerCheckPoints: knob.integer(1000, { min: 1 }),
-  engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
+  engine: engineKnob,
 });
 
 export type Parameters = ParameterValues<typeof parameters>;
@@ -44,7 +45,7 @@ export function checkAgainstFont(params: Parameters, chars: readonly string[]): 
     params[name] === null ? fallback : checkOneOf(name, params[name], chars);
   const resolved = { ...params, interpolateFrom: letter('interpolateFrom', chars[0]), interpolateTo: letter('interpolateTo', chars[chars.length - 1]) };
   if (params.modelPath === null && Math.min(...params.architecture) !== 2) {
-    throw new ParameterError(`Parameter architecture is ${JSON.stringify(params.architecture)}; its smallest layer must be 2, the latent plane this notebook draws.`);
+    failParameter('architecture', params.architecture, 'its smallest layer must be 2, the latent plane this notebook draws');
   }
   return resolved;
 }
@@ -69,30 +70,18 @@ export async function obtainModel(params: Parameters, glyphs: number[][], chars:
     return { model, source: `loaded from ${params.modelPath} (saved by notebook ${notebook ?? '?'}, ${settings ?? ''} settings, seed ${seed ?? '?'})` };
   }
   const model = holdModels('03-model', [new Autoencoder({ layers: params.architecture, seed: params.seed })])[0];
-  const history = await trainAutoencoder(model, glyphs, {
-    epochs: params.epochs, learningRate: params.learningRate, seed: params.seed, optimizer: params.optimizer, loss: params.loss,
-    maxWrongPixels: params.maxWrongPixels, checkEvery: params.checkEvery, label: `${params.architecture.join('-')} seed ${params.seed}`,
-  });
+  const history = await trainAutoencoder(model, glyphs, trainOptions(params, params.seed, `${params.architecture.join('-')} seed ${params.seed}`));
   if (history.stopReason !== 'criterion') console.warn(history.message);
   return { model, source: `trained here: ${history.message.replace(/\.$/, '')}` };
 }
 
 const rounded = (x: number, digits: number): number => Number(x.toFixed(digits));
 
-/** A row of the results table `interpolation`: one step of the line between two letters. */
-export interface InterpolationRow {
-  step: number;
-  /** Position along the line, 0 at the first letter, 1 at the second. */
-  t: number;
-  x: number;
-  y: number;
-  nearestGlyph: string;
-  /** Pixels between the decoded glyph and its nearest training glyph. */
-  distance: number;
-  confidence: number;
-}
-
-export function interpolationRow(d: DecodedGlyph, step: number, steps: number, chars: readonly string[]): InterpolationRow {
+/**
+ * A row of the results table `interpolation`: one step of the line between two letters, at `t` (0 at
+ * the first letter, 1 at the second), with its nearest training glyph and the pixels between them.
+ */
+export function interpolationRow(d: DecodedGlyph, step: number, steps: number, chars: readonly string[]) {
   return {
     step, t: rounded(step / (steps - 1), 3), x: rounded(d.point[0], 4), y: rounded(d.point[1], 4),
     nearestGlyph: chars[d.nearest.index], distance: d.nearest.distance, confidence: rounded(d.confidence, 3),
@@ -121,32 +110,16 @@ export function interpolationPath(line: readonly DecodedGlyph[], chars: readonly
 export const newLetterName = (i: number): string => `#${i + 1}`;
 
 /** The row of the results table `newLetterSearch`: how many points passed each test, and the tests. */
-export type SearchRow = Pick<NewLetterSearch, 'searched' | 'farFromTraining' | 'letterLike' | 'distinctDrawings' | 'minDistance'> &
-  LetterLikeCriteria & { shown: number };
-
-export function searchRow(search: NewLetterSearch, criteria: LetterLikeCriteria): SearchRow {
-  return {
-    searched: search.searched, farFromTraining: search.farFromTraining, letterLike: search.letterLike, distinctDrawings: search.distinctDrawings,
-    shown: search.letters.length, minDistance: search.minDistance, minConfidence: criteria.minConfidence,
-    maxStrokes: criteria.maxStrokes, minInk: criteria.minInk, maxInk: criteria.maxInk,
-  };
+export function searchRow(search: NewLetterSearch, criteria: LetterLikeCriteria) {
+  const { searched, farFromTraining, letterLike, distinctDrawings, minDistance } = search;
+  const { minConfidence, maxStrokes, minInk, maxInk } = criteria;
+  return { searched, farFromTraining, letterLike, distinctDrawings, shown: search.letters.length, minDistance, minConfidence, maxStrokes, minInk, maxInk };
 }
 
-/** A row of the results table `newLetters`. */
-export interface NewLetterRow {
-  name: string;
-  x: number;
-  y: number;
-  nearestGlyph: string;
-  distance: number;
-  confidence: number;
-  strokes: number;
-  ink: number;
-  /** The thresholded glyph: its rows of 0 and 1, joined by "/". */
-  drawing: string;
-}
+/** A row of the results table `newLetters`; `drawing` is the thresholded glyph, its rows of 0 and 1 joined by "/". */
+export type NewLetterRow = ReturnType<typeof newLetterRow>;
 
-export function newLetterRow(d: DecodedGlyph, i: number, chars: readonly string[]): NewLetterRow {
+export function newLetterRow(d: DecodedGlyph, i: number, chars: readonly string[]) {
   return {
     name: newLetterName(i), x: rounded(d.point[0], 4), y: rounded(d.point[1], 4),
     nearestGlyph: chars[d.nearest.index], distance: d.nearest.distance,
