@@ -3,13 +3,14 @@
  * tables and figures it builds from the sweep of every model over every test level.
  */
 import {
-  autoencoderDenoiser, checkLayers, CodeWidthCurves, checkList, checkNoiseLevelTable, checkNullableString, checkOneOf, declareParameters,
-  DenoisingCurvesOptions, deriveSeed, effectiveFlipRate, ENGINE_NAMES, EngineName, estimateExactIdealCost, exactIdealRecovery,
+  autoencoderDenoiser, checkLayers, CodeWidthCurves, checkList, checkNoiseLevelTable, checkOneOf, declareParameters,
+  DenoisingCurvesOptions, deriveSeed, effectiveFlipRate, estimateExactIdealCost, exactIdealRecovery,
   ExactIdealRecovery, GLYPH_PIXELS, GlyphImageRow, holdModels, idealDenoiser, idealRecovery, knob, Knob, levelSymbol, NOISE_KINDS, NoiseKind,
   ParameterError, ParameterValues, pixelDistance, seededRandom, SweepHeatmapPanel, summarize, sweep, SweepPoint,
   trainDenoiser, TrainedDenoiser, addNoise, wrongPixelsPerGlyph,
 } from '..';
 import { coreCount, ModelData, modelData, modelFromData, runTasks, TaskContext } from '../parallel';
+import { engineKnob, fontKnobs, workersKnob } from './glyph-training';
 
 /** A list that names each of its items once, each checked by `item`. */
 const distinct = <T>(item: (label: string, v: unknown) => T, what: string) => (name: string, value: unknown): T[] => {
@@ -30,8 +31,7 @@ function perNoise<T>(value: Record<string, T>): Knob<Record<string, T>> {
 
 /** Every knob of notebook 04; its parameters cell holds the same names and defaults. */
 export const parameters = declareParameters({
-  fontPath: knob.file('../data/font.h'),
-  fontName: knob.custom<string | null>(null, checkNullableString),
+  ...fontKnobs,
   noises: knob.custom<NoiseKind[]>(['bit-flip', 'gaussian'], distinct((item, v) => checkOneOf(item, v, NOISE_KINDS), 'noise model')),
   trainLevels: perNoise<number[]>({
     'bit-flip': [0, 0.05, 0.10, 0.15, 0.20, 0.30],
@@ -55,8 +55,8 @@ export const parameters = declareParameters({
   copies: knob.integer(8, { min: 1 }),
   seeds: knob.custom([0], distinct(knob.integer(0, { min: 0 }).check, 'seed')),
   testSeed: knob.integer(1, { min: 0 }),
-  engine: knob.oneOf<EngineName | 'auto'>(['auto', ...ENGINE_NAMES], 'auto'),
-  workers: knob.nullable(knob.integer(1, { min: 1 })),
+  engine: engineKnob,
+  workers: workersKnob,
 });
 
 /** `layers` with its smallest (code) layer set to `width`: the code-width study's networks. */

@@ -4,12 +4,13 @@
  */
 import {
   Autoencoder, autoencoderDecoder, checkDirectory, checkFile, checkLayers, checkNullableString, declareParameters, decodeAndDescribe, decodeGridOverBox,
-  DecodedGlyph, DecodedGrid, describeDecoded, ENGINE_NAMES, isLetterLike, latentBox, letterLikeCriteria, priorSamples, randomLatentPoints, summarizeNearestGlyphs, FASHION_MNIST_CLASSES, GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, glyphDataset, GlyphImageRow, gridNeighbourChange, holdModels, ImageDataset,
+  DecodedGlyph, DecodedGrid, describeDecoded, isLetterLike, latentBox, letterLikeCriteria, priorSamples, randomLatentPoints, summarizeNearestGlyphs, FASHION_MNIST_CLASSES, GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, glyphDataset, GlyphImageRow, gridNeighbourChange, holdModels, ImageDataset,
   knob, latentMapFigure, lineChart, loadMnist, machineLoad, mnistPackageDir, NearestGlyphSummary, ParameterError, ParameterValues, PeerOptions, PeerRun, peerUnavailable,
   runPeer, splitImages, spreadIndices, subsetDataset, trainAutoencoder, TrainHistory, Vae, VAE_ACTIVATIONS, vaeDecoder, VaeEpochStats, VaeHistory,
   wrongPixelsPerGlyph,
 } from '../index';
 import { PlotlyFigure } from '../figures/plotly';
+import { engineKnob, fontKnobs } from './glyph-training';
 
 const positive = knob.integer(1, { min: 1 }).check;
 
@@ -48,8 +49,7 @@ export const parameters = declareParameters({
   peerScript: knob.custom<string | null>('../../shared/bench/torch_vae_mnist.py', checkNullableString),
   peerPython: knob.text('/usr/bin/python3', 'the path of a Python with torch, e.g. "/usr/bin/python3"'),
   peerThreads: knob.integer(2, { min: 1, max: 256 }),
-  fontPath: knob.file('../data/font.h'),
-  fontName: knob.custom<string | null>(null, checkNullableString),
+  ...fontKnobs,
   glyphVaeHidden: knob.list(positive, [20, 10]),
   glyphVaeActivation: knob.oneOf(VAE_ACTIVATIONS, 'tanh'),
   glyphVaeEpochs: knob.integer(5000, { min: 1 }),
@@ -64,7 +64,7 @@ export const parameters = declareParameters({
   glyphSampleCount: knob.integer(256, { min: 1, max: 100000 }),
   newLetterMinDistance: knob.integer(3, { min: 1, max: GLYPH_PIXELS }),
   newLetterMinConfidence: knob.number(0.6, { min: 0, max: 1 }),
-  engine: knob.oneOf(['auto', ...ENGINE_NAMES] as const, 'auto'),
+  engine: engineKnob,
 });
 
 export type Parameters = ParameterValues<typeof parameters>;

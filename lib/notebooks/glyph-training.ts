@@ -1,6 +1,7 @@
 /**
- * What the glyph notebooks (01, 02, 03) share: their common knobs, declared once so that they train
- * by the same defaults, and the step from knobs to trained, held models.
+ * What the glyph notebooks share: their common knobs, declared once so that they train by the same
+ * defaults (04 and 05 take the font, engine and workers knobs too), and the step from knobs to
+ * trained, held models.
  */
 import {
   Autoencoder, checkNullableString, ENGINE_NAMES, EngineName, GLYPH_PIXELS, holdModels, knob, LOSSES, OPTIMIZERS,
