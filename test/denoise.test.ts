@@ -81,6 +81,12 @@ describe('the ideal decoder', () => {
     for (const v of p09) assert.ok(Math.abs(v - expected(3.2 - clipGap)) < 1e-9, `a = 0.9: ${v}`);
   });
 
+  test('at a small gaussian deviation the posterior is the nearest glyph, not NaN: the costs, hundreds of nats apart, are shifted before exp', () => {
+    const noisy = glyphs.map((g, i) => g.map((v, j) => v + 0.02 * Math.sin(7 * i + j)));
+    const posterior = posteriorDenoiser(glyphs, { noise: 'gaussian', level: 0.02 })(noisy);
+    posterior.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - glyphs[i][j]) < 1e-9, `glyph ${i} pixel ${j}: ${v}`)));
+  });
+
   test('no noise (s = 0) is the nearest glyph even for grey inputs; glyph pixels read at 0.5; wrong widths refused on every path', () => {
     const grey = [[0.4, 0.3, 0.45, 0.2, 0.1, 0.6], [0.7, 0.9, 0.6, 0.55, 0.4, 0.8], [0.6, 0.9, 0.8, 0.1, 0.45, 0.3]];
     const many = Array.from({ length: 30 }, (_, i) => grey[i % 3]);

@@ -692,6 +692,10 @@ describe('malformed input is rejected with file:line: reason', () => {
     assertFontError(withLine(3, '   {0x00, 0x0e, 0x01, 0xZZ, 0x13, 0x13, 0x0d},   // 0x61, a'), FILE, 3, /"0xZZ" is not a number/);
   });
 
+  test('a no-break space between two values is a stray token named with its line, not the end of the file', () => {
+    assertFontError(withLine(3, '   {0x00, 0x0e, 0x01,\u00a00x0f, 0x13, 0x13, 0x0d},   // 0x61, a'), FILE, 3, /"\u00a0" is not a number/);
+  });
+
   test('a non-numeric token: abc, on a continuation line', () => {
     const source = CANONICAL.replace('0x10, 0x10, 0x10, 0x1c,', '0x10, 0x10, 0x10, 0x1c,\n abc,');
     assertFontError(source, FILE, 5, /"abc" is not a number/);

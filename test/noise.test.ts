@@ -4,7 +4,7 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../lib/engine';
 import { glyphBits, loadFont } from '../lib/font';
-import { seededRandom } from '../lib/random';
+import { normalFrom, seededRandom } from '../lib/random';
 import {
   addNoise, checkNoiseLevel, checkNoiseLevelTable, corruptor, corruptTensor, deriveSeed, effectiveFlipRate, NoiseSpec, noiseSpec,
 } from '../lib/noise';
@@ -72,6 +72,17 @@ describe('salt-and-pepper noise', () => {
     }
   });
 
+  test('one uniform u per pixel, in pixel order: u < v / 2 gives pepper (0), v / 2 <= u < v salt (1), else the pixel stays', () => {
+    const v = 0.4;
+    const grey = Array.from({ length: 20 }, () => new Array(35).fill(0.5));
+    const random = seededRandom(3);
+    const noisy = saltAndPepper(grey, v, seededRandom(3)).flat();
+    noisy.forEach((x, i) => {
+      const u = random();
+      assert.equal(x, u < v / 2 ? 0 : u < v ? 1 : 0.5, `pixel ${i}`);
+    });
+  });
+
   test('on an all-grey input, replaced pixels are half 0 and half 1', () => {
     const grey = Array.from({ length: 2000 }, () => new Array(35).fill(0.5));
     const noisy = saltAndPepper(grey, 0.4, seededRandom(3)).flat();
@@ -104,6 +115,14 @@ describe('gaussian noise', () => {
     assert.ok(Math.abs(flip - 0.15865525393145705) < 1e-7, `Phi(-1) = ${flip}`);
     const wrong = many.flat().filter((v, i) => (values[i] >= 0.5 ? 1 : 0) !== v).length;
     assertRate(wrong / values.length, flip, values.length, 'wrong at threshold 0.5');
+  });
+
+  test('the noise is s times the seeded normal stream, one draw per pixel in pixel order (float32, as a noise tensor holds it)', () => {
+    const s = 0.08;
+    const grey = Array.from({ length: 20 }, () => new Array(35).fill(0.5));
+    const normal = normalFrom(seededRandom(6));
+    const noisy = gaussianNoise(grey, s, seededRandom(6)).flat();
+    noisy.forEach((v, i) => assert.equal(v, 0.5 + Math.fround(s * normal()), `pixel ${i}`));
   });
 
   test('s = 0 changes nothing', () => {

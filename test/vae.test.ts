@@ -181,7 +181,10 @@ describe('VAE pieces', () => {
     const vae = new Vae({ inputSize: 6, hidden: [4], latentSize: 2, seed: 5 });
     const data: ImageDataset = { images: Float32Array.from({ length: 5 * 6 }, (_, i) => (i * 7) % 3 / 2), labels: new Uint8Array(5), count: 5, rows: 2, cols: 3, name: 'five tiny images' };
     try {
-      vae.logLikelihood(data, 3, { maxRows: 6 });
+      const started = performance.now();
+      const first = vae.logLikelihood(data, 3, { maxRows: 6 });
+      const elapsed = (performance.now() - started) / 1000;
+      assert.ok(first.seconds >= 0 && first.seconds <= elapsed, `timed itself in seconds: ${first.seconds} within ${elapsed}`);
       const before = tf.memory().numTensors;
       for (let run = 0; run < 3; run++) vae.logLikelihood(data, 3, { maxRows: 6 });
       assert.equal(tf.memory().numTensors, before, 'the same tensor count after three estimates (two chunks each)');
