@@ -161,20 +161,27 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   }
 
   /**
-   * One epoch: a step per batch (the whole font, in order, when batchSize is null), the epoch's loss
-   * the mean of its steps' losses (as the library's history).
+   * One epoch: a step per batch (the whole font as it is when batchSize is null, without gathering
+   * it), the epoch's loss the mean of its steps' losses (as the library's history).
    */
   function trainEpoch(): void {
     const inputs = epochInputs();
     const stepLosses: number[] = [];
-    const order = batchOrder ? labRandom.shuffledIndices(n, batchOrder) : data.glyphs.map((_, i) => i);
-    const size = settings.batchSize ?? n;
-    for (let start = 0; start < n; start += size) {
-      const rows = tf.tensor1d(order.slice(start, start + size), 'int32');
-      const input = tf.gather(inputs, rows) as Tensor2D, target = tf.gather(x, rows) as Tensor2D;
-      const loss = optimizer.minimize(() => model.loss(input, target), true, model.variables())!;
+    const variables = model.variables();
+    const step = (input: Tensor2D, target: Tensor2D): void => {
+      const loss = optimizer.minimize(() => model.loss(input, target), true, variables)!;
       stepLosses.push(loss.dataSync()[0]);
-      tf.dispose([rows, input, target, loss]);
+      loss.dispose();
+    };
+    if (!batchOrder) step(inputs, x);
+    else {
+      const order = labRandom.shuffledIndices(n, batchOrder);
+      for (let start = 0; start < n; start += settings.batchSize!) {
+        const rows = tf.tensor1d(order.slice(start, start + settings.batchSize!), 'int32');
+        const [input, target] = [tf.gather(inputs, rows) as Tensor2D, tf.gather(x, rows) as Tensor2D];
+        step(input, target);
+        tf.dispose([rows, input, target]);
+      }
     }
     if (inputs !== x) inputs.dispose();
     epoch++;
@@ -184,9 +191,12 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
 
   /** Reconstructions, codes and wrong pixels: the library's own criterion (lib/metrics.js, in the page). */
   function check(): void {
-    outputs = model.reconstructArray(data.glyphs);
+    // From the glyphs' tensor, made once: no array-to-tensor conversion at every check.
+    const [reconstructed, z] = tf.tidy(() => [model.reconstruct(x), model.encode(x)]);
+    outputs = reconstructed.arraySync() as number[][];
     // A 1-D code is drawn on the z1 axis.
-    codes = model.encodeArray(data.glyphs).map((c) => (c.length === 1 ? [c[0], 0] : c));
+    codes = (z.arraySync() as number[][]).map((c) => (c.length === 1 ? [c[0], 0] : c));
+    tf.dispose([reconstructed, z]);
     const perGlyph = labMetrics.wrongPixelsPerGlyph(outputs, data.glyphs);
     const { max, total } = labMetrics.summarizeWrongPixels(perGlyph);
     checks.push({ epoch, max, total });
