@@ -122,28 +122,46 @@ export function effectiveFlipRate(spec: NoiseSpec): number {
 }
 
 /**
- * A sampler of `spec` drawing from `random`, called on rows one after another: one uniform (bit-flip,
- * salt-pepper) or one normal (gaussian, Box-Muller pairs shared across rows) per pixel, in pixel
- * order, so that rows corrupted one by one get the same noise as the same rows in one block.
- * Bit-flip maps x to 1 - x: it flips binary pixels and mirrors grey ones.
+ * Writes rows of pixels with the noise `spec` into `out`, drawing from `random`: one uniform
+ * (bit-flip, salt-pepper) or one normal (gaussian, Box-Muller pairs shared across rows) per pixel,
+ * in pixel order, so that rows corrupted one by one get the same noise as the same rows in one
+ * block. Bit-flip maps x to 1 - x: it flips binary pixels and mirrors grey ones. One loop per kind,
+ * so that each loop's calls stay monomorphic: this runs on every pixel of every training epoch.
  */
-export function noiseSampler(spec: NoiseSpec, random: Random): (clean: ArrayLike<number>) => number[] {
+function noiseWriter(spec: NoiseSpec, random: Random): (clean: ArrayLike<number>, out: Float32Array | number[]) => void {
   const { kind, level } = checkNoiseSpec(spec);
+  if (kind === 'bit-flip') {
+    return (clean, out) => { for (let i = 0; i < clean.length; i++) out[i] = random() < level ? 1 - clean[i] : clean[i]; };
+  }
+  if (kind === 'salt-pepper') {
+    // u < v replaces the pixel, and then u / v is uniform again, so u < v / 2 (pepper, 0) and
+    // v / 2 <= u < v (salt, 1) are equally likely.
+    return (clean, out) => {
+      for (let i = 0; i < clean.length; i++) {
+        const u = random();
+        out[i] = u < level ? (u < level / 2 ? 0 : 1) : clean[i];
+      }
+    };
+  }
   const normal = normalFrom(random);
-  const pixel = (x: number): number => {
-    if (kind === 'bit-flip') return random() < level ? 1 - x : x;
-    if (kind === 'salt-pepper') {
-      // u < v replaces the pixel, and then u / v is uniform again, so u < v / 2 (pepper, 0) and
-      // v / 2 <= u < v (salt, 1) are equally likely.
-      const u = random();
-      return u < level ? (u < level / 2 ? 0 : 1) : x;
+  return (clean, out) => {
+    for (let i = 0; i < clean.length; i++) {
+      // The noise rounded to float32, as a noise tensor would hold it: then a tensor of these values
+      // is, bit for bit, the clean tensor plus that noise tensor.
+      const v = clean[i] + Math.fround(level * normal());
+      out[i] = v < 0 ? 0 : v > 1 ? 1 : v;
     }
-    // The noise rounded to float32, as a noise tensor would hold it: then a tensor of these values
-    // is, bit for bit, the clean tensor plus that noise tensor.
-    const v = x + Math.fround(level * normal());
-    return v < 0 ? 0 : v > 1 ? 1 : v;
   };
-  return (clean) => Array.from(clean, pixel);
+}
+
+/** A sampler of `spec` drawing from `random`, called on rows one after another (see `noiseWriter`). */
+export function noiseSampler(spec: NoiseSpec, random: Random): (clean: ArrayLike<number>) => number[] {
+  const write = noiseWriter(spec, random);
+  return (clean) => {
+    const out = new Array<number>(clean.length);
+    write(clean, out);
+    return out;
+  };
 }
 
 /** Noisy copies of `rows` (each row a glyph's pixels). `rows` is not changed. */
@@ -173,7 +191,10 @@ export function deriveSeed(...parts: number[]): number {
 
 /** A noisy copy of a tensor of pixels (rows x pixels), the same values as `addNoise` on its rows. */
 export function corruptTensor(clean: tf.Tensor2D, spec: NoiseSpec, random: Random): tf.Tensor2D {
-  return tf.tensor2d(noiseSampler(spec, random)(clean.dataSync()), clean.shape);
+  const values = clean.dataSync();
+  const noisy = new Float32Array(values.length);
+  noiseWriter(spec, random)(values, noisy);
+  return tf.tensor2d(noisy, clean.shape);
 }
 
 /**
