@@ -64,7 +64,7 @@ export { showLab } from './pages/lab';
 
 // Notebook helpers: declared parameters, results files, tables and conclusions, the PyTorch peer.
 export {
-  Knob, ParameterError, ParameterValues, checkDirectory, checkFile, checkInteger, checkLayers,
+  Knob, ParameterError, ParameterValues, failParameter, checkDirectory, checkFile, checkInteger, checkLayers,
   checkList, checkNullableString, checkOneOf, declareParameters, knob, readParameters,
 } from './params';
 export { formatNumber, holdModels, md, showMarkdown, showTable, startNotebook } from './notebook';

@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { normalCdf } from './normal';
-import { ParameterError } from './params';
+import { failParameter, ParameterError } from './params';
 import { normalFrom, Random, seededRandom } from './random';
 
 export type NoiseKind = 'bit-flip' | 'salt-pepper' | 'gaussian';
@@ -73,7 +73,7 @@ export function checkNoiseLevel(kind: NoiseKind, level: unknown, parameter = 'le
 export function checkNoiseLevelTable(name: string, value: unknown, kinds: readonly NoiseKind[], options: { min?: number } = {}): Record<NoiseKind, number[]> {
   const min = options.min ?? 1;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; it must give each noise model a list of levels, e.g. {"bit-flip": [0.1, 0.2]}.`);
+    failParameter(name, value, 'it must give each noise model a list of levels, e.g. {"bit-flip": [0.1, 0.2]}');
   }
   const out = {} as Record<NoiseKind, number[]>;
   for (const kind of kinds) {

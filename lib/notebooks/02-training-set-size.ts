@@ -3,10 +3,9 @@
  * conclusion is made of.
  */
 import {
-  Autoencoder, checkLetters, declareParameters, GLYPH_PIXELS, evaluateSubset, GlyphSubset, knob,
+  Autoencoder, checkLetters, declareParameters, GLYPH_PIXELS, evaluateSubset, failParameter, GlyphSubset, knob,
   ParameterValues, SizeSummary, SubsetEvaluation, TrainHistory,
 } from '..';
-import { failParameter } from '../params';
 import { engineKnob, fontKnobs, glyphTrainingKnobs, seedsKnob, trainHeld, trainOptions, workersKnob } from './glyph-training';
 
 /** Every knob of notebook 02; its parameters cell holds the same names and defaults. */

@@ -2,11 +2,10 @@
  * Notebook 03 (the latent space): its knobs, the model it explores, and the rows of its tables.
  */
 import {
-  Autoencoder, checkModelPath, checkOneOf, declareParameters, DecodedGlyph, GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS,
+  Autoencoder, checkModelPath, checkOneOf, declareParameters, DecodedGlyph, failParameter, GLYPH_PIXELS,
   holdModels, knob, LetterLikeCriteria, loadAutoencoder, NewLetterSearch, ParameterValues, trainAutoencoder,
 } from '..';
-import { failParameter } from '../params';
-import { engineKnob, fontKnobs, glyphTrainingKnobs, trainOptions } from './glyph-training';
+import { engineKnob, fontKnobs, glyphDrawing, glyphTrainingKnobs, trainOptions } from './glyph-training';
 
 const glyphOrNull = knob.nullable(knob.text('', 'one of the font\'s characters in quotes, or null'));
 
@@ -124,6 +123,6 @@ export function newLetterRow(d: DecodedGlyph, i: number, chars: readonly string[
     name: newLetterName(i), x: rounded(d.point[0], 4), y: rounded(d.point[1], 4),
     nearestGlyph: chars[d.nearest.index], distance: d.nearest.distance,
     confidence: rounded(d.confidence, 3), strokes: d.strokes, ink: d.ink,
-    drawing: Array.from({ length: GLYPH_ROWS }, (_, r) => d.pixels.slice(r * GLYPH_COLUMNS, (r + 1) * GLYPH_COLUMNS).join('')).join('/'),
+    drawing: glyphDrawing(d.pixels),
   };
 }

@@ -4,7 +4,7 @@
  */
 import {
   autoencoderDenoiser, checkLayers, CodeWidthCurves, checkList, checkNoiseLevelTable, checkOneOf, declareParameters,
-  DenoisingCurvesOptions, deriveSeed, effectiveFlipRate, estimateExactIdealCost, exactIdealRecovery,
+  DenoisingCurvesOptions, deriveSeed, effectiveFlipRate, estimateExactIdealCost, failParameter, exactIdealRecovery,
   ExactIdealRecovery, GLYPH_PIXELS, GlyphImageRow, holdModels, idealDenoiser, idealRecovery, knob, Knob, levelSymbol, NOISE_KINDS, NoiseKind,
   ParameterError, ParameterValues, pixelDistance, seededRandom, SweepHeatmapPanel, summarize, sweep, SweepPoint,
   trainDenoiser, TrainedDenoiser, addNoise, wrongPixelsPerGlyph,
@@ -15,7 +15,7 @@ import { engineKnob, fontKnobs, workersKnob } from './glyph-training';
 /** A list that names each of its items once, each checked by `item`. */
 const distinct = <T>(item: (label: string, v: unknown) => T, what: string) => (name: string, value: unknown): T[] => {
   const items = checkList(name, value, item, { min: 1 });
-  if (new Set(items).size !== items.length) throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; list each ${what} once.`);
+  if (new Set(items).size !== items.length) failParameter(name, value, `list each ${what} once`);
   return items;
 };
 
@@ -23,7 +23,7 @@ const distinct = <T>(item: (label: string, v: unknown) => T, what: string) => (n
 function perNoise<T>(value: Record<string, T>): Knob<Record<string, T>> {
   return knob.custom(value, (name, v) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      throw new ParameterError(`Parameter ${name} is ${JSON.stringify(v)}; it must give each noise model its value, e.g. {"bit-flip": ...}.`);
+      failParameter(name, v, 'it must give each noise model its value, e.g. {"bit-flip": ...}');
     }
     return v as Record<string, T>;
   });

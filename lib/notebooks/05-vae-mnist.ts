@@ -4,13 +4,13 @@
  */
 import {
   Autoencoder, autoencoderDecoder, checkDirectory, checkFile, checkLayers, checkNullableString, declareParameters, decodeAndDescribe, decodeGridOverBox,
-  DecodedGlyph, DecodedGrid, describeDecoded, isLetterLike, latentBox, letterLikeCriteria, priorSamples, randomLatentPoints, summarizeNearestGlyphs, FASHION_MNIST_CLASSES, GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, glyphDataset, GlyphImageRow, gridNeighbourChange, holdModels, ImageDataset,
-  knob, latentMapFigure, lineChart, loadMnist, machineLoad, mnistPackageDir, NearestGlyphSummary, ParameterError, ParameterValues, PeerOptions, PeerRun, peerUnavailable,
+  DecodedGlyph, DecodedGrid, describeDecoded, failParameter, isLetterLike, latentBox, letterLikeCriteria, priorSamples, randomLatentPoints, summarizeNearestGlyphs, FASHION_MNIST_CLASSES, GLYPH_PIXELS, glyphDataset, GlyphImageRow, gridNeighbourChange, holdModels, ImageDataset,
+  knob, latentMapFigure, lineChart, loadMnist, machineLoad, mnistPackageDir, NearestGlyphSummary, ParameterValues, PeerOptions, PeerRun, peerUnavailable,
   runPeer, splitImages, spreadIndices, subsetDataset, trainAutoencoder, TrainHistory, Vae, VAE_ACTIVATIONS, vaeDecoder, VaeEpochStats, VaeHistory,
   wrongPixelsPerGlyph,
 } from '../index';
 import { PlotlyFigure } from '../figures/plotly';
-import { engineKnob, fontKnobs } from './glyph-training';
+import { engineKnob, fontKnobs, glyphDrawing } from './glyph-training';
 
 const positive = knob.integer(1, { min: 1 }).check;
 
@@ -18,7 +18,7 @@ const positive = knob.integer(1, { min: 1 }).check;
 function planarGlyphLayers(name: string, value: unknown): number[] {
   const layers = checkLayers(name, value, GLYPH_PIXELS);
   if (Math.min(...layers) !== 2) {
-    throw new ParameterError(`Parameter ${name} is ${JSON.stringify(value)}; its smallest layer must be 2, to compare with the glyph VAE's latent plane.`);
+    failParameter(name, value, "its smallest layer must be 2, to compare with the glyph VAE's latent plane");
   }
   return layers;
 }
@@ -80,7 +80,7 @@ export async function loadData(params: Parameters) {
     : params.dataSource === 'idx' ? { source: 'idx', dataDir: checkDirectory('dataDir', params.dataDir) }
     : { source: 'download', cacheDir: params.cacheDir, onFile: (f) => console.log(`${f.file}: ${f.status} (${f.bytes} bytes)`) });
   for (const name of ['interpolateFrom', 'interpolateTo'] as const) {
-    if (params[name] >= loaded.test.count) throw new ParameterError(`Parameter ${name} is ${params[name]}; it must be a test index below ${loaded.test.count}.`);
+    if (params[name] >= loaded.test.count) failParameter(name, params[name], `it must be a test index below ${loaded.test.count}`);
   }
   const part = (data: ImageDataset, limit: number | null) => {
     const indices = spreadIndices(data.count, limit ?? data.count);
@@ -302,10 +302,6 @@ export function glyphSampleRow(model: string, drawnFrom: string, summary: Neares
   return { model, drawnFrom, ...summary, meanDistance: round(summary.meanDistance, 3), meanConfidence: round(summary.meanConfidence, 3) };
 }
 
-/** A glyph's thresholded pixels as its 7 rows of 5, e.g. "01110/10001/...". */
-export function drawing(pixels: readonly number[]): string {
-  return Array.from({ length: GLYPH_ROWS }, (_, r) => pixels.slice(r * GLYPH_COLUMNS, (r + 1) * GLYPH_COLUMNS).join('')).join('/');
-}
 
 /** The `newLetters` table: the prior's samples at least `minDistance` pixels from every training glyph. */
 export function newLetterRows(samples: readonly DecodedGlyph[], minDistance: number, chars: readonly string[], letterLike: (d: DecodedGlyph) => boolean) {
@@ -313,6 +309,6 @@ export function newLetterRows(samples: readonly DecodedGlyph[], minDistance: num
     .filter((d) => d.nearest.distance >= minDistance)
     .map((d) => ({
       sample: d.sample, z1: round(d.point[0], 3), z2: round(d.point[1], 3), nearestGlyph: chars[d.nearest.index], distance: d.nearest.distance,
-      confidence: round(d.confidence, 3), letterLike: letterLike(d), drawing: drawing(d.pixels),
+      confidence: round(d.confidence, 3), letterLike: letterLike(d), drawing: glyphDrawing(d.pixels),
     }));
 }

@@ -4,7 +4,7 @@
  * trained, held models.
  */
 import {
-  Autoencoder, checkNullableString, ENGINE_NAMES, EngineName, GLYPH_PIXELS, holdModels, knob, LOSSES, OPTIMIZERS,
+  Autoencoder, checkNullableString, ENGINE_NAMES, EngineName, GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS, holdModels, knob, LOSSES, OPTIMIZERS,
   ParameterValues, TrainHistory, TrainRun, trainRuns,
 } from '..';
 
@@ -54,4 +54,9 @@ export async function trainHeld<J>(
   const trained = await trainRuns(jobs.map(run), { workers });
   holdModels(key, trained.map((t) => t.model));
   return trained.map(({ model, history, index }) => ({ job: jobs[index], model, history }));
+}
+
+/** A glyph's thresholded pixels as its 7 rows of 5, e.g. "01110/10001/...": the `drawing` of the results tables. */
+export function glyphDrawing(pixels: readonly number[]): string {
+  return Array.from({ length: GLYPH_ROWS }, (_, r) => pixels.slice(r * GLYPH_COLUMNS, (r + 1) * GLYPH_COLUMNS).join('')).join('/');
 }
