@@ -61,23 +61,11 @@ export interface ShowGlyphMosaicOptions extends GlyphMosaicOptions {
   name?: string;
 }
 
-export interface GlyphMosaicLayout {
-  width: number;
-  height: number;
-  columns: number;
-  bands: number;
-  scale: number;
-  /** Top-left screen pixel of glyph `glyphIndex` in mosaic line `line`. */
-  cellOrigin(line: number, glyphIndex: number): { x: number; y: number };
-}
-
-const DEFAULT_MOSAIC_COLUMNS = 16;
-
 /**
  * Where everything goes. With columns C and lines L, glyph i of line l sits in band floor(i / C):
  * each band shows the same C glyphs in every line, so an original stays right above its reconstruction.
  */
-export function glyphMosaicLayout(glyphCount: number, lineCount: number, options: GlyphMosaicOptions = {}): GlyphMosaicLayout {
+export function glyphMosaicLayout(glyphCount: number, lineCount: number, options: GlyphMosaicOptions = {}) {
   const scale = options.scale ?? 8;
   const gap = options.gap ?? Math.max(1, Math.round(scale / 2));
   const bandGap = options.bandGap ?? 3 * gap;
@@ -90,7 +78,7 @@ export function glyphMosaicLayout(glyphCount: number, lineCount: number, options
   }
   if (!Number.isInteger(glyphCount) || glyphCount < 1) throw new RangeError(`a mosaic needs at least one glyph, got ${glyphCount}`);
   if (!Number.isInteger(lineCount) || lineCount < 1) throw new RangeError(`a mosaic needs at least one line, got ${lineCount}`);
-  const requestedColumns = options.columns ?? DEFAULT_MOSAIC_COLUMNS;
+  const requestedColumns = options.columns ?? 16;
   if (!Number.isInteger(requestedColumns) || requestedColumns < 1) throw new RangeError(`mosaic columns must be a positive integer, got ${requestedColumns}`);
   const columns = Math.min(requestedColumns, glyphCount);
   const bands = Math.ceil(glyphCount / columns);
@@ -103,7 +91,8 @@ export function glyphMosaicLayout(glyphCount: number, lineCount: number, options
     columns,
     bands,
     scale,
-    cellOrigin(line: number, glyphIndex: number) {
+    /** Top-left screen pixel of glyph `glyphIndex` in mosaic line `line`. */
+    cellOrigin(line: number, glyphIndex: number): { x: number; y: number } {
       const band = Math.floor(glyphIndex / columns);
       const column = glyphIndex % columns;
       return {
@@ -116,14 +105,9 @@ export function glyphMosaicLayout(glyphCount: number, lineCount: number, options
 
 /** The colour of one glyph pixel. NaN (a diverged model) draws mid-grey and counts as no ink. */
 function glyphPixelColour(value: number, target: number | undefined, threshold: number): Rgb {
-  const ink = Number.isNaN(value) ? 0.5 : Math.min(1, Math.max(0, value));
-  if (target !== undefined) {
-    const isInk = value >= threshold;
-    const shouldBeInk = target >= 0.5;
-    if (shouldBeInk && !isInk) return MOSAIC_COLOURS.missing;
-    if (!shouldBeInk && isInk) return MOSAIC_COLOURS.extra;
-  }
-  const grey = Math.round(255 * (1 - ink));
+  // NaN >= threshold is false: a NaN pixel is never extra ink, and missing where the target has ink.
+  if (target !== undefined && (value >= threshold) !== (target >= 0.5)) return target >= 0.5 ? MOSAIC_COLOURS.missing : MOSAIC_COLOURS.extra;
+  const grey = Math.round(255 * (1 - (Number.isNaN(value) ? 0.5 : Math.min(1, Math.max(0, value)))));
   return [grey, grey, grey];
 }
 

@@ -58,23 +58,22 @@ const plotlySourceCache = new Map<PlotlyBundle, string>();
 
 /** The minified plotly.js of `bundle` (default: AE_PLOTLY_BUNDLE, else `cartesian`), as text. */
 export function plotlySource(bundle: PlotlyBundle = plotlyBundleFromEnv()): string {
-  let source = plotlySourceCache.get(bundle);
-  if (source === undefined) {
-    if (!Object.hasOwn(BUNDLE_PACKAGES, bundle)) throw new RangeError(`plotly.js bundle ${JSON.stringify(bundle)}: expected "cartesian" or "full".`);
-    const pkg = BUNDLE_PACKAGES[bundle];
-    let file: string;
-    try {
-      file = require.resolve(pkg);
-    } catch {
-      // The full bundle is not a dependency: one plotly package in package.json, the partial one.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const version = (require(`${BUNDLE_PACKAGES.cartesian}/package.json`) as { version: string }).version;
-      throw new Error(`plotly.js bundle "${bundle}" needs the package ${pkg}, which is not installed: `
-        + `run \`npm install --no-save ${pkg}@${version}\`.`);
-    }
-    source = fs.readFileSync(file, 'utf8');
-    plotlySourceCache.set(bundle, source);
+  const cached = plotlySourceCache.get(bundle);
+  if (cached !== undefined) return cached;
+  if (!Object.hasOwn(BUNDLE_PACKAGES, bundle)) throw new RangeError(`plotly.js bundle ${JSON.stringify(bundle)}: expected "cartesian" or "full".`);
+  const pkg = BUNDLE_PACKAGES[bundle];
+  let file: string;
+  try {
+    file = require.resolve(pkg);
+  } catch {
+    // The full bundle is not a dependency: one plotly package in package.json, the partial one.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const version = (require(`${BUNDLE_PACKAGES.cartesian}/package.json`) as { version: string }).version;
+    throw new Error(`plotly.js bundle "${bundle}" needs the package ${pkg}, which is not installed: `
+      + `run \`npm install --no-save ${pkg}@${version}\`.`);
   }
+  const source = fs.readFileSync(file, 'utf8');
+  plotlySourceCache.set(bundle, source);
   return source;
 }
 
@@ -195,12 +194,7 @@ export function plotHtml(figure: PlotlyFigure, id: string, caption?: string, hei
   ].join('\n');
 }
 
-interface ShownFigure {
-  name: string;
-  figure: PlotlyFigure;
-}
-
-const figureRegistry: ShownFigure[] = [];
+const figureRegistry: { name: string; figure: PlotlyFigure }[] = [];
 let figureCounter = 0;
 /** Random per process: ids must not collide with outputs of an earlier kernel still on the page. */
 const sessionTag = randomBytes(4).toString('hex');
@@ -231,7 +225,7 @@ export function showPlot(figure: PlotlyFigure, options: ShowPlotOptions = {}): v
 
 /** Figures shown in this kernel, in order, as JSON-ready copies. */
 export function shownFigures(): { name: string; figure: PlotlyFigure }[] {
-  return figureRegistry.map((entry) => ({ name: entry.name, figure: entry.figure }));
+  return figureRegistry.map(({ name, figure }) => ({ name, figure }));
 }
 
 /** Forgets the shown figures (e.g. before a fresh export run). */
