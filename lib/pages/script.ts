@@ -16,12 +16,11 @@ const compiledTexts = new Map<string, string>();
 
 /** A compiled file's text for a <script> element, read once. */
 function compiledText(file: string): string {
-  let text = compiledTexts.get(file);
-  if (text === undefined) {
-    text = withoutSourceMap(fs.readFileSync(file, 'utf8'));
-    if (/<\/script|<!--/i.test(text)) throw new Error(`${file}: code run in a page must not contain "</script" or "<!--", which would end or confuse its <script> element.`);
-    compiledTexts.set(file, text);
-  }
+  const cached = compiledTexts.get(file);
+  if (cached !== undefined) return cached;
+  const text = withoutSourceMap(fs.readFileSync(file, 'utf8'));
+  if (/<\/script|<!--/i.test(text)) throw new Error(`${file}: code run in a page must not contain "</script" or "<!--", which would end or confuse its <script> element.`);
+  compiledTexts.set(file, text);
   return text;
 }
 

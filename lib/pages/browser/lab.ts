@@ -61,18 +61,12 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
   const [labRandom, labMetrics, { Autoencoder }] = [libraryModule('random'), libraryModule('metrics'), libraryModule('autoencoder')];
   const $ = <T extends Element>(selector: string): T => root.querySelector(selector) as T;
   const n = data.glyphs.length, pixels = data.rows * data.columns;
+  const input = (name: string): HTMLInputElement => $(`input[name=${name}]`);
+  const button = (name: string): HTMLButtonElement => $(`button[name=${name}]`);
   const controls = {
-    preset: $<HTMLSelectElement>('select[name=preset]'),
-    layers: $<HTMLInputElement>('input[name=layers]'),
-    activation: $<HTMLSelectElement>('select[name=hiddenActivation]'),
-    learningRate: $<HTMLInputElement>('input[name=learningRate]'),
-    batchSize: $<HTMLInputElement>('input[name=batchSize]'),
-    noise: $<HTMLInputElement>('input[name=noise]'),
-    seed: $<HTMLInputElement>('input[name=seed]'),
-    train: $<HTMLButtonElement>('button[name=train]'),
-    pause: $<HTMLButtonElement>('button[name=pause]'),
-    step: $<HTMLButtonElement>('button[name=step]'),
-    reset: $<HTMLButtonElement>('button[name=reset]'),
+    preset: $<HTMLSelectElement>('select[name=preset]'), activation: $<HTMLSelectElement>('select[name=hiddenActivation]'),
+    layers: input('layers'), learningRate: input('learningRate'), batchSize: input('batchSize'), noise: input('noise'), seed: input('seed'),
+    train: button('train'), pause: button('pause'), step: button('step'), reset: button('reset'),
   };
   const message = $<HTMLElement>('.ae-lab-message');
   const latentNote = $<HTMLElement>('.ae-lab-latent');
@@ -384,11 +378,7 @@ async function runAutoencoderLab(root: HTMLElement, data: LabData): Promise<void
     weights(): { weights: number[][]; biases: number[][] } { return flatParameters(model); },
     initialWeights(layers: number[], seed: number): { weights: number[][]; biases: number[][] } {
       const drawn = new Autoencoder({ layers, seed });
-      try {
-        return flatParameters(drawn);
-      } finally {
-        drawn.dispose();
-      }
+      try { return flatParameters(drawn); } finally { drawn.dispose(); }
     },
     tensors(): number { return tf.memory().numTensors; },
   };
