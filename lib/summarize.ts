@@ -16,14 +16,6 @@ export type SummaryRow<Row, By extends keyof Row, Value extends keyof Row & stri
 interface DanfoFrame { groupby(columns: string[]): { agg(spec: Record<string, string[]>): DanfoFrame }; columns: string[]; values: unknown[][] }
 type Danfo = { DataFrame: new (rows: Record<string, unknown>[]) => DanfoFrame };
 
-let danfo: Danfo | null = null;
-function loadDanfo(): Danfo {
-  // Loaded on first use: danfo.js takes a moment to load and most of the library does not need it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  danfo ??= require('danfojs-node') as Danfo;
-  return danfo;
-}
-
 /** danfo's group-by of `rows` on their `group` field, one record per group (columns named field_statistic). */
 function groupCells(dfd: Danfo, rows: { group: string }[], spec: Record<string, string[]>): (Record<string, number> & { group: string })[] {
   const frame = new dfd.DataFrame(rows).groupby(['group']).agg(spec);
@@ -50,7 +42,9 @@ export function summarize<Row extends object, By extends keyof Row & string, Val
   const out = new Map<string, Record<string, unknown>>();
   for (const [key, row] of firstRows) out.set(key, Object.fromEntries(by.map((field) => [field, row[field]])));
 
-  const dfd = loadDanfo();
+  // Loaded on first use (Node caches it): danfo.js takes a moment to load and most of the library does not need it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dfd = require('danfojs-node') as Danfo;
   for (const value of values) {
     const present = rows
       .map((row) => ({ group: keyOf(row), x: row[value] as unknown }))
