@@ -145,10 +145,6 @@ export const REPORT_ERRORS: readonly { arch: readonly number[]; error: number }[
   { arch: [35, 25, 20, 10, 2, 10, 20, 25, 35], error: 2.515 },
 ];
 
-export function publishedError(arch: readonly number[]): number | null {
-  return REPORT_ERRORS.find((r) => r.arch.join('-') === arch.join('-'))?.error ?? null;
-}
-
 /** The runs of `arch` under the report's settings. */
 function reportRuns(runs: readonly Run[], arch: readonly number[]): Run[] {
   return runs.filter((r) => r.settings === 'report' && r.arch.join('-') === arch.join('-'));
@@ -209,7 +205,7 @@ export function reportComparisonRows(
       iterations: Math.min(...ofArch.map((r) => r.history.epochsRun)),
       learningRate,
       /** The report's published error (REPORT_ERRORS); null for an architecture the report did not train. */
-      reportError: publishedError(arch),
+      reportError: REPORT_ERRORS.find((r) => r.arch.join('-') === arch.join('-'))?.error ?? null,
       /** The course's E = ½ Σ (target − output)² at the end, mean and (population) standard deviation over the seeds. */
       errorMean: round(e.mean), errorStd: round(e.std),
       /** The same error by `fitDefinition`, the definition that fits the report's numbers best. */
