@@ -22,8 +22,6 @@ function groupCells(dfd: Danfo, rows: { group: string }[], spec: Record<string, 
   return frame.values.map((r) => Object.fromEntries(frame.columns.map((c, i) => [c, r[i]])) as Record<string, number> & { group: string });
 }
 
-const capitalize = (s: string): string => s[0].toUpperCase() + s.slice(1);
-
 /**
  * Groups `rows` by the fields `by` (compared by value, so arrays such as architectures group
  * correctly) and computes each statistic of each field in `values`, ignoring nulls and non-finite
@@ -67,7 +65,7 @@ export function summarize<Row extends object, By extends keyof Row & string, Val
     }
     for (const [key, target] of out) {
       const c = computed.get(key);
-      for (const stat of stats) target[`${value}${capitalize(stat)}`] = stat === 'count' ? (c?.count ?? 0) : (c ? c[stat] : null);
+      for (const stat of stats) target[`${value}${stat[0].toUpperCase()}${stat.slice(1)}`] = stat === 'count' ? (c?.count ?? 0) : (c ? c[stat] : null);
     }
   }
   return [...out.values()] as SummaryRow<Row, By, Value, Stat>[];

@@ -132,9 +132,7 @@ export interface TrainingJob {
   seed: number;
 }
 
-export interface TrainedModel extends TrainingJob {
-  trained: TrainedDenoiser;
-}
+export type TrainedModel = TrainingJob & { trained: TrainedDenoiser };
 
 /**
  * Every training, once: per seed, each architecture on clean glyphs and at every nonzero training

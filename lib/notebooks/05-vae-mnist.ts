@@ -185,7 +185,8 @@ export function glyphModelRow(model: string, layers: number[], history: { epochs
 export function peerCurves(ours: readonly { trainNegElbo: number; testNegElbo: number }[], peer: PeerRun): PlotlyFigure {
   return lineChart({
     series: [
-      { name: 'ours: test −ELBO', y: ours.map((r) => r.testNegElbo) }, { name: 'peer: test −ELBO', y: peer.epochs.map((r) => r.testNegElbo), dash: 'dash' },
+      { name: 'ours: test −ELBO', y: ours.map((r) => r.testNegElbo) },
+      { name: 'peer: test −ELBO', y: peer.epochs.map((r) => r.testNegElbo), dash: 'dash' },
       { name: 'ours: train −ELBO', y: ours.map((r) => r.trainNegElbo), dash: 'dot' },
       { name: 'peer: train −ELBO', y: peer.epochs.map((r) => r.trainNegElbo), dash: 'dashdot' },
     ],
