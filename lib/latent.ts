@@ -113,10 +113,8 @@ export function strokeCount(image: ArrayLike<number>): number {
     while (stack.length) {
       const p = stack.pop() as number;
       const [row, column] = [Math.floor(p / GLYPH_COLUMNS), p % GLYPH_COLUMNS];
-      for (let dr = -1; dr <= 1; dr++) {
-        for (let dc = -1; dc <= 1; dc++) {
-          const [r, c] = [row + dr, column + dc];
-          if (r < 0 || r >= GLYPH_ROWS || c < 0 || c >= GLYPH_COLUMNS) continue;
+      for (let r = Math.max(0, row - 1); r <= Math.min(GLYPH_ROWS - 1, row + 1); r++) {
+        for (let c = Math.max(0, column - 1); c <= Math.min(GLYPH_COLUMNS - 1, column + 1); c++) {
           const q = r * GLYPH_COLUMNS + c;
           if (ink[q] && !seen[q]) { seen[q] = 1; stack.push(q); }
         }

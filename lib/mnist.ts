@@ -150,10 +150,6 @@ function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
   }
 }
 
-function view(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 function checkLength(file: string, bytes: Uint8Array, header: number, body: number, what: string): void {
   const expected = header + body;
   if (bytes.length < expected) {
@@ -167,7 +163,7 @@ function checkLength(file: string, bytes: Uint8Array, header: number, body: numb
 /** Checks the magic number and that the header is there; `file` names the file in errors. */
 function idxHeader(bytes: Uint8Array, file: string, kind: 'images' | 'labels'): DataView {
   const [magic, headerBytes, dimensions] = kind === 'images' ? [IDX_IMAGES_MAGIC, 16, '3 dimensions'] : [IDX_LABELS_MAGIC, 8, '1 dimension'];
-  const dv = view(bytes);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = bytes.length >= 4 ? dv.getUint32(0) : null;
   if (found !== null && found !== magic) {
     throw new Error(`${file}: wrong magic number ${hex32(found)}${describeMagic(found)}; an IDX ${kind} file starts with ${hex32(magic)} (unsigned bytes, ${dimensions}).`);
@@ -276,26 +272,14 @@ export interface FileChecksum {
  * this machine has no internet). Pass `checksums` to `downloadMnist` to use other values.
  */
 export const OFFICIAL_MNIST_CHECKSUMS: Readonly<Record<string, FileChecksum>> = {
-  'train-images-idx3-ubyte.gz': {
-    bytes: 9912422,
-    sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609',
-    md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
-  },
-  'train-labels-idx1-ubyte.gz': {
-    bytes: 28881,
-    sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c',
-    md5: 'd53e105ee54ea40749a09fcbcd1e9432',
-  },
-  't10k-images-idx3-ubyte.gz': {
-    bytes: 1648877,
-    sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6',
-    md5: '9fb629c4189551a2d022fa330f9573f3',
-  },
-  't10k-labels-idx1-ubyte.gz': {
-    bytes: 4542,
-    sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6',
-    md5: 'ec29112dd5afa0611ce80d1b7f02629c',
-  },
+  'train-images-idx3-ubyte.gz': { bytes: 9912422, md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
+    sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609' },
+  'train-labels-idx1-ubyte.gz': { bytes: 28881, md5: 'd53e105ee54ea40749a09fcbcd1e9432',
+    sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c' },
+  't10k-images-idx3-ubyte.gz': { bytes: 1648877, md5: '9fb629c4189551a2d022fa330f9573f3',
+    sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6' },
+  't10k-labels-idx1-ubyte.gz': { bytes: 4542, md5: 'ec29112dd5afa0611ce80d1b7f02629c',
+    sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6' },
 };
 
 /**
@@ -328,7 +312,7 @@ export interface DownloadResult {
  */
 function verifyIdxContent(bytes: Uint8Array, fileName: string, shown: string): void {
   const raw = maybeGunzip(bytes, shown);
-  const magic = raw.length >= 4 ? view(raw).getUint32(0) : null;
+  const magic = raw.length >= 4 ? new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0) : null;
   if (/labels/.test(fileName) || (!/images/.test(fileName) && magic === IDX_LABELS_MAGIC)) parseIdxLabels(raw, shown);
   else parseIdxImages(raw, shown);
 }
@@ -349,23 +333,16 @@ function verifyBytes(bytes: Uint8Array, fileName: string, expected: FileChecksum
 
 /** Temporary files of downloads whose process is gone (killed mid-download) are removed. */
 function removeStaleParts(dir: string, file: string): void {
-  const pattern = new RegExp(`^\\.${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]+\\.part$`);
+  const prefix = `.${file}.`;
   for (const entry of readdirSync(dir)) {
-    const match = pattern.exec(entry);
-    if (!match) continue;
-    const pid = Number(match[1]);
-    let alive = pid === process.pid;
-    if (!alive) {
-      try { process.kill(pid, 0); alive = true; } catch (err) { alive = (err as NodeJS.ErrnoException).code === 'EPERM'; }
+    const pid = entry.startsWith(prefix) ? /^(\d+)\.[0-9a-f]+\.part$/.exec(entry.slice(prefix.length))?.[1] : undefined;
+    if (pid === undefined) continue;
+    try {
+      process.kill(Number(pid), 0); // signal 0 only asks whether the process (ours included) is alive
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') rmSync(join(dir, entry), { force: true });
     }
-    if (!alive) rmSync(join(dir, entry), { force: true });
   }
-}
-
-/** An error's message with its cause's (fetch says only "fetch failed" and puts the reason in the cause). */
-function describeError(err: unknown): string {
-  const { message, cause } = err as Error & { cause?: Error };
-  return cause?.message ? `${message}: ${cause.message}` : message;
 }
 
 /**
@@ -376,7 +353,12 @@ function describeError(err: unknown): string {
 async function fetchBytes(url: string, timeoutMs = 120_000): Promise<Uint8Array> {
   if (!/^https?:/.test(url)) throw new Error(`${url}: only http and https URLs are supported.`);
   const signal = AbortSignal.timeout(timeoutMs);
-  const cause = (err: unknown): string => (signal.aborted ? `no complete download within ${timeoutMs} ms (timeout)` : describeError(err));
+  const cause = (err: unknown): string => {
+    if (signal.aborted) return `no complete download within ${timeoutMs} ms (timeout)`;
+    // fetch says only "fetch failed" and puts the reason in the cause.
+    const { message, cause: inner } = err as Error & { cause?: Error };
+    return inner?.message ? `${message}: ${inner.message}` : message;
+  };
   let response: Response;
   try {
     // identity: the checksums are those of the .gz files as stored, not of a re-encoded body.
@@ -409,9 +391,7 @@ async function fetchBytes(url: string, timeoutMs = 120_000): Promise<Uint8Array>
  * file that fails verification is downloaded again.
  */
 export async function downloadMnist(options: DownloadOptions): Promise<DownloadResult> {
-  const dir = options.cacheDir;
-  const checksums = options.checksums ?? OFFICIAL_MNIST_CHECKSUMS;
-  const baseUrl = options.baseUrl ?? MNIST_DEFAULT_BASE_URL;
+  const { cacheDir: dir, baseUrl = MNIST_DEFAULT_BASE_URL, checksums = OFFICIAL_MNIST_CHECKSUMS } = options;
   const entries = Object.entries(checksums);
   if (entries.length === 0) throw new Error('downloadMnist: the checksum table is empty: nothing to download.');
   for (const [file, sums] of entries) {

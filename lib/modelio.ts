@@ -105,8 +105,7 @@ export async function saveAutoencoder(model: Autoencoder, modelJsonPath: string,
   const named: tf.NamedTensorMap = {};
   model.weights.forEach((w, i) => { named[weightName(i)] = w; named[biasName(i)] = model.biases[i]; });
   const { data, specs } = await tf.io.encodeWeights(named);
-  const handler = modelFileHandler(modelJsonPath);
-  const result = await (handler.save as tf.io.SaveHandler)({
+  const result = await modelFileHandler(modelJsonPath).save!({
     format: AUTOENCODER_MODEL_FORMAT,
     generatedBy: `TensorFlow.js v${(tf.version as Record<string, string>)['tfjs-core']}`,
     modelTopology: { className: 'Autoencoder', config: model.config },
@@ -128,7 +127,7 @@ export interface LoadedAutoencoder {
 /** Loads a model written by saveAutoencoder; any mismatch is one sentence naming the file. */
 export async function loadAutoencoder(modelJsonPath: string): Promise<LoadedAutoencoder> {
   const resolved = path.resolve(modelJsonPath);
-  const artifacts = await (modelFileHandler(resolved).load as tf.io.LoadHandler)();
+  const artifacts = await modelFileHandler(resolved).load!();
   if (artifacts.format !== AUTOENCODER_MODEL_FORMAT) {
     throw new Error(`${resolved} is not an autoencoder saved by this project (format ${JSON.stringify(artifacts.format)}, expected "${AUTOENCODER_MODEL_FORMAT}").`);
   }

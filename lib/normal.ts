@@ -36,9 +36,8 @@ export function normalQuantile(p: number): number {
   } else {
     x = -tail(Math.sqrt(-2 * Math.log1p(-p)));
   }
-  // Halley's refinement. The error is measured on the side of the smaller tail probability, where
-  // it is computed without cancellation.
-  // Both forms equal Φ(x) - p (1 - p is exact for p >= 0.5).
+  // Halley's refinement. Both forms equal Φ(x) - p; each measures it on the side of the smaller tail
+  // probability, without cancellation (1 - p is exact for p >= 0.5).
   const e = x <= 0 ? normalCdf(x) - p : (1 - p) - normalCdf(-x);
   const u = e * Math.sqrt(2 * Math.PI) * Math.exp(0.5 * x * x);
   const refined = x - u / (1 + 0.5 * x * u);

@@ -35,11 +35,6 @@ export function projectRoot(): string {
   }
 }
 
-/** Where the results go: $AE_RESULTS_FILE when `npm run reproduce` sets it, else reports/<notebook>.json. */
-function resultsFile(notebook: string): string {
-  return process.env.AE_RESULTS_FILE || path.join(projectRoot(), 'reports', `${notebook}.json`);
-}
-
 /** `"max wrong"` and `"Max_wrong"` become `maxWrong`, the key style of every results file. */
 function camelCaseKeys(row: Record<string, unknown>): Record<string, unknown> {
   const camel = (key: string): string => key
@@ -81,10 +76,11 @@ export class NotebookRun {
     return { atStart: this.tensorsAtStart, atEnd: tf.memory().numTensors, modelVariables };
   }
 
-  /** Writes the results file (atomically) and returns its path. */
+  /** Writes the results file (atomically; reports/<notebook>.json) and returns its path. */
   save(): string {
     this.results.seconds = (performance.now() - this.started) / 1000;
-    const file = resultsFile(this.notebook);
+    // $AE_RESULTS_FILE when `npm run reproduce` sets it.
+    const file = process.env.AE_RESULTS_FILE || path.join(projectRoot(), 'reports', `${this.notebook}.json`);
     writeFileAtomic(file, JSON.stringify(this.results, null, 2) + '\n');
     return file;
   }

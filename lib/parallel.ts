@@ -119,39 +119,34 @@ async function runOnWorkers<A, R>(
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const workerData = { engine: engineInfo().name, path: speedPath(), stop: stop.buffer };
   const pool = Array.from({ length: count }, () => new Worker(WORKER_FILE, { workerData }));
+  const watch = setInterval(() => { if (stopRequested()) Atomics.store(stop, 0, 1); }, 50);
   let next = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let running = 0;
-      let failed = false;
-      const watch = setInterval(() => { if (stopRequested()) Atomics.store(stop, 0, 1); }, 50);
-      const finish = (error?: Error): void => {
-        if (failed) return;
-        if (error) { failed = true; Atomics.store(stop, 0, 1); clearInterval(watch); reject(error); return; }
-        if (running === 0 && (next >= args.length || stopRequested())) { clearInterval(watch); resolve(); }
-      };
-      const give = (worker: Worker): void => {
-        if (next >= args.length || stopRequested()) { finish(); return; }
-        running++;
-        worker.postMessage({ id: next, module: task.module, name: task.name, args: args[next] });
-        next++;
-      };
-      for (const worker of pool) {
-        worker.on('message', (message: WorkerMessage) => {
-          if (message.ready) { give(worker); return; }
-          const id = message.id!;
-          if (message.progress !== undefined) { onProgress(id, message.progress); return; }
-          running--;
-          if (message.error !== undefined) { finish(new Error(message.error)); return; }
-          results[id] = message.result as R;
-          onDone(id);
-          give(worker);
-        });
-        worker.on('error', (err) => finish(err));
-        worker.on('exit', (code) => { if (code !== 0 && !failed) finish(new Error(`a training worker exited with code ${code}`)); });
-      }
+  // Each worker takes the next task whenever it is free, until none is left or the run is interrupted.
+  const drain = (worker: Worker): Promise<void> => new Promise((resolve, reject) => {
+    const give = (): void => {
+      if (next >= args.length || stopRequested()) { resolve(); return; }
+      worker.postMessage({ id: next, module: task.module, name: task.name, args: args[next] });
+      next++;
+    };
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.ready) { give(); return; }
+      const id = message.id!;
+      if (message.progress !== undefined) { onProgress(id, message.progress); return; }
+      if (message.error !== undefined) { reject(new Error(message.error)); return; }
+      results[id] = message.result as R;
+      onDone(id);
+      give();
     });
+    worker.on('error', reject);
+    worker.on('exit', (code) => { if (code !== 0) reject(new Error(`a training worker exited with code ${code}`)); });
+  });
+  try {
+    await Promise.all(pool.map(drain));
+  } catch (err) {
+    Atomics.store(stop, 0, 1);
+    throw err;
   } finally {
+    clearInterval(watch);
     await Promise.all(pool.map((w) => w.terminate()));
   }
 }

@@ -82,21 +82,14 @@ export function peerUnavailable(options: Pick<PeerOptions, 'script' | 'python' |
  */
 export async function runPeer(options: PeerOptions): Promise<PeerRun> {
   const interrupt = await watchInterrupt();
-  try {
-    return await runPeerProcess(options, () => interrupt.requested);
-  } finally {
-    interrupt.stop();
-  }
-}
-
-function runPeerProcess(options: PeerOptions, interrupted: () => boolean): Promise<PeerRun> {
+  const interrupted = (): boolean => interrupt.requested;
   const python = options.python ?? '/usr/bin/python3';
   const threads = options.threads ?? 2;
   const args = [options.script, options.mnistDir, '--epochs', String(options.epochs), '--hidden', String(options.hidden),
     '--batch', String(options.batchSize), '--lr', String(options.learningRate), '--threads', String(threads), '--seed', String(options.seed)];
   const progress = options.progress === undefined ? progressLine() : options.progress;
   const started = performance.now();
-  return new Promise((resolve, reject) => {
+  return new Promise<PeerRun>((resolve, reject) => {
     const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const poll = setInterval(() => { if (interrupted()) child.kill('SIGTERM'); }, 200);
     const run: PeerRun = { peer: 'pytorch', threads, epochs: [], trainSeconds: NaN, wallSeconds: NaN, trainCount: 0, testCount: 0 };
@@ -142,5 +135,5 @@ function runPeerProcess(options: PeerOptions, interrupted: () => boolean): Promi
         `${run.trainSeconds.toFixed(1)} s of training (${(run.trainSeconds / run.epochs.length).toFixed(2)} s/epoch)`);
       resolve(run);
     });
-  });
+  }).finally(() => interrupt.stop());
 }

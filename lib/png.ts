@@ -1,9 +1,9 @@
 /**
  * PNG files of RGBA pixels, through pngjs: crisp glyph mosaics for the notebooks, the image map's
- * sprite of grey images, and our own files read back in tests.
+ * sprite of grey images, and our own files read back in tests. Files are written with lib/files'
+ * writeFileAtomic, so a reader never sees half an image.
  */
 import { PNG } from 'pngjs';
-import { writeFileAtomic } from './files';
 
 export interface RgbaImage {
   width: number;
@@ -88,12 +88,4 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
   }
   const { width, height, data } = image;
   return { width, height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-
-/**
- * Writes through a temporary file in the same directory and renames it into place, so a reader
- * (or an interrupted kernel) never sees half an image.
- */
-export function savePng(filePath: string, bytes: Uint8Array): void {
-  writeFileAtomic(filePath, bytes);
 }

@@ -149,8 +149,6 @@ const spread = (mean: number | null, std: number | null): Spread | null => (mean
  * seen and unseen errors. `letters` is null for random subsets, each run drawing its own.
  */
 export function summarizeBySize(rows: SubsetRunRow[]) {
-  // Each random run draws its own letters, so random runs group by size alone (letters null) and
-  // named ones by their letters, which fix their size.
   const grouped = rows.map((r) => ({ ...r, letters: r.kind === 'named' ? r.letters : null }));
   return summarize(grouped, {
     by: ['kind', 'size', 'letters'],

@@ -16,21 +16,11 @@ export type SummaryRow<Row, By extends keyof Row, Value extends keyof Row & stri
 interface DanfoFrame { groupby(columns: string[]): { agg(spec: Record<string, string[]>): DanfoFrame }; columns: string[]; values: unknown[][] }
 type Danfo = { DataFrame: new (rows: Record<string, unknown>[]) => DanfoFrame };
 
-let danfo: Danfo | null = null;
-function loadDanfo(): Danfo {
-  // Loaded on first use: danfo.js takes a moment to load and most of the library does not need it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  danfo ??= require('danfojs-node') as Danfo;
-  return danfo;
-}
-
 /** danfo's group-by of `rows` on their `group` field, one record per group (columns named field_statistic). */
 function groupCells(dfd: Danfo, rows: { group: string }[], spec: Record<string, string[]>): (Record<string, number> & { group: string })[] {
   const frame = new dfd.DataFrame(rows).groupby(['group']).agg(spec);
   return frame.values.map((r) => Object.fromEntries(frame.columns.map((c, i) => [c, r[i]])) as Record<string, number> & { group: string });
 }
-
-const capitalize = (s: string): string => s[0].toUpperCase() + s.slice(1);
 
 /**
  * Groups `rows` by the fields `by` (compared by value, so arrays such as architectures group
@@ -50,7 +40,9 @@ export function summarize<Row extends object, By extends keyof Row & string, Val
   const out = new Map<string, Record<string, unknown>>();
   for (const [key, row] of firstRows) out.set(key, Object.fromEntries(by.map((field) => [field, row[field]])));
 
-  const dfd = loadDanfo();
+  // Loaded on first use (Node caches it): danfo.js takes a moment to load and most of the library does not need it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dfd = require('danfojs-node') as Danfo;
   for (const value of values) {
     const present = rows
       .map((row) => ({ group: keyOf(row), x: row[value] as unknown }))
@@ -73,7 +65,7 @@ export function summarize<Row extends object, By extends keyof Row & string, Val
     }
     for (const [key, target] of out) {
       const c = computed.get(key);
-      for (const stat of stats) target[`${value}${capitalize(stat)}`] = stat === 'count' ? (c?.count ?? 0) : (c ? c[stat] : null);
+      for (const stat of stats) target[`${value}${stat[0].toUpperCase()}${stat.slice(1)}`] = stat === 'count' ? (c?.count ?? 0) : (c ? c[stat] : null);
     }
   }
   return [...out.values()] as SummaryRow<Row, By, Value, Stat>[];

@@ -11,7 +11,8 @@ import * as zlib from 'node:zlib';
 import { packedScripts, scratchDir } from './helpers';
 
 import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from '../lib/font';
-import { decodePng, encodePng, savePng, type PngFilter } from '../lib/png';
+import { writeFileAtomic } from '../lib/files';
+import { decodePng, encodePng, type PngFilter } from '../lib/png';
 import {
   MOSAIC_COLOURS, clearShownFigures, displayPng, ensurePlotly, glyphMosaicCaption, glyphMosaicLayout,
   LINE_CHART_MAX_POINTS, glyphMosaicPng, heatmap, lineChart, lineSeriesPoints, plotHtml, plotNumber, plotlyBundleFromEnv, plotlyLoaderHtml, plotlySource, scatterChart,
@@ -134,12 +135,12 @@ describe('PNG', () => {
     assert.throws(() => decodePng(png.subarray(1)), /signature/);
   });
 
-  test('savePng writes the bytes and leaves no temporary file', () => {
+  test('writeFileAtomic writes a PNG\'s bytes and leaves no temporary file', () => {
     const directory = scratchDir('png-test-');
     try {
       const target = path.join(directory, 'nested', 'image.png');
       const png = encodePng(2, 1, Uint8Array.of(0, 0, 0, 255, 255, 255, 255, 255));
-      savePng(target, png);
+      writeFileAtomic(target, png);
       assert.deepEqual(new Uint8Array(fs.readFileSync(target)), png);
       assert.deepEqual(fs.readdirSync(path.dirname(target)), ['image.png']);
     } finally {

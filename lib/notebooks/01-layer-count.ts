@@ -145,10 +145,6 @@ export const REPORT_ERRORS: readonly { arch: readonly number[]; error: number }[
   { arch: [35, 25, 20, 10, 2, 10, 20, 25, 35], error: 2.515 },
 ];
 
-export function publishedError(arch: readonly number[]): number | null {
-  return REPORT_ERRORS.find((r) => r.arch.join('-') === arch.join('-'))?.error ?? null;
-}
-
 /** The runs of `arch` under the report's settings. */
 function reportRuns(runs: readonly Run[], arch: readonly number[]): Run[] {
   return runs.filter((r) => r.settings === 'report' && r.arch.join('-') === arch.join('-'));
@@ -169,50 +165,32 @@ export const ERROR_DEFINITIONS = [
 export type ErrorDefinitionName = (typeof ERROR_DEFINITIONS)[number]['definition'];
 
 /** A row of the results table `errorDefinitions`: how well one definition matches the report's numbers. */
-export interface ErrorDefinitionRow {
-  definition: ErrorDefinitionName;
-  formula: string;
-  /** Geometric mean over the report's architectures of (our seed mean) / (the report's number). */
-  meanRatio: number;
-  /** exp of the root mean square of log(ours / report's): 1 is an exact fit, 2 means typically off by a factor 2. */
-  factorOff: number;
-}
+export type ErrorDefinitionRow = ReturnType<typeof errorDefinitionRows>[number];
 
 /** Each definition of the error after the report's settings against the report's numbers, best fit first. */
-export function errorDefinitionRows(runs: readonly Run[], glyphs: number, pixels: number): ErrorDefinitionRow[] {
+export function errorDefinitionRows(runs: readonly Run[], glyphs: number, pixels: number) {
   const trained = REPORT_ERRORS.map(({ arch, error }) => ({ error, ofArch: reportRuns(runs, arch) })).filter((t) => t.ofArch.length > 0);
   if (trained.length === 0) return [];
   return ERROR_DEFINITIONS.map(({ definition, formula, from }) => {
     const logRatios = trained.map(({ error, ofArch }) => Math.log(meanAndStd(ofArch.map((r) => from(finalError(r), glyphs, pixels))).mean / error));
     const mean = logRatios.reduce((s, v) => s + v, 0) / logRatios.length;
     const rms = Math.sqrt(logRatios.reduce((s, v) => s + v * v, 0) / logRatios.length);
-    return { definition, formula, meanRatio: Number(Math.exp(mean).toFixed(4)), factorOff: Number(Math.exp(rms).toFixed(4)) };
+    return {
+      definition, formula,
+      /** Geometric mean over the report's architectures of (our seed mean) / (the report's number). */
+      meanRatio: Number(Math.exp(mean).toFixed(4)),
+      /** exp of the root mean square of log(ours / report's): 1 is an exact fit, 2 means typically off by a factor 2. */
+      factorOff: Number(Math.exp(rms).toFixed(4)),
+    };
   }).sort((a, b) => a.factorOff - b.factorOff);
 }
 
 /** A row of the results table `reportComparison`: one architecture under the report's settings, beside the report's number. */
-export interface ReportComparisonRow {
-  arch: number[];
-  /** Iterations (full-batch epochs) every seed trained: the parameter, unless a run was interrupted. */
-  iterations: number;
-  learningRate: number;
-  /** The report's published error (REPORT_ERRORS); null for an architecture the report did not train. */
-  reportError: number | null;
-  /** The course's E = ½ Σ (target − output)² at the end, mean and (population) standard deviation over the seeds. */
-  errorMean: number;
-  errorStd: number;
-  /** The same error by `fitDefinition`, the definition that fits the report's numbers best. */
-  fitDefinition: ErrorDefinitionName;
-  fitErrorMean: number;
-  fitErrorStd: number;
-  seeds: number;
-  /** The worst glyph's wrong pixels at the end, in the worst seed. */
-  maxWrongPixelsWorstSeed: number;
-}
+export type ReportComparisonRow = ReturnType<typeof reportComparisonRows>[number];
 
 export function reportComparisonRows(
   runs: readonly Run[], architectures: readonly number[][], learningRate: number, fit: ErrorDefinitionName, glyphs: number, pixels: number,
-): ReportComparisonRow[] {
+) {
   const from = ERROR_DEFINITIONS.find((d) => d.definition === fit)!.from;
   const round = (v: number): number => Number(v.toFixed(4));
   return architectures.flatMap((arch) => {
@@ -222,9 +200,19 @@ export function reportComparisonRows(
     const e = meanAndStd(errors);
     const f = meanAndStd(errors.map((v) => from(v, glyphs, pixels)));
     return [{
-      arch, iterations: Math.min(...ofArch.map((r) => r.history.epochsRun)), learningRate, reportError: publishedError(arch),
-      errorMean: round(e.mean), errorStd: round(e.std), fitDefinition: fit, fitErrorMean: round(f.mean), fitErrorStd: round(f.std),
-      seeds: ofArch.length, maxWrongPixelsWorstSeed: Math.max(...ofArch.map((r) => r.history.maxWrongPixels)),
+      arch,
+      /** Iterations (full-batch epochs) every seed trained: the parameter, unless a run was interrupted. */
+      iterations: Math.min(...ofArch.map((r) => r.history.epochsRun)),
+      learningRate,
+      /** The report's published error (REPORT_ERRORS); null for an architecture the report did not train. */
+      reportError: REPORT_ERRORS.find((r) => r.arch.join('-') === arch.join('-'))?.error ?? null,
+      /** The course's E = ½ Σ (target − output)² at the end, mean and (population) standard deviation over the seeds. */
+      errorMean: round(e.mean), errorStd: round(e.std),
+      /** The same error by `fitDefinition`, the definition that fits the report's numbers best. */
+      fitDefinition: fit, fitErrorMean: round(f.mean), fitErrorStd: round(f.std),
+      seeds: ofArch.length,
+      /** The worst glyph's wrong pixels at the end, in the worst seed. */
+      maxWrongPixelsWorstSeed: Math.max(...ofArch.map((r) => r.history.maxWrongPixels)),
     }];
   });
 }

@@ -71,29 +71,9 @@ export async function trainSubsets(params: Parameters, glyphs: number[][], subse
 }
 
 /** The numbers the conclusion is made of, from the random subsets' summaries. */
-export interface Generalization {
-  sizes: number[];
-  /** Sizes at which every run met the criterion on its training glyphs; null: none. */
-  sizesEveryRunReached: number[] | null;
-  smallest: SizeSummary | undefined;
-  largest: SizeSummary | undefined;
-  /** The smallest and largest sizes that left glyphs unseen. */
-  smallestTested: SizeSummary | undefined;
-  largestTested: SizeSummary | undefined;
-  /** At the largest tested size: unseen minus seen mean wrong pixels. */
-  gap: number | null;
-  /** The larger spread over seeds of the unseen error at the two ends. */
-  unseenSpread: number | null;
-  snappedPercent: number | null;
-  /**
-   * At the largest tested size, at least half of the unseen glyphs come out closer to a training
-   * glyph than to themselves, or the unseen error is at least ¾ of what copying the nearest
-   * training glyph costs.
-   */
-  memorizes: boolean;
-}
+export type Generalization = ReturnType<typeof generalization>;
 
-export function generalization(summaries: readonly SizeSummary[]): Generalization {
+export function generalization(summaries: readonly SizeSummary[]) {
   const random = summaries.filter((s) => s.kind === 'random').sort((a, b) => a.size - b.size);
   const tested = random.filter((s) => s.testMeanWrongPixels !== null);
   const reached = random.filter((s) => s.reachedCriterion === s.runs).map((s) => s.size);
@@ -103,14 +83,23 @@ export function generalization(summaries: readonly SizeSummary[]): Generalizatio
   const snapped = largestTested?.testSnappedToSeenFraction ?? null;
   return {
     sizes: random.map((s) => s.size),
+    /** Sizes at which every run met the criterion on its training glyphs; null: none. */
     sizesEveryRunReached: reached.length ? reached : null,
     smallest: random[0],
     largest: random.at(-1),
+    /** The smallest and largest sizes that left glyphs unseen. */
     smallestTested,
     largestTested,
+    /** At the largest tested size: unseen minus seen mean wrong pixels. */
     gap: unseen === null || !largestTested ? null : unseen - largestTested.trainMeanWrongPixels.mean,
+    /** The larger spread over seeds of the unseen error at the two ends. */
     unseenSpread: tested.length ? Math.max(smallestTested.testMeanWrongPixels?.std ?? 0, largestTested?.testMeanWrongPixels?.std ?? 0) : null,
     snappedPercent: snapped === null ? null : Math.round(100 * snapped),
+    /**
+     * At the largest tested size, at least half of the unseen glyphs come out closer to a training
+     * glyph than to themselves, or the unseen error is at least ¾ of what copying the nearest
+     * training glyph costs.
+     */
     memorizes: unseen !== null && ((snapped ?? 0) >= 0.5 || (copy !== null && unseen >= 0.75 * copy)),
   };
 }

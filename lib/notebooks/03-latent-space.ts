@@ -88,19 +88,13 @@ export function interpolationRow(d: DecodedGlyph, step: number, steps: number, c
 }
 
 /** What the interpolation did. */
-export interface InterpolationPath {
-  /** Steps decoding to a training glyph, within the criterion's wrong pixels. */
-  onTraining: number;
-  /** Times the nearest training glyph changes from one step to the next. */
-  jumps: number;
-  /** The nearest training glyphs passed, quoted, in order. */
-  visited: string[];
-}
-
-export function interpolationPath(line: readonly DecodedGlyph[], chars: readonly string[], maxWrongPixels: number): InterpolationPath {
+export function interpolationPath(line: readonly DecodedGlyph[], chars: readonly string[], maxWrongPixels: number) {
   return {
+    /** Steps decoding to a training glyph, within the criterion's wrong pixels. */
     onTraining: line.filter((d) => d.nearest.distance <= maxWrongPixels).length,
+    /** Times the nearest training glyph changes from one step to the next. */
     jumps: line.filter((d, i) => i > 0 && d.nearest.index !== line[i - 1].nearest.index).length,
+    /** The nearest training glyphs passed, quoted, in order. */
     visited: [...new Set(line.map((d) => `"${chars[d.nearest.index]}"`))],
   };
 }

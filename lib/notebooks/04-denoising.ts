@@ -92,7 +92,6 @@ export function checkTogether(values: ParameterValues<typeof parameters>) {
 
 export type Parameters = ReturnType<typeof checkTogether>;
 
-// ---------------------------------------------------------------------------------------------
 // Names
 
 /** What a model was trained on: a noise model, or clean glyphs only (the plain autoencoder). */
@@ -120,7 +119,6 @@ export const mainGroup = (params: Parameters, kind: NoiseKind, layers: readonly 
 export const architectures = (params: Parameters): number[][] =>
   [params.architecture, ...(params.compareArchitecture ? [params.compareArchitecture] : [])];
 
-// ---------------------------------------------------------------------------------------------
 // Training
 
 export interface TrainingJob {
@@ -134,9 +132,7 @@ export interface TrainingJob {
   seed: number;
 }
 
-export interface TrainedModel extends TrainingJob {
-  trained: TrainedDenoiser;
-}
+export type TrainedModel = TrainingJob & { trained: TrainedDenoiser };
 
 /**
  * Every training, once: per seed, each architecture on clean glyphs and at every nonzero training
@@ -146,10 +142,9 @@ export interface TrainedModel extends TrainingJob {
 export function trainingJobs(params: Parameters): TrainingJob[] {
   const jobs: TrainingJob[] = [];
   const add = (role: Role, layers: number[], kind: NoiseKind, trainLevel: number, seed: number): void => {
-    const trainNoise: TrainNoise = trainLevel > 0 ? kind : 'clean';
-    const group = groupName(layers, trainNoise, trainLevel);
+    const group = trainedGroup(layers, kind, trainLevel);
     const name = group + (params.seeds.length > 1 ? ` seed ${seed}` : '');
-    if (!jobs.some((j) => j.name === name)) jobs.push({ name, group, role, layers, trainNoise, trainLevel, seed });
+    if (!jobs.some((j) => j.name === name)) jobs.push({ name, group, role, layers, trainNoise: trainLevel > 0 ? kind : 'clean', trainLevel, seed });
   };
   const kind = studyKind(params);
   for (const seed of params.seeds) {
@@ -216,7 +211,6 @@ export const trainingRows = (models: readonly TrainedModel[]) => models.map((m) 
   cleanMaxWrongPixels: m.trained.history.maxWrongPixels, stopReason: m.trained.history.stopReason, seconds: Number(m.trained.seconds.toFixed(2)),
 }));
 
-// ---------------------------------------------------------------------------------------------
 // The noise and the ceiling
 
 /** The `noiseLevels` table: per tested level, the chance a pixel reads wrong and the wrong pixels per glyph it makes. */
@@ -268,7 +262,6 @@ export const ceilingDisplay = (rows: readonly CeilingRow[], exact: ExactIdealRec
   ...(exact !== null ? { 'exact formula': percent(r.exactFormula, 2) } : {}),
 }));
 
-// ---------------------------------------------------------------------------------------------
 // The sweep
 
 /** One row of the `sweep` table: a model (trained, or a reference: noisy, ideal, posterior) at a test level. */
@@ -371,7 +364,6 @@ export function percentTable(points: readonly Point[], params: Parameters, kind:
   });
 }
 
-// ---------------------------------------------------------------------------------------------
 // Pictures
 
 export interface TriptychRow { noise: NoiseKind; level: number; model: string; totalWrongPixels: number; exactGlyphs: number }
@@ -407,7 +399,6 @@ export function triptych(models: readonly TrainedModel[], glyphs: number[][], pa
   return { lines, caption, rows };
 }
 
-// ---------------------------------------------------------------------------------------------
 // The code width
 
 /** The code-width study's noise model: the first one studied. */
@@ -457,7 +448,6 @@ export function codeWidthScores(points: readonly Point[], params: Parameters) {
   return { levels, scored, best, enough, chosen };
 }
 
-// ---------------------------------------------------------------------------------------------
 // The issue's targets (bit flips, the denoiser trained at the main level); the README states them.
 
 interface Target { what: string; metric: 'within1Rate' | 'exactRate'; level: number; goal: (idealExactRate: number) => number; studentBest: number | null }

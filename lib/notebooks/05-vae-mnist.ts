@@ -183,11 +183,12 @@ export function glyphModelRow(model: string, layers: number[], history: { epochs
 
 /** Ours and the peer's train and test −ELBO per epoch, on one chart. */
 export function peerCurves(ours: readonly { trainNegElbo: number; testNegElbo: number }[], peer: PeerRun): PlotlyFigure {
-  const y = (rows: readonly { trainNegElbo: number; testNegElbo: number }[], field: 'trainNegElbo' | 'testNegElbo') => rows.map((r) => r[field]);
   return lineChart({
     series: [
-      { name: 'ours: test −ELBO', y: y(ours, 'testNegElbo') }, { name: 'peer: test −ELBO', y: y(peer.epochs, 'testNegElbo'), dash: 'dash' },
-      { name: 'ours: train −ELBO', y: y(ours, 'trainNegElbo'), dash: 'dot' }, { name: 'peer: train −ELBO', y: y(peer.epochs, 'trainNegElbo'), dash: 'dashdot' },
+      { name: 'ours: test −ELBO', y: ours.map((r) => r.testNegElbo) },
+      { name: 'peer: test −ELBO', y: peer.epochs.map((r) => r.testNegElbo), dash: 'dash' },
+      { name: 'ours: train −ELBO', y: ours.map((r) => r.trainNegElbo), dash: 'dot' },
+      { name: 'peer: train −ELBO', y: peer.epochs.map((r) => r.trainNegElbo), dash: 'dashdot' },
     ],
     title: 'Ours and the PyTorch peer', xTitle: 'epoch', yTitle: 'nats per image',
   });
@@ -301,7 +302,6 @@ export function glyphGridRow(model: string, grid: DecodedGrid, glyphs: ReadonlyA
 export function glyphSampleRow(model: string, drawnFrom: string, summary: NearestGlyphSummary) {
   return { model, drawnFrom, ...summary, meanDistance: round(summary.meanDistance, 3), meanConfidence: round(summary.meanConfidence, 3) };
 }
-
 
 /** The `newLetters` table: the prior's samples at least `minDistance` pixels from every training glyph. */
 export function newLetterRows(samples: readonly DecodedGlyph[], minDistance: number, chars: readonly string[], letterLike: (d: DecodedGlyph) => boolean) {

@@ -3,20 +3,20 @@
  * the lab's starting model, to compare with what the page does.
  */
 import {
-  Autoencoder, checkNullableString, declareParameters, GLYPH_PIXELS, holdModels, knob, OPTIMIZERS, ParameterValues, TrainHistory,
+  Autoencoder, declareParameters, GLYPH_PIXELS, holdModels, knob, OPTIMIZERS, ParameterValues, TrainHistory,
   trainAutoencoder,
 } from '..';
 import { corruptor, noiseSpec } from '../noise';
 import { parameterDefaults } from '../params';
 import type { LabSettings, LabSpec } from '../pages/lab';
 import { parameters as layerCountParameters } from './01-layer-count';
+import { fontKnobs } from './glyph-training';
 
 const positiveRate = { min: 0, exclusiveMin: true, max: 10 };
 
 /** Every knob of notebook 06; its parameters cell holds the same names and defaults. */
 export const parameters = declareParameters({
-  fontPath: knob.file('../data/font.h'),
-  fontName: knob.custom<string | null>(null, checkNullableString),
+  ...fontKnobs,
   layers: knob.layers([35, 20, 10, 2, 10, 20, 35], GLYPH_PIXELS),
   hiddenActivation: knob.oneOf(['tanh', 'sigmoid', 'relu'] as const, 'tanh'),
   optimizer: knob.oneOf(OPTIMIZERS, 'adam'),
