@@ -65,7 +65,9 @@ export function summarize<Row extends object, By extends keyof Row & string, Val
     }
     for (const [key, target] of out) {
       const c = computed.get(key);
-      for (const stat of stats) target[`${value}${stat[0].toUpperCase()}${stat.slice(1)}`] = stat === 'count' ? (c?.count ?? 0) : (c ? c[stat] : null);
+      for (const stat of stats) {
+        target[`${value}${stat[0].toUpperCase()}${stat.slice(1)}`] = stat === 'count' ? (c?.count ?? 0) : (c ? c[stat] : null);
+      }
     }
   }
   return [...out.values()] as SummaryRow<Row, By, Value, Stat>[];
