@@ -106,7 +106,9 @@ export function glyphMosaicLayout(glyphCount: number, lineCount: number, options
 /** The colour of one glyph pixel. NaN (a diverged model) draws mid-grey and counts as no ink. */
 function glyphPixelColour(value: number, target: number | undefined, threshold: number): Rgb {
   // NaN >= threshold is false: a NaN pixel is never extra ink, and missing where the target has ink.
-  if (target !== undefined && (value >= threshold) !== (target >= 0.5)) return target >= 0.5 ? MOSAIC_COLOURS.missing : MOSAIC_COLOURS.extra;
+  if (target !== undefined && (value >= threshold) !== (target >= 0.5)) {
+    return target >= 0.5 ? MOSAIC_COLOURS.missing : MOSAIC_COLOURS.extra;
+  }
   const grey = Math.round(255 * (1 - (Number.isNaN(value) ? 0.5 : Math.min(1, Math.max(0, value)))));
   return [grey, grey, grey];
 }
