@@ -19,11 +19,6 @@ import { checkInteger } from './params';
 import { normalFrom, seededRandom } from './random';
 import { Vae } from './vae';
 
-/** Tensors alive on the engine: a notebook prints it to show that re-running cells does not leak. */
-export function tensorCount(): number {
-  return tf.memory().numTensors;
-}
-
 /** Codes (rows of latentSize numbers) to images (rows of pixel values in [0, 1]). */
 export type LatentDecoder = (codes: number[][]) => number[][];
 

@@ -43,7 +43,7 @@ export {
 export {
   DecodedGrid, NearestGlyphSummary, autoencoderDecoder, decodeAndDescribe, decodeGridOverBox,
   decodeQuantileGrid, glyphDataset, gridNeighbourChange, priorSamples, splitImages, spreadIndices,
-  summarizeNearestGlyphs, tensorCount, vaeDecoder,
+  summarizeNearestGlyphs, vaeDecoder,
 } from './generative';
 export { checkModelPath, loadAutoencoder, saveAutoencoder } from './modelio';
 
