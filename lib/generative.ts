@@ -8,7 +8,6 @@
  * Works with the VAE (lib/vae) and the plain autoencoder (lib/autoencoder) alike; builds on
  * lib/latent (boxes, grids, nearest glyph, letter-likeness) rather than repeating it.
  */
-import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from './autoencoder';
 import { GLYPH_COLUMNS, GLYPH_PIXELS, GLYPH_ROWS } from './font';
 import { DecodedGlyph, describeDecoded, LatentBox, latentGrid } from './latent';
