@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from './autoencoder';
-import { fastAutoencoderStepper, speedPath, TrainStepPaths } from './fast';
+import { fastAutodiffStepper, fastAutoencoderStepper, speedPath, TrainStepPaths } from './fast';
 import { meetsCriterion, reportError, summarizeWrongPixels, wrongPixelsPerGlyph } from './metrics';
 import { checkBoolean, checkInteger, checkNumber, checkOneOf } from './params';
 import { formatDuration, ProgressLine, progressLine } from './progress';
@@ -112,6 +112,18 @@ export function plainStepper<Batch extends unknown[]>(
     step: (...batch) => optimizer.minimize(() => lossOfBatch(...batch), true, variables) as tf.Scalar,
     dispose: () => optimizer.dispose(),
   };
+}
+
+/**
+ * The step for any model that gives its loss: lib/fast's flat optimizer on the fast path where the
+ * engine has one (same numbers, one update call), else the plain step. `method` says which.
+ */
+export function makeStepper<Batch extends unknown[]>(
+  variables: tf.Variable[], lossOfBatch: (...batch: Batch) => tf.Scalar,
+  options: { optimizer: OptimizerName; learningRate: number; epsilon?: number },
+): Stepper<Batch> {
+  const fast = speedPath() === 'fast' ? fastAutodiffStepper(variables, lossOfBatch, options) : null;
+  return fast ?? plainStepper(variables, lossOfBatch, makeOptimizer(options.optimizer, options.learningRate, options.epsilon));
 }
 
 /**

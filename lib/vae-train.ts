@@ -8,7 +8,7 @@ import { ImageDataset } from './mnist';
 import { checkInteger, checkNumber } from './params';
 import { formatDuration, progressLine } from './progress';
 import { normalFrom, seededRandom } from './random';
-import { makeOptimizer, plainStepper, runTrainingLoop, TrainOptions } from './train';
+import { makeStepper, runTrainingLoop, TrainOptions } from './train';
 import type { Vae } from './vae';
 import { evaluateVae, imageRows } from './vae-eval';
 
@@ -98,15 +98,16 @@ export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainO
       `${Number.isFinite(perEpoch) ? perEpoch.toFixed(2) : '?'} s/epoch  ${formatDuration(elapsed)} elapsed, ~${formatDuration((epochs - done) * perEpoch)} left`;
   };
 
-  // train.ts's plain step: autodiff of the loss, tf.train.adam with PyTorch's epsilon. The loss's
-  // terms are kept from inside the loss as they are computed, for the epoch's record.
+  // train.ts's step: autodiff of the loss, Adam with PyTorch's epsilon (lib/fast's flat update on
+  // the fast path, the same numbers). The loss's terms are kept from inside the loss as they are
+  // computed, for the epoch's record.
   const batch = new Float32Array(vae.inputSize * Math.min(batchSize, n));
   let terms: tf.Tensor1D | null = null;
-  const stepper = plainStepper(vae.variables(), (x: tf.Tensor2D, eps: tf.Tensor2D) => {
+  const stepper = makeStepper(vae.variables(), (x: tf.Tensor2D, eps: tf.Tensor2D) => {
     const t = vae.lossTerms(x, eps, beta);
     terms = tf.keep(tf.stack([t.loss, t.rec, t.kl]) as tf.Tensor1D);
     return t.loss;
-  }, makeOptimizer('adam', learningRate, 1e-8));
+  }, { optimizer: 'adam', learningRate, epsilon: 1e-8 });
   // The tidy frees the batch and the loss scalar minimize returns; the kept terms leave it.
   const step = (rows: number[]): tf.Tensor1D => tf.tidy(() => {
     const eps = Float32Array.from({ length: rows.length * vae.latentSize }, normal);

@@ -16,6 +16,9 @@ import {
   seededRandom, setSpeedPath, shuffledIndices, trainAutoencoder, TrainOptions, TrainStepPaths, wrongPixelsPerGlyph,
 } from './lib';
 import { directKernelCalls } from '../lib/fast';
+import { loadEmbeddedMnist, subsetDataset } from '../lib/mnist';
+import { makeStepper } from '../lib/train';
+import { Vae } from '../lib/vae';
 import { courseFontPath, projectRoot } from './helpers';
 
 const fontFile = fs.existsSync(courseFontPath) ? courseFontPath : path.join(projectRoot, 'data', 'font.h');
@@ -304,6 +307,57 @@ describe('fast training path = straightforward reference (wasm)', () => {
     // 8 layers: forward 23, loss 4, output gradient 2, backward 41, update 1.
     assert.ok(perStep <= 75, `fast path: ${perStep} engine calls per step`);
     assert.ok(referencePerStep >= 3 * perStep, `reference ${referencePerStep} vs fast ${perStep} per step`);
+  });
+});
+
+describe('the VAE\'s fast step (flat Adam) = its plain step (tf.train.adam)', () => {
+  before(async () => { await initEngine('wasm'); });
+  const { train } = loadEmbeddedMnist();
+  const digits = subsetDataset(train, Array.from({ length: 300 }, (_, i) => i * 7));
+
+  async function vaeRun(path: 'fast' | 'plain') {
+    setSpeedPath(path);
+    try {
+      const vae = new Vae({ hidden: [48, 16], latentSize: 2, seed: 3 });
+      const h = await vae.train(digits, { epochs: 3, batchSize: 64, seed: 5, progress: null, stopOnInterrupt: false });
+      const parameters = vae.variables().map((v) => Array.from(v.dataSync()));
+      vae.dispose();
+      return { losses: h.epochs.map((e) => [e.trainLoss, e.trainRec, e.trainKl]), parameters };
+    } finally {
+      setSpeedPath('fast');
+    }
+  }
+
+  test('the same losses and parameters to the bit, with PyTorch\'s epsilon on both paths', async () => {
+    const before = tf.memory().numTensors;
+    const fast = await vaeRun('fast');
+    const plain = await vaeRun('plain');
+    assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+    assert.ok(fast.losses[2][0] < fast.losses[0][0], `the loss falls: ${fast.losses.map((l) => l[0])}`);
+    assert.deepEqual(fast.losses, plain.losses);
+    assert.deepEqual(fast.parameters, plain.parameters);
+  });
+
+  test('makeStepper takes the flat update on the fast path, tf.train on the plain one', () => {
+    const w = tf.variable(tf.tensor1d([1, -2, 3]));
+    const loss = (target: tf.Tensor1D) => tf.sum(tf.square(tf.sub(w, target))) as tf.Scalar;
+    const target = tf.tensor1d([0, 0, 0]);
+    const methods: string[] = [];
+    const values: number[][] = [];
+    for (const path of ['fast', 'plain'] as const) {
+      setSpeedPath(path);
+      w.assign(tf.tensor1d([1, -2, 3]));
+      const stepper = makeStepper([w], loss, { optimizer: 'adam', learningRate: 0.1, epsilon: 1e-8 });
+      methods.push(stepper.method);
+      for (let i = 0; i < 5; i++) stepper.step(target).dispose();
+      values.push(Array.from(w.dataSync()));
+      stepper.dispose();
+    }
+    setSpeedPath('fast');
+    tf.dispose([w, target]);
+    assert.deepEqual(methods, ['tfjs autodiff + flat adam kernel (wasm module)', 'tfjs autodiff + tf.train.adam']);
+    assert.deepEqual(values[0], values[1]);
+    assert.ok(values[0][0] < 1, `Adam moved the weights: ${values[0]}`);
   });
 });
 

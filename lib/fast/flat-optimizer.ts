@@ -14,7 +14,7 @@ export type FlatOptimizerKind = 'adam' | 'sgd';
 /**
  * An optimizer over all of a model's parameters that makes one engine call per step (instead of
  * about ten per parameter tensor with tf.train optimizers). It computes exactly what tf.train.adam
- * (beta1 0.9, beta2 0.999, epsilon 1e-7) or tf.train.sgd computes, operation by operation in
+ * (beta1 0.9, beta2 0.999, the same epsilon) or tf.train.sgd computes, operation by operation in
  * float32: given the same gradients, the new values are bit-identical.
  */
 export interface FlatOptimizer {
@@ -44,9 +44,9 @@ interface UpdateHyper {
   accBeta1: number; accBeta2: number;
 }
 
-function hyper(kind: FlatOptimizerKind, learningRate: number): UpdateHyper {
+function hyper(kind: FlatOptimizerKind, learningRate: number, epsilon: number): UpdateHyper {
   const f = Math.fround;
-  const [beta1, beta2, epsilon] = [0.9, 0.999, 1e-7];
+  const [beta1, beta2] = [0.9, 0.999];
   return {
     kind, b1: f(beta1), b2: f(beta2), oneMinusB1: f(1 - beta1), oneMinusB2: f(1 - beta2), eps: f(epsilon), negLr: f(-learningRate),
     accBeta1: f(beta1), accBeta2: f(beta2),
@@ -124,10 +124,10 @@ function checkShapes(variables: tf.Variable[], grads: tf.TensorInfo[], sumRows: 
 }
 
 /** The JS implementation, on any backend whose float32 memory we can view (cpu). */
-function jsFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, total: number,
+function jsFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, epsilon: number, total: number,
   view: (backend: unknown, info: tf.TensorInfo) => Float32Array,
   allocate: (backend: unknown, shape: number[]) => tf.TensorInfo): FlatOptimizer {
-  const h = hyper(kind, learningRate);
+  const h = hyper(kind, learningRate, epsilon);
   const m = new Float32Array(kind === 'adam' ? total : 0);
   const v = new Float32Array(kind === 'adam' ? total : 0);
   const body = (count: number): UpdateBody => (inputs, backend) => {
@@ -160,10 +160,10 @@ function jsFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, total: n
   };
 }
 
-function wasmFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, total: number, backend: WasmBackendLike): FlatOptimizer | null {
+function wasmFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, epsilon: number, total: number, backend: WasmBackendLike): FlatOptimizer | null {
   const module = wasmModuleOf(backend);
   if (!module) return null;
-  const h = hyper(kind, learningRate);
+  const h = hyper(kind, learningRate, epsilon);
   // Moments, and room for one bias gradient, on the engine's heap (freed by dispose()).
   const scratchFloats = total;
   const bytes = 4 * (kind === 'adam' ? 2 * total : 0) + 4 * scratchFloats;
@@ -219,10 +219,12 @@ function wasmFlatOptimizer(kind: FlatOptimizerKind, learningRate: number, total:
 /**
  * A flat optimizer for `variables` on the active engine, or null where there is none (then use a
  * tf.train optimizer): wasm (a small WebAssembly module on the engine's memory, else JavaScript
- * on the engine's heap; `wasmModule: false` forces the latter), cpu (JavaScript).
+ * on the engine's heap; `wasmModule: false` forces the latter), cpu (JavaScript). `epsilon` is
+ * Adam's, tf.train.adam's default unless given (PyTorch's is 1e-8).
  */
 export function createFlatOptimizer(
-  kind: FlatOptimizerKind, learningRate: number, variables: tf.Variable[], { wasmModule = true }: { wasmModule?: boolean } = {},
+  kind: FlatOptimizerKind, learningRate: number, variables: tf.Variable[],
+  { wasmModule = true, epsilon = 1e-7 }: { wasmModule?: boolean; epsilon?: number } = {},
 ): FlatOptimizer | null {
   const backendName = tf.getBackend();
   const total = variables.reduce((n, v) => n + v.size, 0);
@@ -230,14 +232,14 @@ export function createFlatOptimizer(
   if (backendName === 'wasm') {
     registerFlatUpdateKernel(backendName);
     const backend = tf.backend() as unknown as WasmBackendLike;
-    return (wasmModule ? wasmFlatOptimizer(kind, learningRate, total, backend) : null)
-      ?? jsFlatOptimizer(kind, learningRate, total, (b, info) => (b as WasmBackendLike).typedArrayFromHeap(info),
+    return (wasmModule ? wasmFlatOptimizer(kind, learningRate, epsilon, total, backend) : null)
+      ?? jsFlatOptimizer(kind, learningRate, epsilon, total, (b, info) => (b as WasmBackendLike).typedArrayFromHeap(info),
         (b, shape) => (b as WasmBackendLike).makeOutput(shape, 'float32'));
   }
   if (backendName === 'cpu') {
     registerFlatUpdateKernel(backendName);
     type CpuBackend = { data: { get(id: object): { values: Float32Array } }; makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo };
-    return jsFlatOptimizer(kind, learningRate, total, (b, info) => (b as CpuBackend).data.get(info.dataId).values,
+    return jsFlatOptimizer(kind, learningRate, epsilon, total, (b, info) => (b as CpuBackend).data.get(info.dataId).values,
       (b, shape) => (b as CpuBackend).makeTensorInfo(shape, 'float32', new Float32Array(tf.util.sizeFromShape(shape))));
   }
   return null;

@@ -4,7 +4,7 @@
  */
 export { speedPath, setSpeedPath, SpeedPath, SPEED_PATHS } from './path';
 export { patchWasmMatMul } from './matmul';
-export { fastAutoencoderStepper, TrainStepPaths } from './stepper';
+export { fastAutodiffStepper, fastAutoencoderStepper, TrainStepPaths } from './stepper';
 export { DirectKernels, directKernelCalls, directKernelsAvailable, ENGINE_KERNELS, KernelRunner } from './kernels';
 export { createFlatOptimizer, FLAT_UPDATE_KERNEL, FlatOptimizer, FlatOptimizerKind } from './flat-optimizer';
 export { ExplicitGradients, hasExplicitGradients, LossAndGradients } from './gradients';
