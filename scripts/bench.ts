@@ -358,8 +358,7 @@ async function vaeEpoch(ctx: Context): Promise<void> {
   type Ours = { model: InstanceType<VaeModule['Vae']>; seconds: number[]; cpu: number[]; counted: { total: number; engine: number } };
   const perPath = new Map<SpeedPath, Ours>();
   for (const speed of ctx.paths) {
-    // The VAE trains the same way on both paths (its step is the plain one); both are timed so that
-    // every benchmark keeps a line per path.
+    // The same autodiff on both paths; the fast path applies Adam in one flat kernel.
     setSpeedPath(speed);
     const model = new vae.module.Vae({ hidden: [hidden], latentSize: 2, seed: 0 });
     // Warm-up epoch, counted: engine kernels per step.
