@@ -4,12 +4,15 @@
  * negative ELBO after every epoch.
  */
 import * as tf from '@tensorflow/tfjs';
+import { pairStepper, Replica, TermsStepper } from './fast/pair';
+import { speedPath } from './fast/path';
 import { ImageDataset } from './mnist';
+import { coreCount } from './parallel';
 import { checkInteger, checkNumber } from './params';
 import { formatDuration, progressLine } from './progress';
 import { normalFrom, seededRandom } from './random';
 import { makeStepper, runTrainingLoop, TrainOptions } from './train';
-import type { Vae } from './vae';
+import type { ResolvedVaeConfig, Vae } from './vae';
 import { evaluateVae, imageRows } from './vae-eval';
 
 /** The progress line and the stops mean what they mean in `trainAutoencoder`. */
@@ -22,6 +25,12 @@ export interface VaeTrainOptions extends Pick<TrainOptions, 'progress' | 'label'
   learningRate?: number;
   /** Weight of the KL term (beta-VAE). Default 1: the loss is the negative ELBO. */
   beta?: number;
+  /**
+   * Threads that share each step on the fast path: 2 splits every batch between this thread and a
+   * helper thread (the same numbers up to float32 rounding); 1 keeps the step in this thread (the
+   * plain path's bits). Default 2 where the machine has two cores or more. The plain path uses 1.
+   */
+  threads?: number;
   /** Seed of the batch order and of the noise eps. Default 1. */
   seed?: number;
   /** Evaluated after every epoch (negative ELBO, reconstruction, KL); null: none. */
@@ -59,6 +68,8 @@ export interface VaeHistory {
   seconds: number;
   /** Mean seconds of training steps per epoch (without the test evaluation). */
   trainSecondsPerEpoch: number;
+  /** How each step was computed, e.g. "tfjs autodiff + tf.train.adam". */
+  stepMethod: string;
 }
 
 /**
@@ -75,6 +86,7 @@ export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainO
   const beta = checkNumber('beta', options.beta ?? 1, { min: 0 });
   const test = options.test ?? null;
   if (test) vae.checkData(test, 'test');
+  const threads = checkInteger('threads', options.threads ?? Math.min(2, coreCount()), { min: 1, max: 2 });
   const seed = options.seed ?? 1;
   const normal = normalFrom(seededRandom(seed ^ 0x2545f491));
   const progress = options.progress === undefined ? progressLine() : options.progress;
@@ -82,7 +94,7 @@ export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainO
   const n = train.count;
 
   const history: VaeHistory = {
-    epochs: [], trainNegElbo: [], testNegElbo: [], epochsRun: 0, stopReason: 'epochs', message: '', seconds: 0, trainSecondsPerEpoch: NaN,
+    epochs: [], trainNegElbo: [], testNegElbo: [], epochsRun: 0, stopReason: 'epochs', message: '', seconds: 0, trainSecondsPerEpoch: NaN, stepMethod: '',
   };
   const started = performance.now();
   const status = (epoch: number, step: number, steps: number): string => {
@@ -98,21 +110,13 @@ export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainO
       `${Number.isFinite(perEpoch) ? perEpoch.toFixed(2) : '?'} s/epoch  ${formatDuration(elapsed)} elapsed, ~${formatDuration((epochs - done) * perEpoch)} left`;
   };
 
-  // train.ts's step: autodiff of the loss, Adam with PyTorch's epsilon (lib/fast's flat update on
-  // the fast path, the same numbers). The loss's terms are kept from inside the loss as they are
-  // computed, for the epoch's record.
+  const stepper = await vaeStepper(vae, { beta, learningRate, maxRows: Math.min(batchSize, n), threads });
+  history.stepMethod = stepper.method;
   const batch = new Float32Array(vae.inputSize * Math.min(batchSize, n));
-  let terms: tf.Tensor1D | null = null;
-  const stepper = makeStepper(vae.variables(), (x: tf.Tensor2D, eps: tf.Tensor2D) => {
-    const t = vae.lossTerms(x, eps, beta);
-    terms = tf.keep(tf.stack([t.loss, t.rec, t.kl]) as tf.Tensor1D);
-    return t.loss;
-  }, { optimizer: 'adam', learningRate, epsilon: 1e-8 });
-  // The tidy frees the batch and the loss scalar minimize returns; the kept terms leave it.
+  // The tidy frees the batch and the noise; the step's terms leave it.
   const step = (rows: number[]): tf.Tensor1D => tf.tidy(() => {
     const eps = Float32Array.from({ length: rows.length * vae.latentSize }, normal);
-    stepper.step(imageRows(train, 0, rows.length, rows, batch), tf.tensor2d(eps, [rows.length, vae.latentSize]));
-    return terms!;
+    return stepper.step(imageRows(train, 0, rows.length, rows, batch), tf.tensor2d(eps, [rows.length, vae.latentSize]));
   });
   let epochRead: VaeEpochStats | null = null;
   try {
@@ -159,4 +163,48 @@ export async function trainVae(vae: Vae, train: ImageDataset, options: VaeTrainO
   } finally {
     stepper.dispose();
   }
+}
+
+/** The VAE's loss terms for a batch, [loss, rec, kl], as the step differentiates them. */
+function lossTermList(vae: Vae, beta: number): (x: tf.Tensor2D, eps: tf.Tensor2D) => tf.Scalar[] {
+  return (x, eps) => {
+    const t = vae.lossTerms(x, eps, beta);
+    return [t.loss, t.rec, t.kl];
+  };
+}
+
+/**
+ * The VAE's step, returning its loss terms: autodiff of the loss and Adam with PyTorch's epsilon.
+ * On the fast path lib/fast applies Adam in one flat kernel, and with two threads each computes
+ * half the batch's gradients; on the plain path, tf.train.adam's `minimize`.
+ */
+async function vaeStepper(vae: Vae, options: { beta: number; learningRate: number; maxRows: number; threads: number }): Promise<TermsStepper> {
+  const terms = lossTermList(vae, options.beta);
+  const adam = { optimizer: 'adam', learningRate: options.learningRate, epsilon: 1e-8 } as const;
+  if (speedPath() === 'fast' && options.threads > 1 && options.maxRows > 1) {
+    const replica = { module: __filename, name: 'vaeReplica', args: { config: vae.config, beta: options.beta } };
+    const pair = await pairStepper(vae.variables(), terms, replica, { ...adam, columns: [vae.inputSize, vae.latentSize], maxRows: options.maxRows, termCount: 3 });
+    if (pair) return pair;
+  }
+  // The terms are kept from inside the loss as they are computed; the step returns them.
+  let kept: tf.Tensor1D | null = null;
+  const single = makeStepper(vae.variables(), (x: tf.Tensor2D, eps: tf.Tensor2D) => {
+    const t = terms(x, eps);
+    kept = tf.keep(tf.stack(t) as tf.Tensor1D);
+    return t[0];
+  }, adam);
+  return {
+    method: single.method,
+    step: (x, eps) => { single.step(x, eps); return kept!; },
+    dispose: () => single.dispose(),
+  };
+}
+
+/** The VAE's copy in lib/fast's helper thread: the same architecture (its weights come from the stepper). */
+export function vaeReplica({ config, beta }: { config: ResolvedVaeConfig; beta: number }): Replica {
+  // vae.ts imports this module: its class is taken when the helper asks, once both are loaded.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Vae } = require('./vae') as typeof import('./vae');
+  const vae = new Vae(config);
+  return { variables: vae.variables(), terms: lossTermList(vae, beta), dispose: () => vae.dispose() };
 }

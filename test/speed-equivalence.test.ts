@@ -17,8 +17,10 @@ import {
 } from './lib';
 import { directKernelCalls } from '../lib/fast';
 import { loadEmbeddedMnist, subsetDataset } from '../lib/mnist';
+import { pairStepper } from '../lib/fast/pair';
 import { makeStepper } from '../lib/train';
 import { Vae } from '../lib/vae';
+import { linearReplica, LinearArgs } from './fixtures/pair-replicas';
 import { courseFontPath, projectRoot } from './helpers';
 
 const fontFile = fs.existsSync(courseFontPath) ? courseFontPath : path.join(projectRoot, 'data', 'font.h');
@@ -319,7 +321,7 @@ describe('the VAE\'s fast step (flat Adam) = its plain step (tf.train.adam)', ()
     setSpeedPath(path);
     try {
       const vae = new Vae({ hidden: [48, 16], latentSize: 2, seed: 3 });
-      const h = await vae.train(digits, { epochs: 3, batchSize: 64, seed: 5, progress: null, stopOnInterrupt: false });
+      const h = await vae.train(digits, { epochs: 3, batchSize: 64, seed: 5, progress: null, stopOnInterrupt: false, threads: 1 });
       const parameters = vae.variables().map((v) => Array.from(v.dataSync()));
       vae.dispose();
       return { losses: h.epochs.map((e) => [e.trainLoss, e.trainRec, e.trainKl]), parameters };
@@ -372,5 +374,99 @@ describe('fast training path = reference (cpu engine)', () => {
       assertEquivalent(await fastRun(c.config, options), referenceRun(c.config, options), `cpu: ${c.name}`);
       assert.equal(tf.memory().numTensors, tensors);
     }
+  });
+});
+
+describe('the two-thread step (lib/fast/pair) = the one-thread step, up to float32 rounding', () => {
+  before(async () => { await initEngine('wasm'); });
+  const replicas = path.join(__dirname, 'fixtures', 'pair-replicas.js');
+  const start: LinearArgs = { w: [[0.5, -1], [2, 0.25], [-0.75, 1.5]], b: [0.1, -0.2] };
+  const random = seededRandom(11);
+  const batchOf = (rows: number): [tf.Tensor2D, tf.Tensor2D] => [
+    tf.tensor2d(Array.from({ length: rows * 3 }, () => 2 * random() - 1), [rows, 3]),
+    tf.tensor2d(Array.from({ length: rows * 2 }, () => 2 * random() - 1), [rows, 2]),
+  ];
+  const options = { optimizer: 'adam', learningRate: 0.05, epsilon: 1e-8, columns: [3, 2], maxRows: 8, termCount: 2 } as const;
+
+  test('a linear fit: the same terms and weights after steps on even, odd and one-row batches', async () => {
+    const before = tf.memory().numTensors;
+    const single = linearReplica(start);
+    const pair = linearReplica(start);
+    const singleTerms: number[][] = [];
+    let kept: tf.Tensor1D | null = null;
+    const one = makeStepper(single.variables, (x: tf.Tensor2D, y: tf.Tensor2D) => {
+      const t = single.terms(x, y);
+      kept = tf.keep(tf.stack(t) as tf.Tensor1D);
+      return t[0];
+    }, options);
+    const two = await pairStepper(pair.variables, pair.terms, { module: replicas, name: 'linearReplica', args: start }, options);
+    assert.ok(two, 'the pair step applies on wasm');
+    assert.match(two.method, /^two threads \(half a batch each, tfjs autodiff\) \+ flat adam kernel/);
+    const pairTerms: number[][] = [];
+    for (const rows of [8, 7, 1, 6, 5, 2]) {
+      const batch = batchOf(rows);
+      one.step(...batch).dispose();
+      singleTerms.push(Array.from(kept!.dataSync()));
+      kept!.dispose();
+      const terms = two.step(...batch);
+      pairTerms.push(Array.from(terms.dataSync()));
+      tf.dispose([terms, ...batch]);
+    }
+    const singleWeights = single.variables.map((v) => Array.from(v.dataSync()));
+    const pairWeights = pair.variables.map((v) => Array.from(v.dataSync()));
+    one.dispose(); two.dispose(); single.dispose(); pair.dispose();
+    assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+    pairTerms.flat().forEach((t, i) => assert.ok(Math.abs(t - singleTerms.flat()[i]) <= 1e-6 * Math.max(1, Math.abs(t)), `term ${i}: ${t} vs ${singleTerms.flat()[i]}`));
+    pairWeights.flat().forEach((w, i) => assert.ok(Math.abs(w - singleWeights.flat()[i]) <= 1e-6, `weight ${i}: ${w} vs ${singleWeights.flat()[i]}`));
+    assert.ok(Math.abs(pairWeights[0][0] - start.w[0][0]) > 0.1, `Adam moved the weights: ${pairWeights[0]}`);
+  });
+
+  test('the helper\'s errors reach the caller, with the reason', async () => {
+    const model = linearReplica(start);
+    await assert.rejects(pairStepper(model.variables, model.terms, { module: replicas, name: 'noSuchReplica', args: start }, options),
+      /the helper thread could not build the model: .*pair-replicas\.js exports no function noSuchReplica/);
+    const failing = await pairStepper(model.variables, model.terms, { module: replicas, name: 'failingReplica', args: start }, options);
+    const batch = batchOf(4);
+    assert.throws(() => failing!.step(...batch), /the helper thread's half of step 1 failed: this replica refuses to compute/);
+    assert.throws(() => failing!.step(...batchOf(9)), /a batch of 9 rows; the stepper was made for at most 8/);
+    // Not disposed: the next stepper takes the helper over, and the stale one says so.
+    const next = await pairStepper(model.variables, model.terms, { module: replicas, name: 'linearReplica', args: start }, options);
+    next!.step(...batch).dispose();
+    assert.throws(() => failing!.step(...batch), /this two-thread stepper was disposed, or a newer one took its helper thread/);
+    next!.dispose();
+    failing!.dispose();
+    tf.dispose(batch);
+    model.dispose();
+  });
+
+  test('the VAE on two threads: the plain path\'s losses and weights within float32 rounding, the same bits run after run', async () => {
+    const { train } = loadEmbeddedMnist();
+    const digits = subsetDataset(train, Array.from({ length: 300 }, (_, i) => i * 7));
+    const run = async (path: 'fast' | 'plain', threads: number) => {
+      setSpeedPath(path);
+      try {
+        const vae = new Vae({ hidden: [48, 16], latentSize: 2, seed: 3 });
+        const h = await vae.train(digits, { epochs: 3, batchSize: 64, seed: 5, progress: null, stopOnInterrupt: false, threads });
+        const parameters = vae.variables().flatMap((v) => Array.from(v.dataSync()));
+        vae.dispose();
+        return { losses: h.epochs.flatMap((e) => [e.trainLoss, e.trainRec, e.trainKl]), parameters, method: h.stepMethod };
+      } finally {
+        setSpeedPath('fast');
+      }
+    };
+    const before = tf.memory().numTensors;
+    const pair = await run('fast', 2);
+    const again = await run('fast', 2);
+    const plain = await run('plain', 2);
+    assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+    assert.match(pair.method, /^two threads/);
+    assert.equal(plain.method, 'tfjs autodiff + tf.train.adam', 'the plain path keeps one thread');
+    assert.deepEqual(again, pair, 'the same bits run after run');
+    assert.notDeepEqual(pair.parameters, plain.parameters, 'the batch sums are split: not the same bits');
+    pair.losses.forEach((l, i) => assert.ok(Math.abs(l - plain.losses[i]) <= 1e-4 * Math.abs(l), `loss term ${i}: ${l} vs ${plain.losses[i]}`));
+    const drift = Math.max(...pair.parameters.map((p, i) => Math.abs(p - plain.parameters[i])));
+    assert.ok(drift <= 1e-3, `largest parameter difference ${drift}`);
+    const digitsOfOne = subsetDataset(train, [0]);
+    await assert.rejects(new Vae({ hidden: [8] }).train(digitsOfOne, { epochs: 1, progress: null, threads: 3 }), /threads is 3/);
   });
 });
