@@ -363,6 +363,7 @@ describe('notebook 05 (VAE on MNIST and on the glyphs), quick parameters', () =>
     assert.ok(-logLikelihood < baseline - 5, `−log p(x) ${-logLikelihood} under the mean image's ${baseline}`);
     assert.ok(-logLikelihood <= finite(final, 'testNegElbo') + 1, 'and tighter than the one-sample −ELBO (up to noise)');
     assert.ok(finite(final, 'trainSeconds') > 0 && finite(final, 'secondsPerEpoch') > 0);
+    assert.match(String(final.stepMethod), /tfjs autodiff/, 'the final row says how the steps were computed');
     assert.equal(tables.peer, undefined, 'no peer numbers unless the peer ran in this run');
 
     assert.deepEqual(tables.glyphModels.map((r) => r.model), ['VAE', 'autoencoder']);

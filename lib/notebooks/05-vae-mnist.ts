@@ -125,6 +125,7 @@ export function finalRow(history: VaeHistory, ll: { logLikelihood: number; elbo:
     k: ll.k,
     trainSeconds: round(history.trainSecondsPerEpoch * history.epochs.length, 2),
     secondsPerEpoch: round(history.trainSecondsPerEpoch, 3),
+    stepMethod: history.stepMethod,
     logLikelihoodSeconds: round(ll.seconds, 2),
     ...sizes,
   };
