@@ -87,7 +87,7 @@ function startHelper(engine: string): Promise<Helper> {
 
 /**
  * The two-thread step with Adam or SGD applied by lib/fast's flat optimizer, or null where it does
- * not apply (an engine other than wasm, no flat optimizer). `terms` computes this thread's half; the
+ * not apply (an engine other than wasm, no flat optimizer, no helper thread). `terms` computes this thread's half; the
  * helper builds its own copy of the model from `replica`. Batches are split by rows: the first
  * ceil(n/2) here, the rest in the helper; `columns` gives each batch tensor's width and `maxRows`
  * the largest batch.
@@ -111,10 +111,17 @@ export async function pairStepper(
   };
   writeWeights();
   let session: Helper;
-  const { port1: errors, port2: helperErrors } = new MessageChannel();
   try {
     helper ??= startHelper('wasm');
     session = await helper;
+  } catch {
+    // No second engine here (the helper's engine did not start): the caller takes one thread.
+    helper = null;
+    flat.dispose();
+    return null;
+  }
+  const { port1: errors, port2: helperErrors } = new MessageChannel();
+  try {
     // A stepper that was never disposed would keep the helper from hearing this one.
     endActiveSession?.();
     await new Promise<void>((resolve, reject) => {
