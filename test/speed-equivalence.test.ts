@@ -427,7 +427,9 @@ describe('the two-thread step (lib/fast/pair) = the one-thread step, up to float
       /the helper thread could not build the model: .*pair-replicas\.js exports no function noSuchReplica/);
     const failing = await pairStepper(model.variables, model.terms, { module: replicas, name: 'failingReplica', args: start }, options);
     const batch = batchOf(4);
+    const tensors = tf.memory().numTensors;
     assert.throws(() => failing!.step(...batch), /the helper thread's half of step 1 failed: this replica refuses to compute/);
+    assert.equal(tf.memory().numTensors, tensors, 'a failed step leaves no tensor behind');
     assert.throws(() => failing!.step(...batchOf(9)), /a batch of 9 rows; the stepper was made for at most 8/);
     // Not disposed: the next stepper takes the helper over, and the stale one says so.
     const next = await pairStepper(model.variables, model.terms, { module: replicas, name: 'linearReplica', args: start }, options);

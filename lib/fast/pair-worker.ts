@@ -26,6 +26,7 @@ function runSession(replica: Replica, layout: PairLayout, control: Int32Array, s
     Atomics.wait(control, Control.Command, done);
     const command = Atomics.load(control, Control.Command);
     if (command === END_SESSION) return;
+    let terms: tf.Scalar[] = [];
     try {
       tf.tidy(() => {
         let offset = at.weights;
@@ -34,18 +35,19 @@ function runSession(replica: Replica, layout: PairLayout, control: Int32Array, s
         const rows = Atomics.load(control, Control.Rows);
         const share = rows / Atomics.load(control, Control.BatchRows);
         const batch = layout.columns.map((c, i) => tf.tensor2d(shared.subarray(at.batch[i], at.batch[i] + rows * c), [rows, c]));
-        let terms: tf.Scalar[] = [];
         const { grads } = tf.variableGrads(() => {
           terms = replica.terms(...batch).map((t) => tf.keep(t));
           return tf.mul(terms[0], share) as tf.Scalar;
         }, replica.variables);
         offset = at.grads;
         for (const v of replica.variables) { shared.set(heapView(grads[v.name]), offset); offset += v.size; }
-        terms.forEach((t, i) => { shared[at.terms + i] = t.dataSync()[0]; t.dispose(); });
+        terms.forEach((t, i) => { shared[at.terms + i] = t.dataSync()[0]; });
       });
     } catch (err) {
       errors.postMessage({ error: err instanceof Error ? err.message : String(err) });
       Atomics.store(control, Control.Failed, 1);
+    } finally {
+      tf.dispose(terms);
     }
     done = command;
     Atomics.store(control, Control.Done, done);

@@ -182,23 +182,26 @@ export async function pairStepper(
       }
       const share = mine / rows;
       let myTerms: tf.Scalar[] = [];
-      const halves = batch.map((b) => (theirs > 0 ? b.slice([0, 0], [mine, b.shape[1]]) : b));
-      const { grads } = tf.variableGrads(() => {
-        myTerms = terms(...halves).map((t) => tf.keep(t));
-        return tf.mul(myTerms[0], share) as tf.Scalar;
-      }, variables);
-      let total = tf.stack(myTerms).mul(share) as tf.Tensor1D;
-      let combined = variables.map((v) => grads[v.name]);
-      if (theirs > 0) {
-        waitForHelper();
-        let offset = at.grads;
-        combined = combined.map((g) => { const sum = tf.add(g, tf.tensor(shared.subarray(offset, offset + g.size), g.shape)); offset += g.size; return sum; });
-        total = tf.add(total, tf.mul(tf.tensor1d(shared.subarray(at.terms, at.terms + layout.terms)), theirs / rows));
+      try {
+        const halves = batch.map((b) => (theirs > 0 ? b.slice([0, 0], [mine, b.shape[1]]) : b));
+        const { grads } = tf.variableGrads(() => {
+          myTerms = terms(...halves).map((t) => tf.keep(t));
+          return tf.mul(myTerms[0], share) as tf.Scalar;
+        }, variables);
+        let total = tf.stack(myTerms).mul(share) as tf.Tensor1D;
+        let combined = variables.map((v) => grads[v.name]);
+        if (theirs > 0) {
+          waitForHelper();
+          let offset = at.grads;
+          combined = combined.map((g) => { const sum = tf.add(g, tf.tensor(shared.subarray(offset, offset + g.size), g.shape)); offset += g.size; return sum; });
+          total = tf.add(total, tf.mul(tf.tensor1d(shared.subarray(at.terms, at.terms + layout.terms)), theirs / rows));
+        }
+        flat.apply(variables, combined);
+        writeWeights();
+        return total;
+      } finally {
+        tf.dispose(myTerms);
       }
-      flat.apply(variables, combined);
-      myTerms.forEach((t) => t.dispose());
-      writeWeights();
-      return total;
     }),
     dispose: () => end(),
   };
