@@ -69,16 +69,15 @@ export function heapView(t: tf.TensorInfo): Float32Array {
   return (tf.backend() as unknown as WasmBackendLike).typedArrayFromHeap(t);
 }
 
-interface Helper { worker: Worker; engine: string }
-let helper: Promise<Helper> | null = null;
+let helper: Promise<Worker> | null = null;
 /** Ends the session the helper is in, if any: it serves one stepper at a time, the newest. */
 let endActiveSession: (() => void) | null = null;
 
-function startHelper(engine: string): Promise<Helper> {
+function startHelper(): Promise<Worker> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'pair-worker.js'), { workerData: { engine } });
+    const worker = new Worker(path.join(__dirname, 'pair-worker.js'), { workerData: { engine: 'wasm' } });
     worker.unref();
-    worker.once('message', (m: { ready?: boolean; error?: string }) => (m.ready ? resolve({ worker, engine }) : reject(new Error(m.error))));
+    worker.once('message', (m: { ready?: boolean; error?: string }) => (m.ready ? resolve(worker) : reject(new Error(m.error))));
     worker.once('error', reject);
     // A helper that exits is started again by the next stepper that asks for one.
     worker.once('exit', () => { helper = null; });
@@ -87,10 +86,10 @@ function startHelper(engine: string): Promise<Helper> {
 
 /**
  * The two-thread step with Adam or SGD applied by lib/fast's flat optimizer, or null where it does
- * not apply (an engine other than wasm, no flat optimizer, no helper thread). `terms` computes this thread's half; the
- * helper builds its own copy of the model from `replica`. Batches are split by rows: the first
- * ceil(n/2) here, the rest in the helper; `columns` gives each batch tensor's width and `maxRows`
- * the largest batch.
+ * not apply (an engine other than wasm, no flat optimizer, no helper thread). `terms` computes
+ * this thread's half; the helper builds its own copy of the model from `replica`. Batches are
+ * split by rows: the first ceil(n/2) here, the rest in the helper; `columns` gives each batch
+ * tensor's width and `maxRows` the largest batch.
  */
 export async function pairStepper(
   variables: tf.Variable[], terms: (...batch: tf.Tensor2D[]) => tf.Scalar[], replica: ReplicaRef,
@@ -110,10 +109,10 @@ export async function pairStepper(
     for (const v of variables) { shared.set(heapView(v), offset); offset += v.size; }
   };
   writeWeights();
-  let session: Helper;
+  let worker: Worker;
   try {
-    helper ??= startHelper('wasm');
-    session = await helper;
+    helper ??= startHelper();
+    worker = await helper;
   } catch {
     // No second engine here (the helper's engine did not start): the caller takes one thread.
     helper = null;
@@ -126,11 +125,11 @@ export async function pairStepper(
     endActiveSession?.();
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: { started?: boolean; error?: string }): void => {
-        session.worker.off('message', onMessage);
+        worker.off('message', onMessage);
         if (m.started) resolve(); else reject(new Error(`the helper thread could not build the model: ${m.error}`));
       };
-      session.worker.on('message', onMessage);
-      session.worker.postMessage({ replica, layout, control: control.buffer, shared: shared.buffer, errors: helperErrors }, [helperErrors]);
+      worker.on('message', onMessage);
+      worker.postMessage({ replica, layout, control: control.buffer, shared: shared.buffer, errors: helperErrors }, [helperErrors]);
     });
   } catch (err) {
     flat.dispose();
